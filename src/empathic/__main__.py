@@ -1,0 +1,3 @@
+from empathic.cli import app
+
+app()

@@ -1,0 +1,1 @@
+"""Datasets, metrics and benchmark runners."""

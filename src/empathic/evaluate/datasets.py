@@ -1,0 +1,117 @@
+"""Readers for the public data sets in ``../shared/data``.
+
+They are read in place (never copied into the repo). The folder is found from ``EMPATHIC_DATA``
+or, failing that, ``../shared/data`` beside the repository checkout.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from empathic.errors import DataNotFoundError
+
+ED_EMOTIONS: tuple[str, ...] = (
+    "afraid", "angry", "annoyed", "anticipating", "anxious", "apprehensive", "ashamed", "caring",
+    "confident", "content", "devastated", "disappointed", "disgusted", "embarrassed", "excited",
+    "faithful", "furious", "grateful", "guilty", "hopeful", "impressed", "jealous", "joyful",
+    "lonely", "nostalgic", "prepared", "proud", "sad", "sentimental", "surprised", "terrified",
+    "trusting",
+)  # fmt: skip
+
+GOEMOTIONS_LABELS: tuple[str, ...] = (
+    "admiration", "amusement", "anger", "annoyance", "approval", "caring", "confusion",
+    "curiosity", "desire", "disappointment", "disapproval", "disgust", "embarrassment",
+    "excitement", "fear", "gratitude", "grief", "joy", "love", "nervousness", "optimism", "pride",
+    "realization", "relief", "remorse", "sadness", "surprise", "neutral",
+)  # fmt: skip
+
+# Separator between turns of a conversation when they are fed to the encoder as one text.
+TURN_SEPARATOR = " [SEP] "
+
+
+def data_root() -> Path:
+    """The folder holding the public data sets."""
+    env = os.environ.get("EMPATHIC_DATA")
+    candidates = [Path(env)] if env else []
+    repo = Path(__file__).resolve().parents[3]
+    candidates += [repo.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    raise DataNotFoundError(
+        "public data sets not found; set EMPATHIC_DATA to the folder that holds "
+        "empathetic_dialogues/, goemotions/, ... (tried: " + ", ".join(map(str, candidates)) + ")"
+    )
+
+
+@dataclass(frozen=True)
+class EDSample:
+    """One listener turn of EmpatheticDialogues: the turns before it and the conversation's emotion."""
+
+    conv_id: str
+    context: tuple[str, ...]
+    emotion: str
+    situation: str
+
+    @property
+    def text(self) -> str:
+        return TURN_SEPARATOR.join(self.context)
+
+
+def empathetic_dialogues(split: str) -> list[EDSample]:
+    """Every listener turn of every conversation in ``split`` (train, valid, test).
+
+    This is the protocol of the published dialogue models (MoEL, CEM, CASE, ...): the input is all
+    turns before the listener turn, the label is the conversation's emotion.
+    """
+    path = data_root() / "empathetic_dialogues" / f"{split}.csv"
+    conversations: dict[str, list[dict[str, str]]] = {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            conversations.setdefault(row["conv_id"], []).append(row)
+    samples = []
+    for conv_id, rows in conversations.items():
+        rows.sort(key=lambda r: int(r["utterance_idx"]))
+        for i, row in enumerate(rows):
+            if row["speaker_role"] == "listener" and i > 0:
+                context = tuple(r["utterance"] for r in rows[:i])
+                samples.append(EDSample(conv_id, context, row["emotion"], row["situation"]))
+    return samples
+
+
+@dataclass(frozen=True)
+class GoEmotionsSample:
+    text: str
+    labels: tuple[str, ...]
+
+
+def goemotions(split: str) -> list[GoEmotionsSample]:
+    """GoEmotions ``split`` (train, dev, test): Reddit comments with one or more of 28 labels."""
+    path = data_root() / "goemotions" / f"{split}.tsv"
+    samples = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            text, ids, _ = line.rstrip("\n").split("\t")
+            labels = tuple(GOEMOTIONS_LABELS[int(i)] for i in ids.split(","))
+            samples.append(GoEmotionsSample(text, labels))
+    return samples
+
+
+def goemotions_ekman_map() -> dict[str, str]:
+    """GoEmotions label -> Ekman group (neutral stays neutral)."""
+    groups = json.loads((data_root() / "goemotions" / "ekman_mapping.json").read_text())
+    mapping = {label: group for group, labels in groups.items() for label in labels}
+    mapping["neutral"] = "neutral"
+    return mapping
+
+
+def iter_jsonl(path: Path) -> Iterator[dict]:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)

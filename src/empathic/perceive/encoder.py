@@ -1,0 +1,95 @@
+"""The shared sentence encoder: fine-tuned MiniLM-L6 as int8 ONNX, run by onnxruntime.
+
+One forward pass gives one mean-pooled 384-d vector per text; every head reads that vector.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+from empathic.errors import ModelArtifactError
+
+MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
+REBUILD_HINT = (
+    "rebuild it with `python training/finetune_encoder.py && python training/export_encoder.py "
+    "&& python training/train_heads.py`, or reinstall empathic"
+)
+
+
+def artifact(name: str) -> Path:
+    """Path of a shipped artifact, verified against models/manifest.json."""
+    path = MODELS_DIR / name
+    if not path.is_file():
+        raise ModelArtifactError(f"model file {path} is missing; {REBUILD_HINT}")
+    expected = _manifest().get(name)
+    if expected is None:
+        raise ModelArtifactError(f"{name} is not listed in {MODELS_DIR / 'manifest.json'}")
+    if _sha256(path) != expected:
+        raise ModelArtifactError(
+            f"{path} does not match its sha256 in manifest.json (corrupt or replaced); {REBUILD_HINT}"
+        )
+    return path
+
+
+@cache
+def _manifest() -> dict[str, str]:
+    path = MODELS_DIR / "manifest.json"
+    if not path.is_file():
+        raise ModelArtifactError(f"{path} is missing; {REBUILD_HINT}")
+    return json.loads(path.read_text())
+
+
+@cache
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Encoder:
+    """Text -> pooled embedding (float32, 384-d)."""
+
+    MAX_TOKENS = 128
+
+    def __init__(self, threads: int | None = None):
+        self.tokenizer = Tokenizer.from_file(str(artifact("tokenizer.json")))
+        self.tokenizer.enable_truncation(self.MAX_TOKENS)
+        self.tokenizer.no_padding()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or int(os.environ.get("EMPATHIC_THREADS", "0"))
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(
+            str(artifact("encoder.int8.onnx")), options, providers=["CPUExecutionProvider"]
+        )
+        self.dim = self.session.get_outputs()[0].shape[-1]
+
+    def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Embed texts, batching similar lengths together so little time goes to padding."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encodings = self.tokenizer.encode_batch(texts)
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            length = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), length), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for row, i in enumerate(idx):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            (pooled,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+            out[idx] = pooled
+        return out

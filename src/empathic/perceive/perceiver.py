@@ -1,0 +1,122 @@
+"""Perceiver: text (+ previous turns) -> Reading. One encoder pass feeds every head."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from empathic.errors import InputError
+from empathic.evaluate.datasets import TURN_SEPARATOR
+from empathic.perceive.affect import affect
+from empathic.perceive.crisis import detect_crisis, sentences
+from empathic.perceive.cues import detect_cues
+from empathic.perceive.encoder import Encoder
+from empathic.perceive.heads import Heads
+from empathic.perceive.intent import resolve_intent
+from empathic.types import Reading
+
+MAX_MESSAGE_CHARS = 20_000
+# How many previous turns feed the ED-32 head; the emotion of a conversation shows early.
+CONTEXT_TURNS = 6
+
+
+def validate_message(text: object) -> str:
+    """The message as a clean string, or an InputError that says what is wrong."""
+    if not isinstance(text, str):
+        raise InputError(f"a message must be text, got {type(text).__name__}")
+    if "\x00" in text:
+        raise InputError("the message contains NUL bytes; it looks like binary data, not text")
+    if not text.strip():
+        raise InputError("the message is empty")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise InputError(
+            f"the message is {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,} "
+            "(split long transcripts into messages)"
+        )
+    return text
+
+
+class Perceiver:
+    """Reads messages. Loading takes about a second; reuse one instance."""
+
+    def __init__(self, encoder: Encoder | None = None, heads: Heads | None = None):
+        self.encoder = encoder or Encoder()
+        self.heads = heads or Heads.load()
+
+    def read(self, text: str, history: Sequence[str] = ()) -> Reading:
+        """The reading of one message, optionally with the turns that came before it."""
+        return self.read_batch([text], [history])[0]
+
+    def read_batch(
+        self, texts: Sequence[str], histories: Sequence[Sequence[str]] | None = None
+    ) -> list[Reading]:
+        """Readings for many messages in one batched encoder pass."""
+        texts = [validate_message(t) for t in texts]
+        histories = histories or [()] * len(texts)
+        if len(histories) != len(texts):
+            raise InputError("histories must have one entry per text")
+        contexts = [
+            TURN_SEPARATOR.join([*h[-CONTEXT_TURNS:], t]) if h else None
+            for t, h in zip(texts, histories, strict=True)
+        ]
+        parts = [sentences(t) for t in texts]
+        # One encoder batch: the messages, then conversation contexts (for the ED head), then
+        # the sentences of multi-sentence messages (for the crisis head).
+        extra = [c for c in contexts if c is not None]
+        extra += [span.text for spans in parts for span in spans]
+        embeddings = self.encoder.embed(list(texts) + extra)
+        messages = embeddings[: len(texts)]
+        row = len(texts)
+        ed_inputs = messages.copy()
+        for i, context in enumerate(contexts):
+            if context is not None:
+                ed_inputs[i] = embeddings[row]
+                row += 1
+        crisis_rows = []
+        for i, spans in enumerate(parts):
+            crisis_rows.append(np.vstack([messages[i : i + 1], embeddings[row : row + len(spans)]]))
+            row += len(spans)
+        return self._readings(texts, histories, messages, ed_inputs, parts, crisis_rows)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encoder.embed([validate_message(t) for t in texts])
+
+    def _readings(self, texts, histories, messages, ed_inputs, parts, crisis_rows) -> list[Reading]:
+        h = self.heads
+        ed = h.ed(ed_inputs)
+        go = h.goemotions(messages)
+        ekman = h.ekman(go)
+        intents = h.intent(messages)
+        readings = []
+        for i, text in enumerate(texts):
+            cues = detect_cues(text)
+            go_labels = tuple(
+                label
+                for label, p, t in zip(h.go_labels, go[i], h.go_thresholds, strict=True)
+                if p >= t
+            ) or ("neutral",)
+            # The Ekman label is the group furthest above its tuned threshold.
+            ekman_label = h.ekman_labels[int(np.argmax(ekman[i] / h.ekman_thresholds))]
+            valence, arousal, intensity = affect(h.go_labels, go[i], cues)
+            intent, intent_probs = resolve_intent(text, h.intent_labels, intents[i].tolist())
+            readings.append(
+                Reading(
+                    text=text,
+                    ed_emotion=h.ed_labels[int(np.argmax(ed[i]))],
+                    ed_probs=dict(zip(h.ed_labels, ed[i].tolist(), strict=True)),
+                    goemotions=dict(zip(h.go_labels, go[i].tolist(), strict=True)),
+                    goemotions_labels=go_labels,
+                    ekman=ekman_label,
+                    ekman_probs=dict(zip(h.ekman_labels, ekman[i].tolist(), strict=True)),
+                    valence=valence,
+                    arousal=arousal,
+                    intensity=intensity,
+                    intent=intent,
+                    intent_probs=intent_probs,
+                    cues=cues,
+                    crisis=detect_crisis(text, crisis_rows[i], h.crisis, parts[i]),
+                    context_turns=len(histories[i]),
+                )
+            )
+        return readings

@@ -1,0 +1,201 @@
+"""Fit and calibrate every head that reads the shared embedding; write models/heads.npz.
+
+    python training/train_heads.py
+
+* ED-32 and GoEmotions heads come from the fine-tuned encoder (training/checkpoints/
+  emotion_heads.npz, written by export_encoder.py). GoEmotions per-label thresholds and Ekman
+  group thresholds are tuned here on the GoEmotions dev split, on the int8 encoder's outputs.
+* Intent and crisis heads are logistic regressions fitted on the train split of
+  training/data/intents.jsonl and training/data/crisis.jsonl (+ crisis_extra.jsonl and GoEmotions
+  comments that use crisis words figuratively). The crisis threshold is chosen by 5-fold
+  cross-validation on that training set (recall first, false-positive rate <= 1.5%).
+
+Finally models/manifest.json records the sha256 of every shipped artifact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from empathic.evaluate import datasets as ds
+from empathic.perceive import encoder as enc
+from empathic.perceive.crisis import rule_matches, sentences
+from empathic.perceive.heads import sigmoid
+from empathic.types import CRISIS_KINDS, EKMAN, INTENTS
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "training" / "data"
+CHECKPOINTS = REPO / "training" / "checkpoints"
+
+
+def write_manifest() -> None:
+    names = ["tokenizer.json", "encoder.int8.onnx", "heads.npz"]
+    manifest = {
+        n: hashlib.sha256((enc.MODELS_DIR / n).read_bytes()).hexdigest()
+        for n in names
+        if (enc.MODELS_DIR / n).exists()
+    }
+    (enc.MODELS_DIR / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    enc._manifest.cache_clear()
+    enc._sha256.cache_clear()
+
+
+def best_threshold(scores: np.ndarray, truth: np.ndarray) -> float:
+    """The threshold that maximises F1 of ``scores >= t`` against ``truth``."""
+    best_t, best_f1 = 0.5, -1.0
+    for t in np.arange(0.02, 0.96, 0.01):
+        pred = scores >= t
+        tp = float((pred & truth).sum())
+        f1 = 2 * tp / max(float(pred.sum() + truth.sum()), 1.0)
+        if f1 > best_f1:
+            best_t, best_f1 = float(t), f1
+    return best_t
+
+
+def ekman_members(mapping: dict[str, str]) -> np.ndarray:
+    members = np.zeros((len(ds.GOEMOTIONS_LABELS), len(EKMAN)), dtype=np.float32)
+    for i, label in enumerate(ds.GOEMOTIONS_LABELS):
+        members[i, EKMAN.index(mapping[label])] = 1
+    return members
+
+
+def read_jsonl(name: str) -> list[dict]:
+    return list(ds.iter_jsonl(DATA / name))
+
+
+CRISIS_WORDS = re.compile(
+    r"\b(?:kill\w*|die|dying|dead|death|suicid\w*|hurt\w*|blood\w*|guns?|shoot\w*|stab\w*|abus\w*|"
+    r"overdos\w*|breath\w*|hospital|pills|murder\w*|choke\w*|poison\w*|end\s+it)\b",
+    re.IGNORECASE,
+)
+
+
+def crisis_training_set() -> tuple[list[str], np.ndarray]:
+    """Train split of crisis.jsonl, crisis_extra.jsonl, and GoEmotions hard negatives.
+
+    GoEmotions comments that use crisis words but match no crisis rule are almost all figures of
+    speech ("this game is killing me"); they teach the head what not to flag.
+    """
+    labels = (*CRISIS_KINDS, "none")
+    rows = [r for r in read_jsonl("crisis.jsonl") if r["split"] == "train"]
+    if (DATA / "crisis_extra.jsonl").exists():
+        rows += read_jsonl("crisis_extra.jsonl")
+    texts = [r["text"] for r in rows]
+    y = [labels.index(r["label"]) for r in rows]
+    figurative = [
+        s.text for s in ds.goemotions("train")
+        if CRISIS_WORDS.search(s.text) and not rule_matches(s.text)
+    ]  # fmt: skip
+    figurative = random.Random(0).sample(figurative, min(600, len(figurative)))
+    return texts + figurative, np.array(y + [len(CRISIS_KINDS)] * len(figurative))
+
+
+def crisis_rows(encoder, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Message embeddings, and per message the rows the detector scores (message + sentences)."""
+    parts = [[p.text for p in sentences(t)] for t in texts]
+    flat = [p for ps in parts for p in ps]
+    embedded = encoder.embed(texts + flat)
+    messages, rest = embedded[: len(texts)], embedded[len(texts) :]
+    per_message, row = [], 0
+    for i, ps in enumerate(parts):
+        per_message.append(np.vstack([messages[i : i + 1], rest[row : row + len(ps)]]))
+        row += len(ps)
+    return messages, per_message
+
+
+def fit_crisis(x: np.ndarray, y: np.ndarray, per_message: list[np.ndarray]) -> LogisticRegression:
+    """Fit on messages, plus every sentence of a safe message as a further safe example."""
+    none = len(CRISIS_KINDS)
+    extra = [rows[1:] for rows, label in zip(per_message, y, strict=True) if label == none]
+    extra_x = np.vstack(extra) if any(len(e) for e in extra) else np.zeros((0, x.shape[1]))
+    model = LogisticRegression(C=4.0, max_iter=3000, class_weight="balanced")
+    model.fit(np.vstack([x, extra_x]), np.concatenate([y, np.full(len(extra_x), none)]))
+    return model
+
+
+def crisis_threshold(texts, y, x, per_message) -> float:
+    """Lowest threshold whose cross-validated false-positive rate, rules included, is <= 1.5%."""
+    none = len(CRISIS_KINDS)
+    danger = np.zeros(len(texts))
+    for train, held in StratifiedKFold(5, shuffle=True, random_state=0).split(x, y):
+        model = fit_crisis(x[train], y[train], [per_message[i] for i in train])
+        for i in held:
+            danger[i] = (1.0 - model.predict_proba(per_message[i])[:, -1]).max()
+    rules = np.array([bool(rule_matches(t)) for t in texts])
+    negative = y == none
+    for t in np.arange(0.3, 0.995, 0.005):
+        flagged = rules | (danger >= t)
+        fpr = (flagged & negative).sum() / negative.sum()
+        if fpr <= 0.015:
+            recall = (flagged & ~negative).sum() / (~negative).sum()
+            model_only = ((danger >= t) & ~negative).sum() / (~negative).sum()
+            print(
+                f"crisis threshold {t:.3f}: cv recall {recall:.3f} (model alone {model_only:.3f}), cv fpr {fpr:.3f}"
+            )
+            return float(t)
+    return 0.995
+
+
+def main() -> None:
+    # Before heads.npz exists the encoder must load without it.
+    write_manifest()
+    encoder = enc.Encoder()
+    emotion = np.load(CHECKPOINTS / "emotion_heads.npz")
+
+    dev = ds.goemotions("dev")
+    go_probs = sigmoid(encoder.embed([s.text for s in dev]) @ emotion["go_w"] + emotion["go_b"])
+    truth = np.array([[label in s.labels for label in ds.GOEMOTIONS_LABELS] for s in dev])
+    go_thresholds = np.array(
+        [best_threshold(go_probs[:, j], truth[:, j]) for j in range(truth.shape[1])]
+    )
+    members = ekman_members(ds.goemotions_ekman_map())
+    ekman_scores = (go_probs[:, :, None] * members[None]).max(axis=1)
+    ekman_truth = (truth[:, :, None] & (members[None] > 0)).any(axis=1)
+    ekman_thresholds = np.array(
+        [best_threshold(ekman_scores[:, j], ekman_truth[:, j]) for j in range(len(EKMAN))]
+    )
+
+    intents = [r for r in read_jsonl("intents.jsonl") if r["split"] == "train"]
+    intent_model = LogisticRegression(C=2.0, max_iter=3000, class_weight="balanced")
+    intent_model.fit(
+        encoder.embed([r["text"] for r in intents]), [INTENTS.index(r["intent"]) for r in intents]
+    )
+
+    crisis_texts, crisis_y = crisis_training_set()
+    crisis_x, per_message = crisis_rows(encoder, crisis_texts)
+    threshold = crisis_threshold(crisis_texts, crisis_y, crisis_x, per_message)
+    crisis_model = fit_crisis(crisis_x, crisis_y, per_message)
+
+    np.savez(
+        enc.MODELS_DIR / "heads.npz",
+        ed_labels=np.array(ds.ED_EMOTIONS),
+        ed_w=emotion["ed_w"],
+        ed_b=emotion["ed_b"],
+        go_labels=np.array(ds.GOEMOTIONS_LABELS),
+        go_w=emotion["go_w"],
+        go_b=emotion["go_b"],
+        go_thresholds=go_thresholds,
+        ekman_labels=np.array(EKMAN),
+        ekman_members=members,
+        ekman_thresholds=ekman_thresholds,
+        intent_labels=np.array(INTENTS),
+        intent_w=intent_model.coef_.T,
+        intent_b=intent_model.intercept_,
+        crisis_w=crisis_model.coef_.T,
+        crisis_b=crisis_model.intercept_,
+        crisis_threshold=np.array(threshold),
+    )
+    write_manifest()
+    print(f"wrote {enc.MODELS_DIR / 'heads.npz'} and manifest.json")
+
+
+if __name__ == "__main__":
+    main()
