@@ -37,7 +37,7 @@ CHECKPOINTS = REPO / "training" / "checkpoints"
 
 
 def write_manifest() -> None:
-    names = ["tokenizer.json", "encoder.int8.onnx", "heads.npz"]
+    names = ["tokenizer.json", "encoder.int8.onnx", "heads.npz", "strategy.npz"]
     manifest = {
         n: hashlib.sha256((enc.MODELS_DIR / n).read_bytes()).hexdigest()
         for n in names

@@ -1,20 +1,76 @@
-"""Engine: wires the stages. Today it runs perceive; later stages plug in here."""
+"""Engine: wires perceive -> track -> plan -> respond -> check. Nothing else lives here."""
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from empathic.errors import InputError
+from empathic.check.critic import critique, repair, tag_sentences
+from empathic.errors import InputError, ModelArtifactError
 from empathic.perceive import Perceiver
 from empathic.perceive.perceiver import validate_message
-from empathic.types import Reading
+from empathic.plan.policy import plan_turn
+from empathic.plan.strategy_model import StrategyModel
+from empathic.respond.composer import Composer, banned_phrases
+from empathic.respond.knowledge import KnowledgeBase
+from empathic.respond.llm import ChatClient, UpstreamError
+from empathic.respond.prompt import PLAIN_PROMPT, system_prompt
+from empathic.respond.safety import crisis_response
+from empathic.track.state import raise_handoff, remember_reply, track
+from empathic.types import (
+    EMPATHY_STRATEGIES,
+    Draft,
+    HandoffEvent,
+    Plan,
+    Reading,
+    Reply,
+    State,
+    Turn,
+)
+
+# Checks worth one regeneration of an LLM draft when editing cannot fix them.
+_REGENERATE_ON = {"feeling_acknowledged", "help_present", "no_banned_phrases", "length_ok"}
+
+
+@dataclass
+class _Conversation:
+    state: State
+    messages: list[dict] = field(default_factory=list)  # chat history for an LLM backend
+    previous_strategy: str | None = None
 
 
 class Engine:
-    """The one public entry point."""
+    """The one public entry point: ``analyze`` for readings, ``respond`` for a whole turn."""
 
-    def __init__(self, perceiver: Perceiver | None = None):
+    def __init__(
+        self,
+        perceiver: Perceiver | None = None,
+        knowledge: KnowledgeBase | str | Path | None = None,
+        llm: ChatClient | None = None,
+        locale: str = "default",
+        steer: bool = True,
+    ):
         self.perceiver = perceiver or Perceiver()
+        self.composer = Composer()
+        self.banned = banned_phrases()
+        try:
+            self.strategy_model: StrategyModel | None = StrategyModel.load()
+        except ModelArtifactError:
+            self.strategy_model = None
+        if knowledge is not None and not isinstance(knowledge, KnowledgeBase):
+            knowledge = KnowledgeBase.from_path(knowledge, self.perceiver.encoder)
+        self.knowledge = knowledge
+        self.llm = llm
+        self.locale = locale
+        self.steer = steer
+        self.events: Counter[str] = Counter()
+        self._conversations: dict[str, _Conversation] = {}
+        self._lock = threading.Lock()
+
+    # -- perceive only ---------------------------------------------------------------------
 
     def analyze(
         self, texts: Sequence[str], histories: Sequence[Sequence[str]] | None = None
@@ -35,3 +91,168 @@ class Engine:
         keep = [i for i in range(len(texts)) if i not in errors]
         readings = self.perceiver.read_batch([texts[i] for i in keep], [histories[i] for i in keep])
         return errors, readings
+
+    # -- a whole turn ----------------------------------------------------------------------
+
+    def state(self, conversation_id: str) -> State | None:
+        conversation = self._conversations.get(conversation_id)
+        return conversation.state if conversation else None
+
+    def respond(self, conversation_id: str, text: str) -> Turn:
+        """Perceive, track, plan, respond and check one user message."""
+        with self._lock:
+            conversation = self._conversations.get(conversation_id) or _Conversation(
+                State(conversation_id=conversation_id)
+            )
+        history = [t.text for t in conversation.state.turns]
+        reading = self.perceiver.read(text, history)
+        state = track(conversation.state, reading, conversation_id)
+        knowledge = self._knowledge_for(reading)
+        predicted = None
+        if self.strategy_model is not None:
+            predicted = self.strategy_model.predict(
+                self.perceiver.encoder, [*history[-2:], text], conversation.previous_strategy
+            )
+        plan = plan_turn(reading, state, predicted, knowledge)
+        reply = self._reply(plan, reading, state, conversation)
+
+        handoff = None
+        if plan.handoff and (state.handoff != "raised" or reading.crisis is not None):
+            handoff = self._handoff_event(plan, reading, state)
+            state = raise_handoff(state)
+            self.events["handoffs"] += 1
+        said = tuple(
+            s.text
+            for s in reply.sentences
+            if s.strategy in EMPATHY_STRATEGIES or s.strategy == "apologize"
+        )
+        apologies = sum(1 for s in reply.sentences if s.strategy == "apologize")
+        state = remember_reply(state, said, apologies, "+".join(plan.strategies))
+        conversation.state = state
+        conversation.previous_strategy = _esconv_label(plan)
+        conversation.messages += [
+            {"role": "user", "content": text},
+            {"role": "assistant", "content": reply.text},
+        ]
+        with self._lock:
+            self._conversations[conversation_id] = conversation
+        self.events["turns"] += 1
+        if reply.repairs:
+            for repair_kind in reply.repairs:
+                self.events[f"repair:{repair_kind}"] += 1
+        return Turn(conversation_id, len(state.turns), reading, state, plan, reply, handoff)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _knowledge_for(self, reading: Reading) -> tuple[str, ...]:
+        if self.knowledge is None or reading.crisis is not None:
+            return ()
+        if reading.intent not in {"question", "complaint", "request_human", "other", "good_news"}:
+            return ()
+        return tuple(hit.entry.answer for hit in self.knowledge.search(reading.text, k=1))
+
+    def _reply(
+        self, plan: Plan, reading: Reading, state: State, conversation: _Conversation
+    ) -> Reply:
+        if plan.safety_override and reading.crisis is not None:
+            draft = crisis_response(reading.crisis, self.locale)
+            return self._checked(draft, plan, state)
+        if self.llm is None:
+            return self._checked(self.composer.compose(plan, reading, state), plan, state)
+        try:
+            return self._llm_reply(plan, reading, state, conversation)
+        except UpstreamError:
+            self.events["upstream_errors"] += 1
+            reply = self._checked(self.composer.compose(plan, reading, state), plan, state)
+            return Reply(
+                reply.text,
+                "composer-fallback",
+                reply.checks,
+                reply.repairs,
+                sentences=reply.sentences,
+            )
+
+    def _checked(self, draft: Draft, plan: Plan, state: State) -> Reply:
+        checks = critique(draft, plan, state, self.banned)
+        repairs: tuple[str, ...] = ()
+        if not all(c.passed for c in checks):
+            draft, repairs = repair(
+                draft, plan, state, lambda s: self.composer.alternative(s, plan, state), self.banned
+            )
+            checks = critique(draft, plan, state, self.banned)
+        return Reply(draft.text, draft.source, checks, repairs, sentences=draft.sentences)
+
+    def _llm_reply(
+        self, plan: Plan, reading: Reading, state: State, conversation: _Conversation
+    ) -> Reply:
+        assert self.llm is not None
+        history = conversation.messages[-8:]
+        if not self.steer:
+            text = self.llm.complete([{"role": "system", "content": PLAIN_PROMPT}, *history,
+                                      {"role": "user", "content": reading.text}])  # fmt: skip
+            draft = Draft(tag_sentences(text), "llm")
+            return Reply(
+                draft.text,
+                "llm",
+                critique(draft, plan, state, self.banned),
+                sentences=draft.sentences,
+            )
+        prompt = system_prompt(plan, reading, tuple(state.used_phrases[-6:]))
+        messages = [
+            {"role": "system", "content": prompt},
+            *history,
+            {"role": "user", "content": reading.text},
+        ]
+        draft = Draft(tag_sentences(self.llm.complete(messages)), "llm")
+        checks = critique(draft, plan, state, self.banned)
+        repairs: tuple[str, ...] = ()
+        regenerated = False
+        if not all(c.passed for c in checks):
+            draft, repairs = repair(draft, plan, state, lambda s: None, self.banned)
+            checks = critique(draft, plan, state, self.banned)
+        failing = [c for c in checks if not c.passed and c.name in _REGENERATE_ON]
+        if failing:
+            critique_note = (
+                "Your previous draft had problems: "
+                + "; ".join(f"{c.name.replace('_', ' ')} ({c.detail})" for c in failing)
+                + ". Write it again, fixing them."
+            )
+            retry = [{"role": "system", "content": prompt + "\n" + critique_note}, *messages[1:]]
+            draft = Draft(tag_sentences(self.llm.complete(retry)), "llm")
+            draft, more = repair(draft, plan, state, lambda s: None, self.banned)
+            repairs += more
+            checks = critique(draft, plan, state, self.banned)
+            regenerated = True
+            self.events["regenerations"] += 1
+        return Reply(draft.text, "llm", checks, repairs, regenerated, draft.sentences)
+
+    def _handoff_event(self, plan: Plan, reading: Reading, state: State) -> HandoffEvent:
+        trajectory = tuple(t.valence for t in state.turns)
+        start, end = trajectory[0], trajectory[-1]
+        mood = "worsening" if end < start - 0.2 else "improving" if end > start + 0.2 else "steady"
+        peak = max((t.escalation for t in state.turns), default=0.0)
+        tried = tuple(dict.fromkeys(state.tried))
+        summary = (
+            f"Reason: {plan.handoff_reason}. Issue: {state.issue or reading.text[:200]}. "
+            f"Feeling: {reading.ekman} now, {mood} over {len(trajectory)} turn(s) "
+            f"(valence {start:+.2f} -> {end:+.2f}, peak escalation {peak:.2f}). "
+            f"Tried: {', '.join(tried) if tried else 'nothing yet'}."
+        )
+        return HandoffEvent(
+            state.conversation_id, plan.handoff_reason or "", summary, state.issue, trajectory,
+            tried, reading.crisis,
+        )  # fmt: skip
+
+
+def _esconv_label(plan: Plan) -> str | None:
+    """The ESConv strategy closest to what we just did, fed back to the strategy model."""
+    order = {
+        "ask": "Question", "restate": "Restatement or Paraphrasing",
+        "acknowledge": "Reflection of feelings", "validate": "Reflection of feelings",
+        "reassure": "Affirmation and Reassurance", "support": "Affirmation and Reassurance",
+        "suggest": "Providing Suggestions", "inform": "Information",
+    }  # fmt: skip
+    for strategy in reversed(plan.strategies):
+        if strategy in order:
+            return order[strategy]
+    return "Others"

@@ -86,3 +86,140 @@ class Reading:
             data[key] = round(data[key], 4)
         data["goemotions_labels"] = list(self.goemotions_labels)
         return data
+
+
+# --- track -> plan -> respond -> check -------------------------------------------------------
+
+Strategy = Literal[
+    "acknowledge", "validate", "apologize", "reassure", "celebrate", "ask", "restate", "inform",
+    "suggest", "next_step", "handoff", "support", "thank_back", "greet", "farewell",
+]  # fmt: skip
+STRATEGIES: tuple[str, ...] = Strategy.__args__  # type: ignore[attr-defined]
+# Strategies whose sentences are about the person's feelings: they spend the empathy budget.
+EMPATHY_STRATEGIES = frozenset({"acknowledge", "validate", "reassure", "support", "celebrate"})
+
+EmpathyLevel = Literal["none", "light", "moderate", "high"]
+EMPATHY_LEVELS: tuple[str, ...] = EmpathyLevel.__args__  # type: ignore[attr-defined]
+# How many feeling-focused sentences each level allows in one reply.
+EMPATHY_BUDGET = {"none": 0, "light": 1, "moderate": 2, "high": 3}
+
+
+@dataclass(frozen=True)
+class TurnSummary:
+    """What the tracker keeps of one user turn."""
+
+    text: str
+    intent: str
+    ekman: str
+    valence: float
+    intensity: float
+    escalation: float
+
+
+@dataclass(frozen=True)
+class State:
+    """The conversation so far, as the planner needs it."""
+
+    conversation_id: str
+    turns: tuple[TurnSummary, ...] = ()
+    valence: float = 0.0  # smoothed
+    intensity: float = 0.0  # smoothed
+    escalation: float = 0.0  # 0 calm .. 1 boiling over
+    escalation_trend: float = 0.0  # change since the previous turn
+    escalated_turns: int = 0  # consecutive turns above the escalation threshold
+    peak_escalation: float = 0.0
+    deescalating: bool = False  # valence recovering after our reply
+    unresolved: int = 0  # consecutive turns about the same unresolved problem
+    issue: str | None = None  # the problem as the person first put it
+    used_phrases: tuple[str, ...] = ()  # empathy and apology sentences already said
+    apologies: int = 0
+    handoff: Literal["none", "raised"] = "none"
+    crisis: bool = False
+    tried: tuple[str, ...] = ()  # what our replies did so far (strategies / facts given)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How to answer this turn."""
+
+    strategies: tuple[str, ...]
+    empathy_level: str
+    tone: str
+    family: str  # emotion family the wording should fit
+    must_include: tuple[str, ...] = ()
+    must_avoid: tuple[str, ...] = ()
+    handoff: bool = False
+    handoff_reason: str | None = None
+    safety_override: bool = False
+    max_apologies: int = 0
+    predicted_strategy: str | None = None  # from the ESConv-trained model, before the rules
+    knowledge: tuple[str, ...] = ()  # facts retrieved for this turn
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    strategy: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    sentences: tuple[Sentence, ...]
+    source: str  # "composer", "llm", "safety"
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One critic verdict."""
+
+    name: str
+    passed: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    source: str
+    checks: tuple[Check, ...]
+    repairs: tuple[str, ...] = ()
+    regenerated: bool = False
+    sentences: tuple[Sentence, ...] = ()  # the reply cut into sentences, each with its strategy
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+
+@dataclass(frozen=True)
+class HandoffEvent:
+    """Raised when a human should take over, with what they need to know."""
+
+    conversation_id: str
+    reason: str
+    summary: str
+    issue: str | None
+    trajectory: tuple[float, ...]  # valence per user turn
+    tried: tuple[str, ...]
+    crisis: CrisisSignal | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    conversation_id: str
+    index: int
+    reading: Reading
+    state: State
+    plan: Plan
+    reply: Reply
+    handoff: HandoffEvent | None = None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["reading"] = self.reading.to_dict()
+        data["state"].pop("turns", None)
+        return data

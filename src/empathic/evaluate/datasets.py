@@ -115,3 +115,34 @@ def iter_jsonl(path: Path) -> Iterator[dict]:
         for line in handle:
             if line.strip():
                 yield json.loads(line)
+
+
+ESCONV_STRATEGIES: tuple[str, ...] = (
+    "Question", "Restatement or Paraphrasing", "Reflection of feelings", "Self-disclosure",
+    "Affirmation and Reassurance", "Providing Suggestions", "Information", "Others",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ESConvSample:
+    """One supporter turn of ESConv: the turns before it, the previous strategy, the label."""
+
+    context: tuple[str, ...]  # "seeker: ..." / "supporter: ..." lines, oldest first
+    previous_strategy: str | None
+    strategy: str
+
+
+def esconv(split: str) -> list[ESConvSample]:
+    """Every supporter turn with a strategy in ESConv ``split`` (train, valid, test)."""
+    samples = []
+    for conversation in iter_jsonl(data_root() / "esconv" / f"{split}.jsonl"):
+        context: list[str] = []
+        previous = None
+        for turn in conversation["dialog"]:
+            role = "supporter" if turn["speaker"] == "sys" else "seeker"
+            if role == "supporter" and turn.get("strategy") in ESCONV_STRATEGIES and context:
+                samples.append(ESConvSample(tuple(context), previous, turn["strategy"]))
+            if role == "supporter":
+                previous = turn.get("strategy")
+            context.append(f"{role}: {turn['text']}")
+    return samples

@@ -1,0 +1,166 @@
+"""The calibration critic.
+
+Every draft is scored against its plan: feeling acknowledged when the plan asks for it, no more
+empathy sentences than the plan's budget, apologies within limit, nothing repeated from earlier
+turns, help present (an answer, a next step or a question) unless the plan is pure support, no
+banned phrase, sensible length. Composer drafts carry a strategy per sentence; LLM drafts are
+split into sentences and tagged by the patterns below.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from empathic.types import (
+    EMPATHY_BUDGET,
+    EMPATHY_STRATEGIES,
+    Check,
+    Draft,
+    Plan,
+    Sentence,
+    State,
+)
+
+MAX_WORDS = 110
+SUPPORT_ONLY = EMPATHY_STRATEGIES | {"thank_back", "greet", "farewell"}
+_APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|apologies|my apologies)\b", re.I)
+_FEELING = re.compile(
+    r"\b(?:frustrat\w*|annoy\w*|upset\w*|worr\w*|stress\w*|disappoint\w*|understand\w*|"
+    r"sounds?\s+(?:like|really|so|very)|must\s+(?:be|feel|have)|can\s+(?:see|imagine)|"
+    r"that's\s+(?:hard|tough|difficult|a\s+lot|not\s+ok\w*)|makes\s+sense|fair\s+enough|"
+    r"congratulations|wonderful|great\s+news|glad|happy\s+for|(?:so\s+)?sorry\s+(?:to\s+hear|for\s+your)|"
+    r"here\s+for\s+you|not\s+alone|scary|exhausting|infuriating|confus\w*)\b",
+    re.I,
+)
+_HELP = re.compile(
+    r"\?|\b(?:i'll|i\s+will|we'll|we\s+will|you\s+can|here's|here\s+is|next|step|check|"
+    r"look\s+into|send|refund|replace\w*|within|days?|hours?|link|https?://|email|call)\b|\d",
+    re.I,
+)
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z ]", "", text.lower()).strip()
+
+
+def tag_sentences(text: str) -> tuple[Sentence, ...]:
+    """Split free text into sentences tagged apologize / acknowledge / inform."""
+    out = []
+    for piece in _SENTENCE.findall(text):
+        piece = piece.strip()
+        if not piece:
+            continue
+        if _APOLOGY.search(piece):
+            strategy = "apologize"
+        elif _FEELING.search(piece):
+            strategy = "acknowledge"
+        else:
+            strategy = "inform"
+        out.append(Sentence(piece, strategy))
+    return tuple(out)
+
+
+def _is_empathy(sentence: Sentence) -> bool:
+    return sentence.strategy in EMPATHY_STRATEGIES
+
+
+def _is_apology(sentence: Sentence) -> bool:
+    return sentence.strategy == "apologize" or bool(_APOLOGY.search(sentence.text))
+
+
+def critique(
+    draft: Draft, plan: Plan, state: State, banned: tuple[str, ...] = ()
+) -> tuple[Check, ...]:
+    """Verdicts for ``draft`` under ``plan``."""
+    sentences = draft.sentences
+    text = draft.text
+    lower = text.lower()
+    empathy = [s for s in sentences if _is_empathy(s)]
+    apologies = [s for s in sentences if _is_apology(s)]
+    used = {_norm(p) for p in state.used_phrases}
+    repeated = [
+        s.text for s in sentences if (_is_empathy(s) or _is_apology(s)) and _norm(s.text) in used
+    ]
+    budget = EMPATHY_BUDGET[plan.empathy_level]
+    wants_feeling = any(
+        s in plan.strategies for s in ("acknowledge", "celebrate", "support", "thank_back")
+    )
+    pure_support = set(plan.strategies) <= SUPPORT_ONLY
+    helpful = any(
+        s.strategy in {"inform", "next_step", "ask", "suggest", "handoff", "restate"}
+        for s in sentences
+    )
+    if draft.source != "composer":
+        helpful = helpful and bool(_HELP.search(text))
+    banned_found = [p for p in (*banned, *plan.must_avoid) if " " in p and p.lower() in lower]
+    allowed_apologies = plan.max_apologies if state.apologies == 0 else 0
+    words = len(text.split())
+    return (
+        Check("feeling_acknowledged", not wants_feeling or bool(empathy) or draft.source == "safety",
+              "" if empathy or not wants_feeling else "the plan asks to acknowledge the feeling"),
+        Check("empathy_within_budget", len(empathy) <= max(budget, 0) or draft.source == "safety",
+              f"{len(empathy)} empathy sentence(s), budget {budget}"),
+        Check("apologies_within_limit", len(apologies) <= allowed_apologies or draft.source == "safety",
+              f"{len(apologies)} apolog(ies), allowed {allowed_apologies}"),
+        Check("no_repeated_phrasing", not repeated, "; ".join(repeated)),
+        Check("help_present", pure_support or helpful or draft.source == "safety",
+              "" if helpful else "no answer, next step or question"),
+        Check("no_banned_phrases", not banned_found, "; ".join(banned_found)),
+        Check("length_ok", 0 < words <= MAX_WORDS, f"{words} words"),
+    )  # fmt: skip
+
+
+def repair(
+    draft: Draft,
+    plan: Plan,
+    state: State,
+    alternative: Callable[[Sentence], Sentence | None],
+    banned: tuple[str, ...] = (),
+) -> tuple[Draft, tuple[str, ...]]:
+    """Fix what can be fixed by editing: returns the new draft and what was done."""
+    done: list[str] = []
+    used = {_norm(p) for p in state.used_phrases}
+    sentences = list(draft.sentences)
+    # Swap phrasing already used in this conversation.
+    for i, s in enumerate(sentences):
+        if (_is_empathy(s) or _is_apology(s)) and _norm(s.text) in used:
+            swap = alternative(s)
+            if swap is not None:
+                sentences[i] = swap
+                done.append("swapped_repeated_phrase")
+            else:
+                sentences[i] = None  # type: ignore[call-overload]
+                done.append("dropped_repeated_phrase")
+    sentences = [s for s in sentences if s is not None]
+    # Drop apologies beyond the limit (keep the first allowed ones).
+    allowed = plan.max_apologies if state.apologies == 0 else 0
+    kept_apologies = 0
+    kept: list[Sentence] = []
+    for s in sentences:
+        if _is_apology(s) and draft.source != "safety":
+            if kept_apologies >= allowed:
+                done.append("dropped_surplus_apology")
+                continue
+            kept_apologies += 1
+        kept.append(s)
+    # Drop empathy sentences beyond the budget (later ones go first).
+    budget = EMPATHY_BUDGET[plan.empathy_level]
+    empathy_seen = 0
+    trimmed: list[Sentence] = []
+    for s in kept:
+        if _is_empathy(s) and draft.source != "safety":
+            if empathy_seen >= budget:
+                done.append("dropped_surplus_empathy")
+                continue
+            empathy_seen += 1
+        trimmed.append(s)
+    # Remove sentences with banned phrases.
+    lowered = [p.lower() for p in (*banned, *plan.must_avoid) if " " in p]
+    clean = [s for s in trimmed if not any(p in s.text.lower() for p in lowered)]
+    if len(clean) < len(trimmed):
+        done.append("dropped_banned_phrase")
+    if not clean:
+        clean = trimmed  # never return an empty reply
+    return Draft(tuple(clean), draft.source), tuple(done)

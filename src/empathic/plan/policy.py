@@ -1,0 +1,207 @@
+"""The strategy policy: calibration rules a support lead would sign, plus a learned suggestion.
+
+Rules decide what must and must not happen (no apology for thanks, acknowledgement before the
+fix, one apology at most and only for our own failure, more room for grief and fear, hand-off on
+request, crisis first). The ESConv-trained model proposes the next supporter strategy; the policy
+adds it when the rules leave room for it.
+"""
+
+from __future__ import annotations
+
+from empathic.track.state import ESCALATION_THRESHOLD
+from empathic.types import EMPATHY_LEVELS, Plan, Reading, State
+
+ALWAYS_AVOID = (
+    "calm down",
+    "i understand exactly how you feel",
+    "i know exactly how you feel",
+    "as per my last message",
+    "it is what it is",
+    "no worries",
+)
+# Strategies the learned model may add, by the ESConv label it predicts.
+ESCONV_TO_STRATEGY = {
+    "Question": "ask",
+    "Restatement or Paraphrasing": "restate",
+    "Reflection of feelings": "acknowledge",
+    "Self-disclosure": "validate",
+    "Affirmation and Reassurance": "reassure",
+    "Providing Suggestions": "suggest",
+    "Information": "inform",
+    "Others": None,
+}
+# Words that put the fault on our side (a late parcel, a wrong charge): only then apologize.
+_OUR_FAULT = (
+    "order", "parcel", "package", "delivery", "deliver", "charge", "charged", "refund", "bill",
+    "invoice", "broken", "damaged", "wrong", "missing", "late", "delay", "crash", "bug", "error",
+    "app", "website", "site", "account", "locked", "cancel", "subscription", "support", "waiting",
+    "hold", "agent", "nobody", "no one", "never arrived", "still", "again",
+)  # fmt: skip
+
+HANDOFF_ESCALATED_TURNS = 2
+HANDOFF_UNRESOLVED = 3
+
+
+def emotion_family(reading: Reading) -> str:
+    """The family of feeling the wording should fit."""
+    go = reading.goemotions
+    if reading.intent == "thanks" or go.get("gratitude", 0) >= 0.5:
+        return "gratitude"
+    if go.get("confusion", 0) >= 0.35 and reading.valence > -0.45:
+        return "confusion"
+    if reading.ekman in {"anger", "disgust"}:
+        return "frustration"
+    if reading.ekman == "fear":
+        return "fear"
+    if reading.ekman == "sadness":
+        grief = go.get("grief", 0) + go.get("sadness", 0) + reading.ed_probs.get("devastated", 0)
+        return "sadness" if grief >= 0.5 else "disappointment"
+    if reading.ekman == "joy" and reading.valence > 0.2:
+        return "joy"
+    if reading.intent == "complaint":
+        return "frustration" if reading.intensity >= 0.45 else "disappointment"
+    return "neutral"
+
+
+def _our_fault(reading: Reading) -> bool:
+    text = reading.text.lower()
+    return reading.intent == "complaint" and any(word in text for word in _OUR_FAULT)
+
+
+def _level(index: int) -> str:
+    return EMPATHY_LEVELS[max(0, min(index, len(EMPATHY_LEVELS) - 1))]
+
+
+def handoff_reason(reading: Reading, state: State) -> str | None:
+    if reading.crisis is not None:
+        return f"crisis: {reading.crisis.kind}"
+    if state.handoff == "raised":
+        return None  # already with a human; do not raise it twice
+    if reading.intent == "request_human":
+        return "asked for a human"
+    if state.escalated_turns >= HANDOFF_ESCALATED_TURNS:
+        return f"escalation above {ESCALATION_THRESHOLD} for {state.escalated_turns} turns"
+    if state.unresolved >= HANDOFF_UNRESOLVED:
+        return f"same issue unresolved {state.unresolved} times"
+    return None
+
+
+def plan_turn(
+    reading: Reading,
+    state: State,
+    predicted_strategy: str | None = None,
+    knowledge: tuple[str, ...] = (),
+) -> Plan:
+    """The plan for answering ``reading`` given the conversation ``state``."""
+    family = emotion_family(reading)
+    avoid = list(ALWAYS_AVOID)
+    reason = handoff_reason(reading, state)
+
+    if reading.crisis is not None:
+        return Plan(
+            strategies=("support", "handoff"),
+            empathy_level="high",
+            tone="calm, warm, direct",
+            family="sadness" if reading.crisis.kind == "self_harm" else "fear",
+            must_include=("safety resources",),
+            must_avoid=(*avoid, "jokes", "product talk", "upselling"),
+            handoff=True,
+            handoff_reason=reason,
+            safety_override=True,
+            predicted_strategy=predicted_strategy,
+        )
+
+    intent = reading.intent
+    strategies: list[str]
+    level = 0
+    max_apologies = 0
+    tone = "friendly, clear"
+    if intent == "greeting":
+        strategies = ["greet"]
+    elif intent == "goodbye":
+        strategies = ["farewell"]
+        family = "gratitude" if family == "gratitude" else "neutral"
+    elif intent == "thanks":
+        strategies = ["thank_back"]
+        family, level = "gratitude", 1
+        avoid.append("apology")
+    elif intent == "good_news":
+        strategies = ["celebrate"] + (["inform"] if knowledge else [])
+        family, level = "joy", 2
+        tone = "warm, glad"
+        avoid.append("apology")
+    elif intent == "venting" or (family in {"sadness", "fear"} and intent != "question"):
+        # Grief and fear get room: feelings first, a gentle question, help only if asked.
+        strategies = [
+            "acknowledge",
+            "validate",
+            "support" if family in {"sadness", "fear"} else "reassure",
+            "ask",
+        ]
+        level = 3 if family in {"sadness", "fear"} or reading.intensity >= 0.6 else 2
+        tone = "gentle, unhurried"
+        if knowledge:
+            strategies.insert(3, "inform")
+    elif intent == "complaint" or (intent == "request_human" and reading.valence < -0.2):
+        level = 2 if reading.intensity < 0.7 else 3
+        strategies = ["acknowledge"]
+        if _our_fault(reading) and state.apologies == 0:
+            strategies.append("apologize")
+            max_apologies = 1
+        if reading.intensity >= 0.7 or state.escalation >= ESCALATION_THRESHOLD:
+            strategies.append("validate")
+        if knowledge:
+            strategies.append("inform")
+        elif state.issue and len(state.turns) == 1:
+            strategies.append("restate")
+        strategies.append("next_step")
+        tone = "steady, solution-focused"
+        if family not in {"frustration", "disappointment"}:
+            family = "frustration" if reading.intensity >= 0.45 else "disappointment"
+    elif intent == "question":
+        if family == "confusion" or reading.intensity >= 0.45:
+            strategies, level = ["acknowledge", "inform" if knowledge else "ask", "next_step"], 1
+        else:
+            strategies, family = ["inform" if knowledge else "ask", "next_step"], "neutral"
+            avoid.append("empathy preamble")
+    else:  # other, and a calm request for a human
+        strategies, family = ["ask"], "neutral" if family not in {"joy", "gratitude"} else family
+
+    if reason:
+        # Hand-off keeps the acknowledgement but replaces fixing it ourselves.
+        strategies = [s for s in strategies if s not in {"next_step", "ask", "restate"}] + [
+            "handoff"
+        ]
+        level = max(level, 1 if intent == "request_human" and reading.valence > -0.2 else 2)
+
+    suggestion = ESCONV_TO_STRATEGY.get(predicted_strategy or "")
+    if (
+        suggestion
+        and suggestion not in strategies
+        and level >= 2
+        and not reason
+        and suggestion in {"ask", "reassure", "suggest", "restate"}
+        and (suggestion != "suggest" or intent == "venting")
+    ):
+        strategies.insert(
+            len(strategies) - 1 if strategies[-1] in {"next_step", "ask"} else len(strategies),
+            suggestion,
+        )
+
+    if state.apologies:
+        avoid.append("second apology")
+    return Plan(
+        strategies=tuple(dict.fromkeys(strategies)),
+        empathy_level=_level(level),
+        tone=tone,
+        family=family,
+        must_include=("acknowledge the feeling before the fix",)
+        if level >= 2 and "inform" in strategies
+        else (),
+        must_avoid=tuple(dict.fromkeys(avoid)),
+        handoff=reason is not None,
+        handoff_reason=reason,
+        max_apologies=max_apologies,
+        predicted_strategy=predicted_strategy,
+        knowledge=knowledge,
+    )

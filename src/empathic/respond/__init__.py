@@ -1,0 +1,1 @@
+"""Respond: Plan + history + knowledge -> Draft (built-in composer or a steered LLM)."""

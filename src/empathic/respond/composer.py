@@ -1,0 +1,114 @@
+"""The built-in composer: a reply assembled from the project's phrase bank, no LLM needed.
+
+One sentence per planned strategy, picked from many variants for the plan's emotion family,
+slot-filled with the person's own words where they fit, never a phrase this conversation has
+already heard. Facts from the knowledge base follow an "inform" lead-in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from empathic.respond import slots
+from empathic.types import Draft, Plan, Reading, Sentence, State
+
+PHRASES = Path(__file__).with_name("phrases.toml")
+_SLOT = re.compile(r"\{(\w+)\}")
+# Where a strategy has no wording for the plan's family, the nearest family that has one.
+_FALLBACK = {
+    "frustration": ("disappointment", "neutral"),
+    "disappointment": ("frustration", "neutral"),
+    "sadness": ("disappointment", "fear", "neutral"),
+    "fear": ("sadness", "confusion", "neutral"),
+    "confusion": ("neutral",),
+    "joy": ("gratitude", "neutral"),
+    "gratitude": ("joy", "neutral"),
+    "neutral": ("disappointment", "confusion"),
+}
+
+
+@cache
+def phrase_bank() -> dict:
+    with PHRASES.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def banned_phrases() -> tuple[str, ...]:
+    return tuple(phrase_bank().get("banned", ()))
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z ]", "", text.lower()).strip()
+
+
+class Composer:
+    """Plan + Reading + State -> Draft."""
+
+    def __init__(self, bank: dict | None = None):
+        self.bank = bank or phrase_bank()
+
+    def templates(self, strategy: str, family: str) -> list[str]:
+        table = self.bank.get(strategy, {})
+        for candidate in (family, *_FALLBACK.get(family, ("neutral",))):
+            if table.get(candidate):
+                return list(table[candidate])
+        return [t for values in table.values() if isinstance(values, list) for t in values]
+
+    def sentence(
+        self,
+        strategy: str,
+        family: str,
+        values: dict[str, str],
+        avoid: set[str],
+        rng: random.Random,
+    ) -> Sentence | None:
+        """One sentence for ``strategy``: slot-filled variants first, never one in ``avoid``."""
+        options = []
+        for template in self.templates(strategy, family):
+            names = set(_SLOT.findall(template))
+            if not names <= values.keys():
+                continue
+            text = template.format(**{n: values[n] for n in names})
+            if _norm(text) not in avoid:
+                options.append((len(names), text))
+        if not options:
+            return None
+        # Prefer a template that uses the person's words half of the time: echoing every turn
+        # sounds like a form letter.
+        with_slots = [t for n, t in options if n]
+        pool = with_slots if with_slots and rng.random() < 0.5 else [t for _, t in options]
+        return Sentence(rng.choice(pool), strategy)
+
+    def compose(self, plan: Plan, reading: Reading, state: State) -> Draft:
+        seed = hashlib.sha256(f"{state.conversation_id}:{len(state.turns)}".encode()).digest()
+        rng = random.Random(int.from_bytes(seed[:8], "big"))
+        values = slots.fill(reading.text)
+        if state.issue and "issue" not in values:
+            issue = slots.issue(state.issue)
+            if issue:
+                values["issue"] = issue
+        avoid = {_norm(p) for p in state.used_phrases}
+        out: list[Sentence] = []
+        for strategy in plan.strategies:
+            if strategy == "inform" and plan.knowledge:
+                lead = self.sentence("inform", "neutral", values, avoid, rng)
+                if lead:
+                    out.append(lead)
+                out += [Sentence(fact, "inform") for fact in plan.knowledge[:1]]
+                continue
+            sentence = self.sentence(strategy, plan.family, values, avoid, rng)
+            if sentence is not None:
+                out.append(sentence)
+                avoid.add(_norm(sentence.text))
+        return Draft(tuple(out), "composer")
+
+    def alternative(self, sentence: Sentence, plan: Plan, state: State) -> Sentence | None:
+        """Another wording for the same strategy, not yet used in this conversation."""
+        avoid = {_norm(p) for p in state.used_phrases} | {_norm(sentence.text)}
+        rng = random.Random(len(state.used_phrases))
+        return self.sentence(sentence.strategy, plan.family, {}, avoid, rng)

@@ -1,0 +1,85 @@
+"""Slot values for the phrase bank, taken from what the person said.
+
+{thing}: the object of the conversation ("your order"); {issue}: what went wrong, turned to the
+second person ("your parcel still hasn't arrived"); {event}: the good news ("you got the job").
+A slot is left empty when the words do not fit cleanly: a template without slots is better than a
+garbled echo.
+"""
+
+from __future__ import annotations
+
+import re
+
+_THINGS = (
+    "order", "parcel", "package", "delivery", "refund", "account", "subscription", "card",
+    "payment", "password", "invoice", "bill", "booking", "flight", "phone", "plan", "laptop",
+    "item", "return", "replacement", "money", "app", "login", "claim", "ticket",
+)  # fmt: skip
+_THING = re.compile(r"\b(?:my|our|the)\s+((?:new\s+)?(?:" + "|".join(_THINGS) + r"))\b", re.I)
+_SWAP = {
+    "i": "you", "i'm": "you're", "im": "you're", "i've": "you've", "ive": "you've", "i'd": "you'd",
+    "i'll": "you'll", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",
+    "am": "are", "we": "you", "our": "your", "us": "you", "we're": "you're", "we've": "you've",
+}  # fmt: skip
+_SENTENCE = re.compile(r"[^.!?\n]+")
+_OPENERS = re.compile(
+    r"^(?:hi|hello|hey|ok|okay|so|well|ugh|omg|wow|yes|yay|guess what|great news|good news)"
+    r"[,!.:\s-]*",
+    re.I,
+)
+
+
+def thing(text: str) -> str | None:
+    match = _THING.search(text)
+    return f"your {match.group(1).lower()}" if match else None
+
+
+def _second_person(clause: str) -> str:
+    words = clause.split()
+    out = []
+    for i, word in enumerate(words):
+        bare = word.lower().strip(",;:")
+        if bare == "was" and i and words[i - 1].lower() == "i":
+            out.append("were")
+        elif bare in _SWAP:
+            out.append(_SWAP[bare] + word[len(word.rstrip(",;:")) :])
+        else:
+            out.append(word)
+    return " ".join(out)
+
+
+def _clause(text: str, max_words: int = 14) -> str | None:
+    for piece in _SENTENCE.findall(text):
+        piece = _OPENERS.sub("", piece.strip()).strip(" ,-")
+        words = piece.split()
+        if (
+            3 <= len(words) <= max_words
+            and not piece.isupper()
+            and re.match(r"(?i)(?:i|my|we|our|the|your|it)\b", piece)
+        ):
+            return piece
+    return None
+
+
+def issue(text: str) -> str | None:
+    """The problem as a second-person clause, or None when it would not read cleanly."""
+    if "?" in text:
+        return None
+    clause = _clause(text)
+    if clause is None or re.search(r"\b(?:you|your|you're)\b", clause, re.I):
+        return None  # "you lost my parcel" would become "you lost your parcel": skip
+    swapped = _second_person(clause)
+    return swapped[0].lower() + swapped[1:]
+
+
+def event(text: str) -> str | None:
+    clause = _clause(text)
+    if clause is None or not re.match(r"(?i)(?:i|my|we|our)\b", clause):
+        return None
+    swapped = _second_person(clause)
+    return swapped[0].lower() + swapped[1:]
+
+
+def fill(text: str) -> dict[str, str]:
+    values = {"thing": thing(text), "issue": issue(text), "event": event(text)}
+    return {k: v for k, v in values.items() if v}
