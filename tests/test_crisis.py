@@ -17,6 +17,23 @@ IDIOMS = [
     "my wife is going to kill me when she sees this order",
 ]
 
+# Ordinary support messages that share words with crisis phrases.
+SUPPORT_LOOKALIKES = [
+    "I've decided to go with another provider",
+    "I won't be here for the delivery tomorrow, can you leave it with a neighbour?",
+    "Today is my last day to return it",
+    "My phone is going to die, please be quick",
+    "I'll get my husband to call you",
+    "They locked my account after three attempts",
+    "I've been hit with a late fee",
+    "The app won't let me see my orders",
+    "I can't move my booking to Friday",
+    "The tracking is not moving",
+    "It took two weeks for the tablets to arrive",
+    "I cut myself shaving with your razor, the guard seems loose",
+    "The toy box has a choking hazard warning, is it OK for a 2 year old?",
+]
+
 CRISES = [
     ("I want to kill myself", "self_harm", "kill myself"),
     ("Please refund me. I won't be around to use it anyway, I'm going to end my life tonight.",
@@ -31,6 +48,28 @@ CRISES = [
 @pytest.mark.parametrize("text", IDIOMS)
 def test_idioms_do_not_raise_crisis(read, text):
     assert read(text).crisis is None
+
+
+@pytest.mark.parametrize("text", SUPPORT_LOOKALIKES)
+def test_support_lookalikes_do_not_raise_crisis(read, text):
+    assert read(text).crisis is None
+
+
+def test_emergency_outranks_other_kinds(read):
+    signal = read("My dad collapsed and isn't breathing. I won't be here for the delivery.").crisis
+    assert signal is not None and signal.kind == "medical_emergency"
+
+
+def test_rules_stay_fast_on_long_input():
+    import time
+
+    from empathic.perceive.crisis import rule_matches
+
+    start = time.perf_counter()
+    rule_matches("with " + " " * 19_000)
+    rule_matches("class " + " " * 19_000)
+    rule_matches("word " * 3_900 + "\nend")
+    assert time.perf_counter() - start < 2.0
 
 
 @pytest.mark.parametrize(("text", "kind", "evidence"), CRISES)

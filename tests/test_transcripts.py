@@ -42,4 +42,22 @@ def test_csv_without_text_column():
 
 def test_csv_unterminated_quote():
     items = read(b'text\n"open quote\n', "csv")
-    assert isinstance(items[-1], LineError) and "unterminated" in items[-1].message
+    assert isinstance(items[-1], LineError) and "unexpected end of data" in items[-1].message
+
+
+def test_csv_bad_quoting_is_reported_and_reading_goes_on():
+    items = read(b'text\n"closed" junk\nfine\nI am 6" tall\n', "csv")
+    assert isinstance(items[0], LineError) and items[0].line == 2
+    assert [m.text for m in items[1:]] == ["fine", 'I am 6" tall']
+    assert [m.line for m in items[1:]] == [3, 4]
+
+
+def test_deeply_nested_json_is_a_line_error():
+    items = read(b"[" * 100_000 + b"\n" + b'{"text": "ok"}\n', "jsonl")
+    assert isinstance(items[0], LineError) and items[1] == Message(2, "ok")
+
+
+def test_oversized_line_is_skipped_without_loss_of_the_next():
+    items = read(b"x" * (3 << 20) + b"\nnext line\n", "text")
+    assert isinstance(items[0], LineError) and "limit" in items[0].message
+    assert items[1] == Message(2, "next line")

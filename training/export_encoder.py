@@ -5,7 +5,9 @@
 Reads training/checkpoints/encoder.pt (from finetune_encoder.py). Writes
 src/empathic/models/encoder.int8.onnx (encoder + mean pooling; inputs input_ids and
 attention_mask, output the pooled 384-d vector) and training/checkpoints/emotion_heads.npz
-(the ED-32 and GoEmotions linear heads, picked up by train_heads.py).
+(the linear heads trained with the encoder, picked up by train_heads.py). When
+training/checkpoints/encoder_safety.pt exists (finetune_safety.py) it is exported instead, with
+its crisis and intent heads.
 """
 
 from __future__ import annotations
@@ -63,16 +65,25 @@ def compare_on_valid(fp32: Path, int8: Path, model: MultiTaskEncoder, n: int = 6
 
 
 def main() -> None:
-    model = MultiTaskEncoder(base_model_dir())
-    model.load_state_dict(torch.load(CHECKPOINTS / "encoder.pt", map_location="cpu"))
+    safety = CHECKPOINTS / "encoder_safety.pt"
+    if safety.exists():
+        from finetune_safety import SafetyEncoder
+
+        model = SafetyEncoder(base_model_dir())
+        model.load_state_dict(torch.load(safety, map_location="cpu"))
+        print(f"exporting {safety}")
+    else:
+        model = MultiTaskEncoder(base_model_dir())
+        model.load_state_dict(torch.load(CHECKPOINTS / "encoder.pt", map_location="cpu"))
     model.eval()
-    np.savez(
-        CHECKPOINTS / "emotion_heads.npz",
-        ed_w=model.ed_head.weight.detach().numpy().T,
-        ed_b=model.ed_head.bias.detach().numpy(),
-        go_w=model.goemotions_head.weight.detach().numpy().T,
-        go_b=model.goemotions_head.bias.detach().numpy(),
-    )
+    heads = {"ed": model.ed_head, "go": model.goemotions_head}
+    if safety.exists():
+        heads |= {"crisis": model.crisis_head, "intent": model.intent_head}
+    arrays = {}
+    for name, layer in heads.items():
+        arrays[f"{name}_w"] = layer.weight.detach().numpy().T
+        arrays[f"{name}_b"] = layer.bias.detach().numpy()
+    np.savez(CHECKPOINTS / "emotion_heads.npz", **arrays)
     ids = torch.randint(1000, 2000, (2, 16))
     mask = torch.ones_like(ids)
     with tempfile.TemporaryDirectory() as tmp:

@@ -163,16 +163,25 @@ def main() -> None:
         [best_threshold(ekman_scores[:, j], ekman_truth[:, j]) for j in range(len(EKMAN))]
     )
 
-    intents = [r for r in read_jsonl("intents.jsonl") if r["split"] == "train"]
-    intent_model = LogisticRegression(C=2.0, max_iter=3000, class_weight="balanced")
-    intent_model.fit(
-        encoder.embed([r["text"] for r in intents]), [INTENTS.index(r["intent"]) for r in intents]
-    )
-
-    crisis_texts, crisis_y = crisis_training_set()
-    crisis_x, per_message = crisis_rows(encoder, crisis_texts)
-    threshold = crisis_threshold(crisis_texts, crisis_y, crisis_x, per_message)
-    crisis_model = fit_crisis(crisis_x, crisis_y, per_message)
+    if "crisis_w" in emotion:
+        # The encoder was fine-tuned on these tasks (finetune_safety.py): use its heads. Its
+        # embeddings have seen the training labels, so a threshold tuned on them would be
+        # optimistic; the danger threshold stays at the natural 0.5.
+        intent_w, intent_b = emotion["intent_w"], emotion["intent_b"]
+        crisis_w, crisis_b, threshold = emotion["crisis_w"], emotion["crisis_b"], 0.5
+    else:
+        intents = [r for r in read_jsonl("intents.jsonl") if r["split"] == "train"]
+        intent_model = LogisticRegression(C=2.0, max_iter=3000, class_weight="balanced")
+        intent_model.fit(
+            encoder.embed([r["text"] for r in intents]),
+            [INTENTS.index(r["intent"]) for r in intents],
+        )
+        intent_w, intent_b = intent_model.coef_.T, intent_model.intercept_
+        crisis_texts, crisis_y = crisis_training_set()
+        crisis_x, per_message = crisis_rows(encoder, crisis_texts)
+        threshold = crisis_threshold(crisis_texts, crisis_y, crisis_x, per_message)
+        crisis_model = fit_crisis(crisis_x, crisis_y, per_message)
+        crisis_w, crisis_b = crisis_model.coef_.T, crisis_model.intercept_
 
     np.savez(
         enc.MODELS_DIR / "heads.npz",
@@ -187,10 +196,10 @@ def main() -> None:
         ekman_members=members,
         ekman_thresholds=ekman_thresholds,
         intent_labels=np.array(INTENTS),
-        intent_w=intent_model.coef_.T,
-        intent_b=intent_model.intercept_,
-        crisis_w=crisis_model.coef_.T,
-        crisis_b=crisis_model.intercept_,
+        intent_w=intent_w,
+        intent_b=intent_b,
+        crisis_w=crisis_w,
+        crisis_b=crisis_b,
         crisis_threshold=np.array(threshold),
     )
     write_manifest()

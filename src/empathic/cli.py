@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
@@ -33,6 +34,12 @@ def _engine():
         raise typer.Exit(2) from exc
 
 
+def _plain(text: str) -> str:
+    """User text made safe for the terminal: no Rich markup, no control characters."""
+    cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    return escape(cleaned)
+
+
 def reading_table(rows: list[tuple[str, Reading]], title: str | None = None) -> Table:
     table = Table(title=title, show_lines=False, expand=False)
     for column in ("#", "message", "emotion (ED-32)", "GoEmotions", "ekman", "val", "int",
@@ -43,7 +50,7 @@ def reading_table(rows: list[tuple[str, Reading]], title: str | None = None) -> 
         crisis = f"[bold red]{r.crisis.kind}[/]" if r.crisis else ""
         table.add_row(
             label,
-            r.text if len(r.text) <= 60 else r.text[:57] + "...",
+            _plain(r.text if len(r.text) <= 60 else r.text[:57] + "..."),
             f"{ed} {p:.2f}",
             ", ".join(r.goemotions_labels),
             r.ekman,
@@ -93,8 +100,15 @@ def analyze(
     except OSError as exc:
         err.print(f"[red]error:[/red] cannot open {path}: {exc.strerror}")
         raise typer.Exit(2) from exc
+    if output and path != "-" and output.resolve() == Path(path).resolve():
+        err.print("[red]error:[/red] --output is the input file; choose another path")
+        raise typer.Exit(2)
     engine = _engine()
-    out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
+    try:
+        out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot write {output}: {exc.strerror}")
+        raise typer.Exit(2) from exc
     writer = None if output_format == "table" else ReadingWriter(out, output_format)
     total_bytes = Path(path).stat().st_size if path != "-" else None
     histories: dict[str, list[str]] = {}
@@ -111,13 +125,11 @@ def analyze(
             ],  # fmt: skip
         )
         for index, error in good.items():
-            err.print(f"[yellow]line {batch[index].line}:[/yellow] {error}")
+            err.print(f"[yellow]line {batch[index].line}:[/yellow] {_plain(str(error))}")
             skipped += 1
         records = []
         for message, reading in zip([m for i, m in enumerate(batch) if i not in good], readings,
                                     strict=True):  # fmt: skip
-            if message.conversation_id:
-                histories.setdefault(message.conversation_id, []).append(message.text)
             records.append(reading_record(message, reading))
             table_rows.append((str(message.line), reading))
         analysed += len(records)
@@ -131,13 +143,19 @@ def analyze(
         disable=total_bytes is not None and total_bytes < 50_000,
     ) as progress:  # fmt: skip
         task = progress.add_task("analysing", total=total_bytes)
-        batch: list[Message] = []
+        batch: list[tuple[Message, list[str]]] = []
         for item in read_messages(stream, fmt):
             if isinstance(item, LineError):
-                err.print(f"[yellow]{item}[/yellow]")
+                err.print(f"[yellow]{_plain(str(item))}[/yellow]")
                 skipped += 1
                 continue
-            batch.append(item)
+            # The context is what came before this message, even within the same batch.
+            history: list[str] = []
+            if context and item.conversation_id:
+                earlier = histories.setdefault(item.conversation_id, [])
+                history = earlier[-8:]
+                earlier.append(item.text)
+            batch.append((item, history))
             if len(batch) >= BATCH:
                 flush(batch)
                 batch = []
@@ -158,14 +176,70 @@ def analyze(
         raise typer.Exit(1)
 
 
+def _llm_client(backend: str | None, model: Path | None, timeout: float):
+    """(client, server) for --backend URL or --model PATH.gguf; (None, None) for the composer."""
+    from empathic.respond.llm import ChatClient
+
+    if model is not None:
+        from empathic.respond.local_llm import LocalLlamaServer
+
+        try:
+            server = LocalLlamaServer(model)
+        except EmpathicError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+        return ChatClient(server.url, timeout=timeout), server
+    if backend:
+        import os
+
+        return ChatClient(backend, model=os.environ.get("EMPATHIC_LLM_MODEL", "default"),
+                          api_key=os.environ.get("EMPATHIC_LLM_API_KEY"), timeout=timeout), None  # fmt: skip
+    return None, None
+
+
+KnowledgeOption = Annotated[
+    Path | None, typer.Option("--knowledge", "-k", help="markdown/FAQ folder to answer from")
+]
+BackendOption = Annotated[
+    str | None, typer.Option("--backend", help="OpenAI-compatible base URL of an LLM to steer")
+]
+ModelOption = Annotated[
+    Path | None, typer.Option("--model", help="a local GGUF model, served on 127.0.0.1")
+]
+
+
 @app.command()
-def chat() -> None:
-    """Talk to the engine in the terminal; each message's reading is shown. Ctrl-D or /quit ends."""
-    engine = _engine()
+def chat(
+    knowledge: KnowledgeOption = None,
+    backend: BackendOption = None,
+    model: ModelOption = None,
+    show_reading: Annotated[bool, typer.Option(help="show each message's reading")] = True,
+    timeout: Annotated[float, typer.Option(help="seconds to wait for the LLM")] = 30.0,
+) -> None:
+    """Talk to the engine in the terminal. Ctrl-D or /quit ends.
+
+    Replies come from the built-in composer unless --backend or --model names an LLM.
+    """
+    from empathic.engine import Engine
+
+    client, server = _llm_client(backend, model, timeout)
+    try:
+        engine = Engine(knowledge=knowledge, llm=client)
+    except EmpathicError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    try:
+        _chat_loop(engine, show_reading)
+    finally:
+        if server is not None:
+            server.close()
+
+
+def _chat_loop(engine, show_reading: bool) -> None:
     console = Console()
-    history: list[str] = []
     interactive = sys.stdin.isatty()
     console.print("[bold]empathic chat[/bold]: type a message; /quit to leave.")
+    turns = 0
     while True:
         try:
             text = console.input("[bold cyan]you>[/] ") if interactive else input()
@@ -176,17 +250,77 @@ def chat() -> None:
         if not text.strip():
             continue
         try:
-            reading = engine.analyze([text], [history])[0]
+            turn = engine.respond("terminal", text)
         except InputError as exc:
             console.print(f"[yellow]{exc}[/yellow]")
             continue
-        history.append(text)
-        console.print(reading_table([(str(len(history)), reading)]))
-        if reading.crisis:
+        turns += 1
+        if show_reading:
+            console.print(reading_table([(str(turns), turn.reading)]))
+            verdict = "ok" if turn.reply.passed else "needs work"
             console.print(
-                f"[bold red]crisis signal ({reading.crisis.kind}):[/] "
-                + "; ".join(f'"{s.text}"' for s in reading.crisis.evidence)
+                f"[dim]plan: {' > '.join(turn.plan.strategies)} | empathy {turn.plan.empathy_level}"
+                f" | critic: {verdict}{' | repaired: ' + ', '.join(turn.reply.repairs) if turn.reply.repairs else ''}[/dim]"
             )
+        if turn.reading.crisis:
+            console.print(
+                f"[bold red]crisis signal ({turn.reading.crisis.kind}):[/] "
+                + "; ".join(f'"{_plain(s.text)}"' for s in turn.reading.crisis.evidence)
+            )
+        console.print(f"[bold green]empathic>[/] {_plain(turn.reply.text)}")
+        if turn.handoff:
+            console.print(f"[bold magenta]hand-off raised:[/] {_plain(turn.handoff.summary)}")
+
+
+eval_app = typer.Typer(help="Measure the engine.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("scenarios")
+def eval_scenarios(
+    backend: BackendOption = None,
+    model: ModelOption = None,
+    unsteered: Annotated[
+        bool, typer.Option(help="send the LLM a plain system prompt, no plan, no critic")
+    ] = False,
+    folder: Annotated[Path | None, typer.Option(help="scenario folder")] = None,
+    timeout: Annotated[float, typer.Option(help="seconds to wait for the LLM")] = 60.0,
+) -> None:
+    """Run the multi-turn scenario suite and print a pass table."""
+    from empathic.engine import Engine
+    from empathic.evaluate.scenarios import SCENARIOS_DIR, load_scenarios, pass_rate, run_scenarios
+    from empathic.perceive import Perceiver
+
+    scenarios = load_scenarios(folder or SCENARIOS_DIR)
+    if not scenarios:
+        err.print(f"[red]error:[/red] no scenarios in {folder or SCENARIOS_DIR}")
+        raise typer.Exit(2)
+    client, server = _llm_client(backend, model, timeout)
+    perceiver = Perceiver()
+    kb_path = Path(__file__).resolve().parents[2] / "examples" / "shop_kb"
+    with_kb = Engine(perceiver, knowledge=kb_path if kb_path.is_dir() else None, llm=client,
+                     steer=not unsteered)  # fmt: skip
+    without_kb = Engine(perceiver, llm=client, steer=not unsteered)
+    try:
+        outcomes = run_scenarios(lambda kb: with_kb if kb else without_kb, scenarios)
+    finally:
+        if server is not None:
+            server.close()
+    table = Table(title="scenario suite")
+    for column in ("scenario", "expectations", "passed", "failures"):
+        table.add_column(column, overflow="fold")
+    for scenario in scenarios:
+        mine = [o for o in outcomes if o.scenario == scenario.name]
+        failures = "; ".join(f"t{o.turn} {o.expectation}: {o.detail}" for o in mine if not o.passed)
+        table.add_row(
+            scenario.name, str(len(mine)), str(sum(o.passed for o in mine)), failures[:300]
+        )
+    Console(width=200).print(table)
+    print(
+        f"pass rate: {pass_rate(outcomes):.3f} ({sum(o.passed for o in outcomes)}/{len(outcomes)})"
+    )
+    if server is not None:
+        server.close()
 
 
 def main() -> None:  # pragma: no cover - console entry

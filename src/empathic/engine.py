@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +33,9 @@ from empathic.types import (
 
 # Checks worth one regeneration of an LLM draft when editing cannot fix them.
 _REGENERATE_ON = {"feeling_acknowledged", "help_present", "no_banned_phrases", "length_ok"}
+# Conversations kept in memory (least recently used go first); the store keeps them for good.
+MAX_CONVERSATIONS = 10_000
+MAX_LLM_HISTORY = 16
 
 
 @dataclass
@@ -67,7 +70,8 @@ class Engine:
         self.locale = locale
         self.steer = steer
         self.events: Counter[str] = Counter()
-        self._conversations: dict[str, _Conversation] = {}
+        self._conversations: OrderedDict[str, _Conversation] = OrderedDict()
+        self._turn_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     # -- perceive only ---------------------------------------------------------------------
@@ -99,7 +103,17 @@ class Engine:
         return conversation.state if conversation else None
 
     def respond(self, conversation_id: str, text: str) -> Turn:
-        """Perceive, track, plan, respond and check one user message."""
+        """Perceive, track, plan, respond and check one user message.
+
+        Turns of one conversation run one at a time (a double-send waits for the first);
+        different conversations run in parallel.
+        """
+        with self._lock:
+            turn_lock = self._turn_locks.setdefault(conversation_id, threading.Lock())
+        with turn_lock:
+            return self._respond(conversation_id, text)
+
+    def _respond(self, conversation_id: str, text: str) -> Turn:
         with self._lock:
             conversation = self._conversations.get(conversation_id) or _Conversation(
                 State(conversation_id=conversation_id)
@@ -124,18 +138,24 @@ class Engine:
         said = tuple(
             s.text
             for s in reply.sentences
-            if s.strategy in EMPATHY_STRATEGIES or s.strategy == "apologize"
+            if (s.strategy in EMPATHY_STRATEGIES or s.strategy == "apologize")
+            and reply.source != "safety"  # the safe reply is fixed; it may be said again
         )
         apologies = sum(1 for s in reply.sentences if s.strategy == "apologize")
         state = remember_reply(state, said, apologies, "+".join(plan.strategies))
         conversation.state = state
         conversation.previous_strategy = _esconv_label(plan)
-        conversation.messages += [
+        conversation.messages = [
+            *conversation.messages,
             {"role": "user", "content": text},
             {"role": "assistant", "content": reply.text},
-        ]
+        ][-MAX_LLM_HISTORY:]
         with self._lock:
             self._conversations[conversation_id] = conversation
+            self._conversations.move_to_end(conversation_id)
+            while len(self._conversations) > MAX_CONVERSATIONS:
+                evicted, _ = self._conversations.popitem(last=False)
+                self._turn_locks.pop(evicted, None)
         self.events["turns"] += 1
         if reply.repairs:
             for repair_kind in reply.repairs:
@@ -175,7 +195,7 @@ class Engine:
     def _checked(self, draft: Draft, plan: Plan, state: State) -> Reply:
         checks = critique(draft, plan, state, self.banned)
         repairs: tuple[str, ...] = ()
-        if not all(c.passed for c in checks):
+        if not all(c.passed for c in checks) and draft.source != "safety":
             draft, repairs = repair(
                 draft, plan, state, lambda s: self.composer.alternative(s, plan, state), self.banned
             )
@@ -224,6 +244,8 @@ class Engine:
             checks = critique(draft, plan, state, self.banned)
             regenerated = True
             self.events["regenerations"] += 1
+        if not draft.sentences:
+            raise UpstreamError("the LLM draft was empty after the critic's repairs")
         return Reply(draft.text, "llm", checks, repairs, regenerated, draft.sentences)
 
     def _handoff_event(self, plan: Plan, reading: Reading, state: State) -> HandoffEvent:

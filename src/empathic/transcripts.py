@@ -7,7 +7,6 @@ JSON, a 5 MB blob) becomes an error that names its line while every other line i
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -111,39 +110,54 @@ def read_messages(stream: BinaryIO, fmt: InputFormat) -> Iterator[Message | Line
             except json.JSONDecodeError as exc:
                 yield LineError(number, f"malformed JSON ({exc.msg} at column {exc.colno})")
                 continue
+            except (RecursionError, ValueError):
+                yield LineError(number, "malformed JSON (nested too deeply or invalid)")
+                continue
             yield _from_record(number, record)
 
 
 def _read_csv(lines: Iterator[tuple[int, str | LineError]]) -> Iterator[Message | LineError]:
+    errors: list[LineError] = []
+
+    def text_lines() -> Iterator[str]:
+        # Bad lines become empty lines so the csv module's line count stays true.
+        for _, line in lines:
+            if isinstance(line, LineError):
+                errors.append(line)
+                yield "\n"
+            else:
+                yield line + "\n"
+
+    csv.field_size_limit(MAX_LINE_BYTES)
+    reader = csv.reader(text_lines(), strict=True)
     header: list[str] | None = None
-    pending: list[str] = []
-    start = 0
-    for number, line in lines:
-        if isinstance(line, LineError):
-            yield line
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            yield from errors
+            errors.clear()
+            yield LineError(start, f"bad CSV ({exc})")
+            start = reader.line_num + 1
             continue
-        if not pending:
-            start = number
-        pending.append(line)
-        # A quoted field may span lines: wait until the quotes balance.
-        if "\n".join(pending).count('"') % 2:
+        yield from errors
+        errors.clear()
+        row_start, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
             continue
-        rows = list(csv.reader(io.StringIO("\n".join(pending))))
-        pending = []
-        if not rows or not any(cell.strip() for cell in rows[0]):
-            continue
-        row = rows[0]
         if header is None:
             header = [h.strip().lower() for h in row]
             if not any(k in header for k in TEXT_KEYS):
                 yield LineError(
-                    start, f"CSV header has no text column (one of {', '.join(TEXT_KEYS)})"
+                    row_start, f"CSV header has no text column ({', '.join(TEXT_KEYS)})"
                 )
                 return
             continue
-        yield _from_record(start, dict(zip(header, row, strict=False)))
-    if pending:
-        yield LineError(start, "unterminated quoted field at end of file")
+        yield _from_record(row_start, dict(zip(header, row, strict=False)))
+    yield from errors
 
 
 def reading_record(message: Message, reading: Reading) -> dict:
@@ -158,10 +172,17 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
+def _cell(value: object) -> object:
+    """Spreadsheets run cells that start with = + - @ as formulas: quote them."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _csv_row(record: dict) -> dict:
     crisis = record.get("crisis") or {}
     return {
-        **{k: record.get(k) for k in CSV_COLUMNS},
+        **{k: _cell(record.get(k)) for k in CSV_COLUMNS},
         "goemotions_labels": ";".join(record["goemotions_labels"]),
         "cues": ";".join(sorted({c["kind"] for c in record["cues"]})),
         "crisis": crisis.get("kind", ""),

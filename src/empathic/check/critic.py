@@ -41,6 +41,10 @@ _HELP = re.compile(
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 
 
+def _contains(lower_text: str, phrase: str) -> bool:
+    return re.search(r"\b" + re.escape(phrase.lower()) + r"\b", lower_text) is not None
+
+
 def _norm(text: str) -> str:
     return re.sub(r"[^a-z ]", "", text.lower()).strip()
 
@@ -94,7 +98,7 @@ def critique(
     )
     if draft.source != "composer":
         helpful = helpful and bool(_HELP.search(text))
-    banned_found = [p for p in (*banned, *plan.must_avoid) if " " in p and p.lower() in lower]
+    banned_found = [p for p in banned if _contains(lower, p)]
     allowed_apologies = plan.max_apologies if state.apologies == 0 else 0
     words = len(text.split())
     return (
@@ -157,10 +161,7 @@ def repair(
             empathy_seen += 1
         trimmed.append(s)
     # Remove sentences with banned phrases.
-    lowered = [p.lower() for p in (*banned, *plan.must_avoid) if " " in p]
-    clean = [s for s in trimmed if not any(p in s.text.lower() for p in lowered)]
+    clean = [s for s in trimmed if not any(_contains(s.text.lower(), p) for p in banned)]
     if len(clean) < len(trimmed):
         done.append("dropped_banned_phrase")
-    if not clean:
-        clean = trimmed  # never return an empty reply
     return Draft(tuple(clean), draft.source), tuple(done)

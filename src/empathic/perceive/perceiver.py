@@ -17,8 +17,9 @@ from empathic.perceive.intent import resolve_intent
 from empathic.types import Reading
 
 MAX_MESSAGE_CHARS = 20_000
-# How many previous turns feed the ED-32 head; the emotion of a conversation shows early.
-CONTEXT_TURNS = 6
+# How many previous turns feed the ED-32 head (the encoder keeps the first 128 tokens: the
+# emotion of a conversation shows early, as in training).
+CONTEXT_TURNS = 8
 
 
 def validate_message(text: object) -> str:
@@ -29,6 +30,12 @@ def validate_message(text: object) -> str:
         raise InputError("the message contains NUL bytes; it looks like binary data, not text")
     if not text.strip():
         raise InputError("the message is empty")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"the message is not valid Unicode (lone surrogate at character {exc.start + 1})"
+        ) from exc
     if len(text) > MAX_MESSAGE_CHARS:
         raise InputError(
             f"the message is {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,} "

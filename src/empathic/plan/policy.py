@@ -8,6 +8,8 @@ adds it when the rules leave room for it.
 
 from __future__ import annotations
 
+import re
+
 from empathic.track.state import ESCALATION_THRESHOLD
 from empathic.types import EMPATHY_LEVELS, Plan, Reading, State
 
@@ -63,9 +65,11 @@ def emotion_family(reading: Reading) -> str:
     return "neutral"
 
 
+_OUR_FAULT_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _OUR_FAULT) + r")\b", re.I)
+
+
 def _our_fault(reading: Reading) -> bool:
-    text = reading.text.lower()
-    return reading.intent == "complaint" and any(word in text for word in _OUR_FAULT)
+    return reading.intent == "complaint" and _OUR_FAULT_RE.search(reading.text) is not None
 
 
 def _level(index: int) -> str:

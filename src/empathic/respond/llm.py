@@ -32,7 +32,7 @@ class ChatClient:
     temperature: float = 0.3
 
     def __post_init__(self) -> None:
-        self.base_url = self.base_url.rstrip("/")
+        self.base_url = self.base_url.rstrip("/").removesuffix("/chat/completions")
         if not self.base_url.endswith("/v1"):
             self.base_url += "/v1"
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}

