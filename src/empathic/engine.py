@@ -169,7 +169,9 @@ class Engine:
             return ()
         if reading.intent not in {"question", "complaint", "request_human", "other", "good_news"}:
             return ()
-        return tuple(hit.entry.answer for hit in self.knowledge.search(reading.text, k=1))
+        hits = self.knowledge.search(reading.text, k=2)
+        # A second answer joins only when it scores close to the first (a two-topic message).
+        return tuple(h.entry.answer for h in hits if h.score >= 0.9 * hits[0].score)
 
     def _reply(
         self, plan: Plan, reading: Reading, state: State, conversation: _Conversation

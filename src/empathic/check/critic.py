@@ -88,9 +88,7 @@ def critique(
         s.text for s in sentences if (_is_empathy(s) or _is_apology(s)) and _norm(s.text) in used
     ]
     budget = EMPATHY_BUDGET[plan.empathy_level]
-    wants_feeling = any(
-        s in plan.strategies for s in ("acknowledge", "celebrate", "support", "thank_back")
-    )
+    wants_feeling = any(s in plan.strategies for s in ("acknowledge", "celebrate", "support"))
     pure_support = set(plan.strategies) <= SUPPORT_ONLY
     helpful = any(
         s.strategy in {"inform", "next_step", "ask", "suggest", "handoff", "restate"}
@@ -100,7 +98,8 @@ def critique(
         helpful = helpful and bool(_HELP.search(text))
     banned_found = [p for p in banned if _contains(lower, p)]
     allowed_apologies = plan.max_apologies if state.apologies == 0 else 0
-    words = len(text.split())
+    # The knowledge base's answers are as long as they are; the limit is on what we add.
+    words = len(text.split()) - sum(len(k.split()) for k in plan.knowledge if k in text)
     return (
         Check("feeling_acknowledged", not wants_feeling or bool(empathy) or draft.source == "safety",
               "" if empathy or not wants_feeling else "the plan asks to acknowledge the feeling"),

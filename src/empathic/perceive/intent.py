@@ -24,9 +24,24 @@ def asks_for_human(text: str) -> bool:
     return _REQUEST_HUMAN.search(text) is not None
 
 
-def resolve_intent(text: str, labels: tuple[str, ...], probs: list[float]) -> tuple[str, dict]:
-    """The intent label and its probabilities, after the request-for-human rule."""
+def resolve_intent(
+    text: str,
+    labels: tuple[str, ...],
+    probs: list[float],
+    sarcastic: bool = False,
+    valence: float = 0.0,
+) -> tuple[str, dict]:
+    """The intent label and its probabilities, after two rules.
+
+    An explicit request for a person always wins. "Thanks a lot" with a sarcasm cue or a clearly
+    negative feeling is a complaint, never thanks or good news.
+    """
     by_label = dict(zip(labels, probs, strict=True))
     if asks_for_human(text):
         return "request_human", by_label
-    return max(by_label, key=by_label.__getitem__), by_label
+    intent = max(by_label, key=by_label.__getitem__)
+    if intent in {"thanks", "good_news"} and (sarcastic or valence < -0.3):
+        return "complaint", by_label
+    if intent == "other" and "?" in text:
+        return "question", by_label
+    return intent, by_label

@@ -106,7 +106,13 @@ class Perceiver:
             # The Ekman label is the group furthest above its tuned threshold.
             ekman_label = h.ekman_labels[int(np.argmax(ekman[i] / h.ekman_thresholds))]
             valence, arousal, intensity = affect(h.go_labels, go[i], cues)
-            intent, intent_probs = resolve_intent(text, h.intent_labels, intents[i].tolist())
+            intent, intent_probs = resolve_intent(
+                text,
+                h.intent_labels,
+                intents[i].tolist(),
+                sarcastic=any(c.kind == "sarcasm_hint" for c in cues),
+                valence=valence,
+            )
             readings.append(
                 Reading(
                     text=text,

@@ -163,7 +163,9 @@ def plan_turn(
         if family not in {"frustration", "disappointment"}:
             family = "frustration" if reading.intensity >= 0.45 else "disappointment"
     elif intent == "question":
-        if family == "confusion" or reading.intensity >= 0.45:
+        # A question gets its answer first. Only a clearly upset asker gets a short
+        # acknowledgement before it; confusion is met by a clear answer, not by a preamble.
+        if reading.valence <= -0.35 and reading.intensity >= 0.5:
             strategies, level = ["acknowledge", "inform" if knowledge else "ask", "next_step"], 1
         else:
             strategies, family = ["inform" if knowledge else "ask", "next_step"], "neutral"
@@ -172,11 +174,22 @@ def plan_turn(
         strategies, family = ["ask"], "neutral" if family not in {"joy", "gratitude"} else family
 
     if reason:
-        # Hand-off keeps the acknowledgement but replaces fixing it ourselves.
-        strategies = [s for s in strategies if s not in {"next_step", "ask", "restate"}] + [
-            "handoff"
-        ]
-        level = max(level, 1 if intent == "request_human" and reading.valence > -0.2 else 2)
+        # Hand-off keeps the acknowledgement but replaces fixing it ourselves. Someone handed off
+        # after escalating or repeating themselves is upset: acknowledge that first.
+        strategies = [s for s in strategies if s not in {"next_step", "ask", "restate"}]
+        strategies.append("handoff")
+        heated = (
+            reading.valence < -0.25
+            or any(
+                c.kind in {"all_caps", "profanity", "repeated_punctuation"} for c in reading.cues
+            )
+            or not reason.startswith("asked")
+        )
+        if heated and "acknowledge" not in strategies:
+            strategies.insert(0, "acknowledge")
+            if family not in {"frustration", "disappointment", "fear", "sadness"}:
+                family = "frustration"
+        level = max(level, 2 if heated else 1)
 
     suggestion = ESCONV_TO_STRATEGY.get(predicted_strategy or "")
     if (

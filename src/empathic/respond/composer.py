@@ -96,15 +96,17 @@ class Composer:
         out: list[Sentence] = []
         for strategy in plan.strategies:
             if strategy == "inform" and plan.knowledge:
-                lead = self.sentence("inform", "neutral", values, avoid, rng)
+                lead = self.sentence("inform", "neutral", {}, avoid, rng)
                 if lead:
                     out.append(lead)
-                out += [Sentence(fact, "inform") for fact in plan.knowledge[:1]]
+                out += [Sentence(fact, "inform") for fact in plan.knowledge[:2]]
                 continue
             sentence = self.sentence(strategy, plan.family, values, avoid, rng)
             if sentence is not None:
                 out.append(sentence)
                 avoid.add(_norm(sentence.text))
+                if any(v in sentence.text for v in values.values()):
+                    values = {}  # echo the person's words once per reply, not in every sentence
         return Draft(tuple(out), "composer")
 
     def alternative(self, sentence: Sentence, plan: Plan, state: State) -> Sentence | None:

@@ -83,6 +83,10 @@ _STOP = frozenset(
 )
 
 
+# Share of the score from the embeddings; the rest is word overlap (see the module docstring).
+COSINE_WEIGHT = 0.35
+
+
 @dataclass(frozen=True)
 class Entry:
     question: str
@@ -96,8 +100,17 @@ class Hit:
     score: float
 
 
+def _stem(word: str) -> str:
+    """A light suffix strip so "Saturdays" meets "Saturday" and "charged" meets "charge"."""
+    for suffix in ("ies", "ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+
+
 def _words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
 
 
 def load_entries(path: Path) -> list[Entry]:
@@ -145,8 +158,13 @@ class KnowledgeBase:
             raise InputError("the knowledge base is empty (no '## question' sections found)")
         self.entries = entries
         self.encoder = encoder
-        vectors = encoder.embed([f"{e.question} {e.answer}" for e in entries])
-        self.vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        # Customers ask the way the headings are phrased: match against the question alone and
+        # against question + answer, and keep the better of the two.
+        vectors = encoder.embed(
+            [e.question for e in entries] + [f"{e.question} {e.answer}" for e in entries]
+        )
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        self.vectors = vectors.reshape(2, len(entries), -1)
         self.entry_words = [
             Counter(_words(f"{e.question} {e.question} {e.answer}")) for e in entries
         ]
@@ -162,12 +180,14 @@ class KnowledgeBase:
 
     def search(self, query: str, k: int = 2, min_score: float = 0.35) -> list[Hit]:
         query_vector = self.encoder.embed([query])[0]
-        cosine = self.vectors @ (query_vector / np.linalg.norm(query_vector))
+        cosine = (self.vectors @ (query_vector / np.linalg.norm(query_vector))).max(axis=0)
         words = set(_words(query))
-        norm = sum(self.idf.get(w, 0.0) for w in words) or 1.0
+        # Words the knowledge base never uses still count against a match (as the rarest words).
+        unseen = math.log(1 + len(self.entries))
+        norm = sum(self.idf.get(w, unseen) for w in words) or 1.0
         overlap = np.array(
             [sum(self.idf[w] for w in words if w in ew) / norm for ew in self.entry_words]
         )
-        scores = 0.5 * cosine + 0.5 * overlap
+        scores = COSINE_WEIGHT * cosine + (1 - COSINE_WEIGHT) * overlap
         order = np.argsort(-scores)[:k]
         return [Hit(self.entries[i], float(scores[i])) for i in order if scores[i] >= min_score]
