@@ -102,6 +102,40 @@ class Engine:
         conversation = self._conversations.get(conversation_id)
         return conversation.state if conversation else None
 
+    def snapshot(self, conversation_id: str) -> dict | None:
+        """JSON-ready copy of what the engine remembers of a conversation, for a store to keep."""
+        with self._lock:
+            conversation = self._conversations.get(conversation_id)
+        if conversation is None:
+            return None
+        return {
+            "version": 1,
+            "state": conversation.state.to_dict(),
+            "messages": list(conversation.messages),
+            "previous_strategy": conversation.previous_strategy,
+        }
+
+    def restore(self, conversation_id: str, snapshot: dict) -> None:
+        """Put back a conversation saved with ``snapshot`` (after a restart, or from another
+        worker), replacing what is in memory for that id."""
+        state = State.from_dict(snapshot["state"])
+        if state.conversation_id != conversation_id:
+            raise InputError(
+                f"snapshot is of conversation {state.conversation_id!r}, not {conversation_id!r}"
+            )
+        conversation = _Conversation(
+            state, list(snapshot.get("messages", ()))[-MAX_LLM_HISTORY:],
+            snapshot.get("previous_strategy"),
+        )  # fmt: skip
+        with self._lock:
+            self._conversations[conversation_id] = conversation
+            self._conversations.move_to_end(conversation_id)
+
+    def forget(self, conversation_id: str) -> None:
+        """Drop a conversation from memory (the next turn starts fresh unless restored)."""
+        with self._lock:
+            self._conversations.pop(conversation_id, None)
+
     def respond(self, conversation_id: str, text: str) -> Turn:
         """Perceive, track, plan, respond and check one user message.
 

@@ -137,6 +137,18 @@ class State:
     crisis: bool = False
     tried: tuple[str, ...] = ()  # what our replies did so far (strategies / facts given)
 
+    def to_dict(self) -> dict:
+        """JSON-ready form, complete: ``State.from_dict`` gives back an equal State."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> State:
+        fields = dict(data)
+        fields["turns"] = tuple(TurnSummary(**t) for t in fields.get("turns", ()))
+        for key in ("used_phrases", "tried"):
+            fields[key] = tuple(fields.get(key, ()))
+        return cls(**fields)
+
 
 @dataclass(frozen=True)
 class Plan:
