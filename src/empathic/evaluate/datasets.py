@@ -146,3 +146,62 @@ def esconv(split: str) -> list[ESConvSample]:
                 previous = turn.get("strategy")
             context.append(f"{role}: {turn['text']}")
     return samples
+
+
+EPITOME_MECHANISMS: tuple[str, ...] = ("emotional_reactions", "interpretations", "explorations")
+_EPITOME_FILES = {
+    "emotional_reactions": "emotional-reactions-reddit.csv",
+    "interpretations": "interpretations-reddit.csv",
+    "explorations": "explorations-reddit.csv",
+}
+
+
+@dataclass(frozen=True)
+class EpitomePair:
+    """One (seeker post, response) pair of EPITOME-Reddit with its three levels (0, 1, 2)."""
+
+    sp_id: str
+    rp_id: str
+    seeker: str
+    response: str
+    levels: tuple[int, int, int]  # emotional reactions, interpretations, explorations
+
+
+def epitome() -> list[EpitomePair]:
+    """The 3,084 EPITOME-Reddit pairs; the three files hold the same pairs in the same order."""
+    columns = []
+    for mechanism in EPITOME_MECHANISMS:
+        path = data_root() / "epitome" / _EPITOME_FILES[mechanism]
+        with path.open(newline="", encoding="utf-8") as handle:
+            columns.append(list(csv.DictReader(handle)))
+    pairs = []
+    for er, ip, ex in zip(*columns, strict=True):
+        if (
+            not er["sp_id"] == ip["sp_id"] == ex["sp_id"]
+            or not er["rp_id"] == ip["rp_id"] == ex["rp_id"]
+        ):
+            raise ValueError("EPITOME files are not row-aligned; re-copy them from the source repo")
+        levels = (int(er["level"]), int(ip["level"]), int(ex["level"]))
+        pairs.append(
+            EpitomePair(er["sp_id"], er["rp_id"], er["seeker_post"], er["response_post"], levels)
+        )
+    return pairs
+
+
+def epitome_split(
+    pairs: list[EpitomePair], seed: int = 13, shares: tuple[float, float] = (0.75, 0.05)
+) -> dict[str, list[EpitomePair]]:
+    """Train / dev / test (75 / 5 / 20) grouped by seeker post, so no post is on two sides."""
+    import random
+
+    seekers = sorted({p.sp_id for p in pairs})
+    random.Random(seed).shuffle(seekers)
+    train_end = round(shares[0] * len(seekers))
+    dev_end = train_end + round(shares[1] * len(seekers))
+    side = {sp: "train" for sp in seekers[:train_end]}
+    side |= {sp: "dev" for sp in seekers[train_end:dev_end]}
+    side |= {sp: "test" for sp in seekers[dev_end:]}
+    split: dict[str, list[EpitomePair]] = {"train": [], "dev": [], "test": []}
+    for pair in pairs:
+        split[side[pair.sp_id]].append(pair)
+    return split
