@@ -1,0 +1,10 @@
+"""Alembic environment: run by ``empathic.store.migrate`` with a live connection."""
+
+from alembic import context
+
+from empathic.store.tables import Base
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()
