@@ -323,5 +323,130 @@ def eval_scenarios(
         server.close()
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="store URL: sqlite:///PATH or postgresql://USER@HOST/DB "
+            "[env EMPATHIC_DB_URL; default sqlite:///empathic.db]",
+        ),
+    ] = None,  # fmt: skip
+    knowledge: KnowledgeOption = None,
+    backend: BackendOption = None,
+    model: ModelOption = None,
+    timeout: Annotated[float, typer.Option(help="seconds per upstream LLM call")] = 20.0,
+    rate_limit: Annotated[
+        int, typer.Option(help="requests per minute per key or client address; 0 = off")
+    ] = 600,
+    max_body_bytes: Annotated[int, typer.Option(help="largest request body accepted")] = 256_000,
+    cors_origin: Annotated[
+        list[str] | None, typer.Option(help="allow browser calls from this origin (repeatable)")
+    ] = None,
+    require_keys: Annotated[
+        bool | None,
+        typer.Option("--require-keys/--open", help="default: keys required once one exists"),
+    ] = None,
+) -> None:
+    """Start the HTTP service: JSON API, OpenAI-compatible endpoint, chat page and dashboard."""
+    import os
+
+    import uvicorn
+
+    from empathic.serve import Settings, create_app
+
+    settings = Settings(
+        db_url=db or os.environ.get("EMPATHIC_DB_URL") or Settings.db_url,
+        knowledge=str(knowledge) if knowledge else None,
+        backend=backend,
+        backend_model=os.environ.get("EMPATHIC_LLM_MODEL", "default"),
+        backend_api_key=os.environ.get("EMPATHIC_LLM_API_KEY"),
+        model=str(model) if model else None,
+        upstream_timeout=timeout,
+        rate_limit=rate_limit,
+        max_body_bytes=max_body_bytes,
+        cors_origins=list(cors_origin or []),
+        require_keys=require_keys,
+    )
+    try:
+        application = create_app(settings)
+    except EmpathicError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else shown}:{port}"
+    print(f"empathic serving on {url}  (chat {url}/ , dashboard {url}/dashboard , API {url}/docs)",
+          flush=True)  # fmt: skip
+    if (
+        host not in {"127.0.0.1", "localhost", "::1"}
+        and not application.state.services.keys.required()
+    ):
+        err.print("[yellow]warning:[/yellow] listening beyond this machine with no API key; "
+                  "create one with `empathic keys create NAME`.")  # fmt: skip
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+keys_app = typer.Typer(help="API keys for the HTTP service.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+DbOption = Annotated[str | None, typer.Option("--db", help="store URL [env EMPATHIC_DB_URL]")]
+
+
+def _store(db: str | None):
+    import os
+
+    from empathic.store import DEFAULT_URL, Store
+
+    return Store(db or os.environ.get("EMPATHIC_DB_URL") or DEFAULT_URL)
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="who or what the key is for")],
+    db: DbOption = None,
+    rate_limit: Annotated[
+        int | None, typer.Option(help="requests per minute for this key (default: the server's)")
+    ] = None,
+) -> None:
+    """Create a key and print it once; only its hash is stored."""
+    store = _store(db)
+    try:
+        secret, key = store.create_key(name, rate_limit)
+    except EmpathicError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        store.close()
+    err.print(f"key {key['id']} ({_plain(key['name'])}) created; it is shown only this once:")
+    print(secret)
+
+
+@keys_app.command("list")
+def keys_list(db: DbOption = None) -> None:
+    """List keys (id, name, prefix, state); secrets are never shown again."""
+    store = _store(db)
+    try:
+        for key in store.api_keys():
+            state = "revoked" if key["revoked_at"] else "active"
+            print(f"{key['id']}\t{key['name']}\t{key['prefix']}...\t{state}")
+    finally:
+        store.close()
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[int, typer.Argument(help="the key's id")], db: DbOption = None):
+    """Revoke a key (servers stop accepting it within 30 seconds)."""
+    store = _store(db)
+    try:
+        if not store.revoke_key(key_id):
+            err.print(f"[red]error:[/red] no active key {key_id}")
+            raise typer.Exit(1)
+    finally:
+        store.close()
+    print(f"key {key_id} revoked")
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()

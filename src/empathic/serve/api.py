@@ -136,8 +136,8 @@ def resolve_handoff(event_id: int, request: Request):
 @router.get("/dashboard", summary="Operator dashboard data: rates over time, queue, conversations")
 def dashboard(request: Request, hours: float = Query(24.0, gt=0, le=24 * 90)):
     store = _services(request).store
-    since = time.time() - hours * 3600
     bucket = max(60.0, hours * 3600 / 48)
+    since = (time.time() - hours * 3600) // bucket * bucket  # buckets start on round times
     return {
         "stats": store.dashboard(since, bucket),
         "handoffs": store.open_handoffs(50),
