@@ -272,55 +272,62 @@ def _chat_loop(engine, show_reading: bool) -> None:
             console.print(f"[bold magenta]hand-off raised:[/] {_plain(turn.handoff.summary)}")
 
 
-eval_app = typer.Typer(help="Measure the engine.", no_args_is_help=True)
-app.add_typer(eval_app, name="eval")
-
-
-@eval_app.command("scenarios")
-def eval_scenarios(
+@app.command("eval")
+def eval_(
+    suites: Annotated[
+        list[str], typer.Argument(help="one or more of: ed, esconv, scenarios, transcripts")
+    ],
+    name: Annotated[
+        str | None, typer.Option(help="report folder name (default: the date and time)")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="folder that holds the reports")] = Path("reports"),
     backend: BackendOption = None,
     model: ModelOption = None,
+    limit: Annotated[
+        int, typer.Option(help="EmpatheticDialogues test conversations to reply to (0: all)")
+    ] = 300,
+    seed: Annotated[int, typer.Option(help="seed of the ED sample")] = 13,
+    transcripts: Annotated[
+        Path | None, typer.Option(help="your conversations, JSONL or CSV (role, text, ...)")
+    ] = None,
     unsteered: Annotated[
         bool, typer.Option(help="send the LLM a plain system prompt, no plan, no critic")
     ] = False,
     folder: Annotated[Path | None, typer.Option(help="scenario folder")] = None,
+    report: Annotated[bool, typer.Option(help="write reports/<name>/")] = True,
     timeout: Annotated[float, typer.Option(help="seconds to wait for the LLM")] = 60.0,
 ) -> None:
-    """Run the multi-turn scenario suite and print a pass table."""
-    from empathic.engine import Engine
-    from empathic.evaluate.scenarios import SCENARIOS_DIR, load_scenarios, pass_rate, run_scenarios
-    from empathic.perceive import Perceiver
+    """Measure empathy and helpfulness; write report.json, report.md and plots.
 
-    scenarios = load_scenarios(folder or SCENARIOS_DIR)
-    if not scenarios:
-        err.print(f"[red]error:[/red] no scenarios in {folder or SCENARIOS_DIR}")
+    Suites: ed (reply to EmpatheticDialogues test conversations beside the human listeners and
+    two baselines), esconv (next-strategy prediction), scenarios (the multi-turn scenario suite),
+    transcripts (your own conversations, with --transcripts FILE).
+    """
+    from empathic.evaluate.run import EvalOptions, check_suites, run_eval
+
+    if transcripts is not None and "transcripts" not in suites:
+        suites = [*suites, "transcripts"]
+    unknown = check_suites(suites)
+    if unknown:
+        err.print(f"[red]error:[/red] unknown suite(s) {', '.join(unknown)}; "
+                  "choose from ed, esconv, scenarios, transcripts")  # fmt: skip
         raise typer.Exit(2)
+    if "transcripts" in suites and (transcripts is None or not transcripts.is_file()):
+        err.print("[red]error:[/red] the transcripts suite needs --transcripts FILE (JSONL or CSV)")
+        raise typer.Exit(2)
+    options = EvalOptions(
+        tuple(dict.fromkeys(suites)), name, out, limit, seed, transcripts, folder,
+        steer=not unsteered, write=report, command="empathic eval " + " ".join(sys.argv[2:]),
+    )  # fmt: skip
     client, server = _llm_client(backend, model, timeout)
-    perceiver = Perceiver()
-    kb_path = Path(__file__).resolve().parents[2] / "examples" / "shop_kb"
-    with_kb = Engine(perceiver, knowledge=kb_path if kb_path.is_dir() else None, llm=client,
-                     steer=not unsteered)  # fmt: skip
-    without_kb = Engine(perceiver, llm=client, steer=not unsteered)
     try:
-        outcomes = run_scenarios(lambda kb: with_kb if kb else without_kb, scenarios)
+        run_eval(options, client, err=err)
+    except EmpathicError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
     finally:
         if server is not None:
             server.close()
-    table = Table(title="scenario suite")
-    for column in ("scenario", "expectations", "passed", "failures"):
-        table.add_column(column, overflow="fold")
-    for scenario in scenarios:
-        mine = [o for o in outcomes if o.scenario == scenario.name]
-        failures = "; ".join(f"t{o.turn} {o.expectation}: {o.detail}" for o in mine if not o.passed)
-        table.add_row(
-            scenario.name, str(len(mine)), str(sum(o.passed for o in mine)), failures[:300]
-        )
-    Console(width=200).print(table)
-    print(
-        f"pass rate: {pass_rate(outcomes):.3f} ({sum(o.passed for o in outcomes)}/{len(outcomes)})"
-    )
-    if server is not None:
-        server.close()
 
 
 @app.command()

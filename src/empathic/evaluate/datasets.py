@@ -205,3 +205,28 @@ def epitome_split(
     for pair in pairs:
         split[side[pair.sp_id]].append(pair)
     return split
+
+
+@dataclass(frozen=True)
+class EDConversation:
+    """One whole EmpatheticDialogues conversation: (role, utterance) turns, speaker first."""
+
+    conv_id: str
+    emotion: str
+    situation: str
+    turns: tuple[tuple[str, str], ...]
+
+
+def empathetic_dialogue_conversations(split: str) -> list[EDConversation]:
+    """Every conversation of ``split`` (train, valid, test), turns in order."""
+    path = data_root() / "empathetic_dialogues" / f"{split}.csv"
+    conversations: dict[str, list[dict[str, str]]] = {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            conversations.setdefault(row["conv_id"], []).append(row)
+    out = []
+    for conv_id, rows in conversations.items():
+        rows.sort(key=lambda r: int(r["utterance_idx"]))
+        turns = tuple((r["speaker_role"], r["utterance"]) for r in rows)
+        out.append(EDConversation(conv_id, rows[0]["emotion"], rows[0]["situation"], turns))
+    return out
