@@ -22,7 +22,7 @@ import onnxruntime as ort
 from tokenizers import Tokenizer
 
 from empathic.errors import ModelArtifactError
-from empathic.perceive.encoder import artifact
+from empathic.perceive.encoder import MODELS_DIR, artifact
 
 MECHANISMS: tuple[str, ...] = ("emotional_reactions", "interpretations", "explorations")
 SHORT = {"emotional_reactions": "er", "interpretations": "ip", "explorations": "ex"}
@@ -46,12 +46,10 @@ REPLICATION = {
 
 def _artifact(name: str):
     """A shipped EPITOME artifact, verified; the error names the command that rebuilds it."""
-    try:
-        return artifact(name)
-    except ModelArtifactError as exc:
-        raise ModelArtifactError(
-            f"the EPITOME scorer is not available ({exc}); rebuild it with `{REBUILD}`"
-        ) from exc
+    path = MODELS_DIR / name
+    if not path.is_file():
+        raise ModelArtifactError(f"{path} is missing; rebuild it with `{REBUILD}`")
+    return artifact(name)
 
 
 def load_tokenizer(path: str) -> Tokenizer:

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from empathic.errors import DataNotFoundError, EmpathicError
 from empathic.evaluate import suites as su
-from empathic.evaluate.epitome import MECHANISMS, REBUILD, REPLICATION, EpitomeScorer
+from empathic.evaluate.epitome import MECHANISMS, REPLICATION, EpitomeScorer
 from empathic.evaluate.report import score_table, write_report
 
 KB_PATH = Path(__file__).resolve().parents[3] / "examples" / "shop_kb"
@@ -145,7 +145,7 @@ def run_eval(
         try:
             epitome = EpitomeScorer()
         except EmpathicError as exc:
-            err.print(f"[yellow]EPITOME scores skipped: {exc}[/yellow] (`{REBUILD}`)")
+            err.print(f"[yellow]EPITOME scores skipped: {exc}[/yellow]")
     results: list[su.SuiteResult] = []
     figures = None
     with Progress(

@@ -27,29 +27,47 @@ _FEELINGS = (
     r"heartbreak\w*|heartbroken|devastat\w*|lonely|disappoint\w*|hurt\w*|painful|awful|terrible|"
     r"horrible|hard|tough|rough|difficult|unfair|exhausting|overwhelm\w*|confus\w*|embarrass\w*|"
     r"excit\w*|great|wonderful|amazing|awesome|fantastic|lovely|exciting|fun|nice|cool|"
-    r"proud|happy|glad|thrilled|relie\w+|grateful|sweet|beautiful|incredible"
+    r"proud|happy|glad|thrilled|relie\w+|grateful|sweet|beautiful|incredible|shock\w*|"
+    r"bother\w*|pleased|delighted|unsettl\w*|nasty|worrying|daunting|heavy|draining|unpleasant|"
+    r"low|let\s+down"
 )
-_EMPATHY = re.compile(
-    r"\b(?:sorry\s+(?:to\s+hear|for\s+your|you|that\s+(?:you|happened|this))|so\s+sorry|"
+_F = "(?:" + _FEELINGS + ")"
+_INTENSIFIER = (
+    r"(?:so\s+|really\s+|very\s+|such\s+|quite\s+|pretty\s+|incredibly\s+|a\s+bit\s+|a\s+)*"
+)
+# Sympathy, acknowledgement of a feeling, validation, support, reassurance, celebration.
+_EMPATHY_PATTERNS = (
+    r"sorry\s+(?:to\s+hear|for\s+your|you|that\s+(?:you|happened|this))|so\s+sorry",
     r"(?:that|this|it|which)(?:'s|\s+is|\s+was|\s+must\s+(?:be|have\s+been)|\s+sounds?|\s+seems?)\s+"
-    r"(?:so\s+|really\s+|very\s+|such\s+|quite\s+|pretty\s+|incredibly\s+|a\s+)*(?:"
-    + _FEELINGS
-    + r")|"
-    r"sounds?\s+(?:like|so|really|very|" + _FEELINGS + r")|must\s+(?:be|feel|have\s+(?:been|felt))|"
-    r"i\s+(?:can|could)\s+(?:only\s+)?(?:imagine|see|understand|tell|hear)|i\s+understand|"
-    r"i\s+hear\s+you|i\s+get\s+(?:it|that|why)|makes?\s+(?:total\s+|complete\s+)?sense|"
-    r"understandable|no\s+wonder|of\s+course\s+you|"
-    r"you(?:'re|\s+are|\s+must\s+be|\s+seem|\s+sound|\s+feel|\s+felt|\s+were)\s+(?:so\s+|really\s+|very\s+)?"
-    r"(?:" + _FEELINGS + r")|your\s+feelings|feel(?:ing)?\s+(?:this|that)\s+way|"
-    r"not\s+alone|here\s+for\s+you|it's\s+(?:ok|okay|alright|normal|natural)\s+to|"
-    r"congrat\w*|great\s+news|happy\s+for\s+you|glad\s+(?:to\s+hear|you|that|it)|proud\s+of\s+you|"
-    r"good\s+for\s+you|well\s+done|how\s+(?:"
-    + _FEELINGS
-    + r")|what\s+a\s+(?:"
-    + _FEELINGS
-    + r"))\b",
-    re.I,
+    + _INTENSIFIER
+    + _F,
+    r"sounds?\s+(?:like|so|really|very|" + _FEELINGS + r")|must\s+(?:be|feel|have\s+(?:been|felt))",
+    r"i\s+(?:can|could)\s+(?:only\s+)?(?:imagine|see|understand|tell|hear)|i\s+understand",
+    r"i\s+hear\s+you|i\s+get\s+(?:it|that|why)|makes?\s+(?:total\s+|complete\s+)?sense",
+    r"understandable|no\s+wonder|of\s+course\s+you",
+    r"you(?:'re|\s+are|\s+must\s+be|\s+seem|\s+sound|\s+feel|\s+felt|\s+were)\s+"
+    + _INTENSIFIER
+    + _F,
+    r"your\s+feelings|feel(?:ing)?\s+(?:this|that)\s+way|not\s+alone|here\s+(?:for|with)\s+you",
+    r"congrat\w*|great\s+news|happy\s+for\s+you|glad\s+(?:to\s+hear|you|that|it)|proud\s+of\s+you",
+    r"good\s+for\s+you|well\s+done|how\s+" + _F + r"|what\s+a\s+" + _INTENSIFIER + _F,
+    r"(?:natural|normal|understandable|reasonable|valid|sensible|fair|okay|ok|alright)\s+"
+    r"(?:to\s+(?:be|feel)|response|reaction|that\s+you)",
+    r"(?:is|are|was)\s+(?:completely\s+|totally\s+|perfectly\s+|very\s+|so\s+)?"
+    r"(?:sensible|understandable|reasonable|natural|normal|valid)",
+    r"to\s+(?:be|feel)\s+" + _INTENSIFIER + _F,
+    r"very\s+human|anyone\s+would|right\s+to\s+(?:flag|feel|be|raise|ask|worry)",
+    r"(?:be\s+gentle\s+with|take\s+care\s+of)\s+yourself",
+    r"thank\s+you\s+for\s+(?:trusting|sharing|telling|opening)",
+    r"carrying\s+(?:a\s+lot|so\s+much|a\s+great\s+deal)|(?:going|been|gone)\s+through",
+    r"i\s+can\s+tell|it's\s+clear\s+(?:this|that|you)",
+    r"i'm\s+" + _INTENSIFIER + r"(?:glad|happy|pleased|delighted|thrilled|sorry)",
+    r"i\s+hope\s+(?:the\s+days|things\s+get|you\s+feel|you're\s+(?:ok|okay|doing))",
+    r"a\s+lot\s+to\s+(?:hold|deal|handle|take)|handling\s+it",
+    r"(?:don't|do\s+not)\s+(?:worry|blame\s+yourself)|nothing\s+to\s+(?:worry|be\s+ashamed)",
+    r"in\s+good\s+hands|what\s+you're\s+(?:feeling|going)",
 )
+_EMPATHY = re.compile(r"\b(?:" + "|".join(_EMPATHY_PATTERNS) + r")\b", re.I)
 _APOLOGY = re.compile(
     r"\b(?:apologi[sz]e\w*|apolog(?:y|ies)|sorry\s+(?:for|about)\s+(?:the|this|that|any|our|all)\b"
     r"(?!\s+loss)|sorry\s+again|i'm\s+sorry,?\s+(?:we|but))",
@@ -57,9 +75,8 @@ _APOLOGY = re.compile(
 )
 _ANY_SORRY = re.compile(r"\b(?:sorry|apologi[sz]e\w*|apolog(?:y|ies))\b", re.I)
 _NEXT_STEP = re.compile(
-    r"\b(?:i'll|i\s+will|we'll|we\s+will|let\s+me|let's|you\s+(?:can|could|might|may|should)\s+"
-    r"(?:try|want|start|check|call|contact|ask|reach|talk|go|use|reset|visit|return|send|update|"
-    r"find|look|consider|get|see|also)|try\s+(?:to|and|it|again|this|that)|next\s+step|"
+    r"\b(?:i'll|i\s+will|we'll|we\s+will|let\s+me|let's|you\s+(?:can|could|might|may|should)\s+\w+|"
+    r"try\s+(?:to|and|it|again|this|that)|next\s+step|"
     r"here(?:'s|\s+is)\s+(?:how|what)|how\s+about|why\s+not|maybe\s+(?:you|try)|"
     r"i\s+(?:would|'d)\s+(?:suggest|recommend)|i\s+suggest|consider|make\s+sure|reach\s+out|"
     r"contact|visit|click|call|email|refund|replace\w*|within\s+\d|in\s+the\s+meantime)\b",
@@ -108,7 +125,7 @@ def classify(text: str) -> SentenceKinds:
             questions.append(s)
         elif _NEXT_STEP.search(s):
             steps.append(s)
-        elif not is_empathy and not is_apology and len(words(s)) >= 6:
+        elif not is_empathy and not is_apology and len(words(s)) >= 5:
             answers.append(s)  # an informative statement: an answer, a fact, an experience
     return SentenceKinds(tuple(parts), tuple(empathy), tuple(apologies), tuple(questions),
                          tuple(steps), tuple(answers))  # fmt: skip
