@@ -108,14 +108,17 @@ class Gate:
         if scope["method"] != "OPTIONS" and path.startswith(_PROTECTED):
             key = None
             secret = _secret(scope)
+            required = self.keys.required()
             if secret is not None:
                 key = self.keys.lookup(secret)
-                if key is None:
+                # On an open server an unknown key is ignored: a bot switching its base URL over
+                # keeps sending its old upstream key.
+                if key is None and required:
                     await problem(401, "The API key is not valid or was revoked. Create one with "
                                   "`empathic keys create NAME` and send it as "
                                   "'Authorization: Bearer KEY'.", path)(scope, receive, send)  # fmt: skip
                     return
-            elif self.keys.required():
+            elif required:
                 await problem(401, "This server requires an API key. Send it as 'Authorization: "
                               "Bearer KEY' or 'X-API-Key: KEY'; create one with "
                               "`empathic keys create NAME`.", path)(scope, receive, send)  # fmt: skip

@@ -50,6 +50,8 @@ def problem(
     if instance:
         body["instance"] = instance
     body.update(extra)
+    # OpenAI's error shape too, so OpenAI clients show the detail in their exceptions.
+    body["error"] = {"message": detail, "type": PROBLEM_TYPES.get(status, "error"), "code": status}
     return Response(
         json.dumps(body), status_code=status, media_type="application/problem+json",
         headers=headers,
