@@ -170,9 +170,7 @@ def _without_empathy(turn) -> str:
 
 def _maximal(helpful: str, index: int) -> str:
     picks = [MAX_EMPATHY[(index + k) % len(MAX_EMPATHY)] for k in range(3)]
-    if index % 2:
-        picks[0] = MAX_EMPATHY[0]
-    return " ".join([*dict.fromkeys(picks), helpful])
+    return " ".join([*picks, helpful])
 
 
 # -- EmpatheticDialogues ----------------------------------------------------------------------
