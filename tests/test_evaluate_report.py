@@ -2,7 +2,7 @@
 
 import json
 
-from empathic.evaluate.report import latest_report, score_table, write_report
+from empathic.evaluate.report import latest_report, latest_summary, score_table, write_report
 from empathic.evaluate.suites import SuiteResult
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -89,3 +89,13 @@ def test_score_table_has_one_column_per_system():
     rows = score_table(_systems())
     assert rows[0] == ["score", "composer", "human"]
     assert ["over-empathy", "2.0%", "2.0%"] in rows
+
+
+def test_latest_summary_for_the_dashboard(tmp_path):
+    assert latest_summary(tmp_path) is None
+    write_report(fake_results(), tmp_path, "run2")
+    summary = latest_summary(tmp_path)
+    assert summary["name"] == "run2"
+    assert summary["headline"]["composer"]["er"] == 0.8
+    assert summary["headline"]["esconv"]["accuracy"] == 0.5
+    assert "report.md" in summary["files"] and "esconv_confusion_matrix.png" in summary["files"]

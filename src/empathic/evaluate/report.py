@@ -326,3 +326,29 @@ def latest_report(out: Path = Path("reports")) -> Path | None:
             return folder
     candidates = sorted(out.glob("*/report.json"), key=lambda p: p.stat().st_mtime)
     return candidates[-1].parent if candidates else None
+
+
+def latest_summary(out: Path = Path("reports")) -> dict | None:
+    """What a dashboard shows of the newest report: name, date, files, headline numbers."""
+    folder = latest_report(out)
+    if folder is None:
+        return None
+    data = json.loads((folder / "report.json").read_text("utf-8"))
+    headline: dict = {}
+    suites = data.get("suites", {})
+    ed = suites.get("ed", {}).get("summary", {}).get("systems", {})
+    for system in ("composer", "human", "backend"):
+        if system in ed:
+            headline[system] = {k: ed[system].get(k) for k in
+                                ("er", "ex", "emotion_match", "over_empathy_rate", "dist2")}  # fmt: skip
+    for name in ("esconv", "scenarios", "transcripts"):
+        summary = suites.get(name, {}).get("summary")
+        if summary:
+            headline[name] = {k: v for k, v in summary.items() if isinstance(v, int | float | str)}
+    return {
+        "name": data.get("name"),
+        "created": data.get("created"),
+        "folder": str(folder),
+        "files": sorted(p.name for p in folder.iterdir() if p.suffix in {".md", ".json", ".png"}),
+        "headline": headline,
+    }
