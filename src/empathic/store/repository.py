@@ -291,7 +291,7 @@ class Store:
                 or 0
             )
 
-    def keys(self) -> list[dict]:
+    def api_keys(self) -> list[dict]:
         with self._session() as session:
             return [_key_dict(r) for r in session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.id))]
 
