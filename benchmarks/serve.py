@@ -308,11 +308,11 @@ def bench_faults(db_url: str, requests: int, timeout: float) -> dict:
         with Server(db_url, "--backend", url, "--timeout", str(timeout)) as server:
 
             async def run() -> tuple[list[float], int, int, bytes]:
-                latencies, replies, sources = [], 0, 0
+                latencies, replies, sources, safety = [], 0, 0, 0
                 connection = Connection(server.port)
 
                 async def one(i: int) -> None:
-                    nonlocal replies, sources
+                    nonlocal replies, sources, safety
                     conn = Connection(server.port)
                     start = time.perf_counter()
                     status, body = await conn.request(
@@ -325,22 +325,24 @@ def bench_faults(db_url: str, requests: int, timeout: float) -> dict:
                         data = json.loads(body)
                         replies += bool(data["choices"][0]["message"]["content"].strip())
                         sources += data["empathic"]["source"] == "composer-fallback"
+                        safety += data["empathic"]["source"] == "safety"  # a crisis: no LLM call
                     conn.close()
 
                 await asyncio.gather(*(one(i) for i in range(requests)))
                 _, metrics = await connection.request("GET", "/metrics")
                 connection.close()
-                return latencies, replies, sources, metrics
+                return latencies, replies, sources, safety, metrics
 
-            latencies, replies, fallbacks, metrics = asyncio.run(run())
+            latencies, replies, fallbacks, safety, metrics = asyncio.run(run())
         if upstream is not None:
             upstream.shutdown()
         counted = next((float(line.split()[-1]) for line in metrics.decode().splitlines()
                         if line.startswith("empathic_upstream_errors_total")), 0.0)  # fmt: skip
         results[mode] = {
-            "replies": replies, "fallbacks": fallbacks, "counted": counted, "requests": requests,
-            "max_s": round(max(latencies), 2),
-            "ok": replies == requests == fallbacks == counted and max(latencies) <= timeout + 1.5,
+            "replies": replies, "fallbacks": fallbacks, "safety": safety, "counted": counted,
+            "requests": requests, "max_s": round(max(latencies), 2),
+            "ok": replies == requests == fallbacks + safety and counted == fallbacks > 0
+            and max(latencies) <= timeout + 1.5,
         }  # fmt: skip
     results["fallback_ok"] = all(r["ok"] for r in results.values())
     return results
