@@ -88,6 +88,12 @@ def test_dashboard_shows_queue_conversations_and_rates(site, page):
     assert page.locator("#rates svg path").count() >= 1
     tiles = page.locator("#tiles").inner_text()
     assert "hand-off rate" in tiles and "frustration rate" in tiles
+    assert page.locator("#mix svg rect").count() >= 1
+    # a conversation opens with its timeline and turns, the payload still plain text
+    page.locator("#conversations tbody tr").nth(0).click()
+    page.wait_for_selector("#drill:not([hidden]) #drill-timeline svg")
+    assert XSS in page.locator("#drill-turns").inner_text()
+    assert page.locator("#drill img").count() == 0
     before = queue.count()
     queue.nth(0).locator("button").click()
     page.wait_for_function(f"document.querySelectorAll('#handoffs tbody tr').length < {before}")

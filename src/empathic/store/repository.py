@@ -331,6 +331,7 @@ class Store:
             return buckets.setdefault(key, {
                 "start": since + key * bucket_seconds, "turns": 0, "frustrated": 0,
                 "conversations": set(), "handoffs": set(), "escalated": set(), "repairs": {},
+                "emotions": {},
             })  # fmt: skip
 
         for cid, at, ekman, escalation in turns:
@@ -338,6 +339,7 @@ class Store:
             b["turns"] += 1
             b["frustrated"] += ekman in _FRUSTRATED or escalation >= ESCALATED
             b["conversations"].add(cid)
+            b["emotions"][ekman] = b["emotions"].get(ekman, 0) + 1
         recovered: set[str] = set()
         for cid, kind, at, detail in events:
             b = bucket(at)
@@ -366,7 +368,7 @@ class Store:
                 "handoff_rate": _rate(len(b["handoffs"]), len(b["conversations"])),
                 "escalated": len(escalated),
                 "deescalation_rate": _rate(len(escalated & recovered), len(escalated)),
-                "repairs": b["repairs"],
+                "repairs": b["repairs"], "emotions": b["emotions"],
             })  # fmt: skip
             all_conversations |= b["conversations"]
             all_escalated |= escalated

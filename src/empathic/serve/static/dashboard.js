@@ -67,7 +67,7 @@ function handoffs(list) {
 function conversations(list) {
   const box = document.getElementById("conversations");
   if (!list.length) { box.replaceChildren(el("p", { class: "empty" }, "No conversations yet.")); return; }
-  const rows = list.map(c => el("tr", {},
+  const rows = list.map(c => el("tr", { class: "clickable", title: "show this conversation", onclick: () => drill(c.id) },
     el("td", {}, c.id),
     el("td", {}, when(c.updated_at)),
     el("td", {}, c.turn_count),
@@ -77,6 +77,65 @@ function conversations(list) {
     el("td", {}, el("span", { class: "badge " + c.escalation_state }, c.escalation_state.replace("_", " ")))));
   box.replaceChildren(el("table", {}, el("thead", {}, el("tr", {}, ...["conversation", "last turn", "turns", "feeling", "escalation", "state"].map(t => el("th", {}, t)))),
     el("tbody", {}, ...rows)));
+}
+
+function mix(stats) {
+  const box = document.getElementById("mix");
+  const series = stats.series.filter(b => b.turns);
+  if (!series.length) { box.replaceChildren(el("p", { class: "empty" }, "No turns in this window yet.")); return; }
+  const width = 560, height = 180, pad = { l: 40, r: 10, t: 10, b: 24 };
+  const w = (width - pad.l - pad.r) / series.length;
+  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img" });
+  const h = height - pad.t - pad.b;
+  series.forEach((b, i) => {
+    let y = pad.t + h;
+    for (const [emotion, color] of Object.entries(EMOTION_COLORS)) {
+      const n = (b.emotions || {})[emotion] || 0;
+      if (!n) continue;
+      const bar = (n / b.turns) * h;
+      y -= bar;
+      const rect = svg("rect", { x: pad.l + i * w + 1, y, width: Math.max(1, w - 2), height: bar, fill: color });
+      rect.append(svg("title", {}, `${when(b.start)}: ${emotion} ${n} of ${b.turns} turns`));
+      root.append(rect);
+    }
+  });
+  for (const tick of [0, 0.5, 1]) {
+    root.append(svg("text", { x: pad.l - 6, y: pad.t + h - tick * h + 4, "text-anchor": "end", class: "tick" }, pct(tick)));
+  }
+  const step = Math.max(1, Math.ceil(series.length / 5));
+  series.forEach((b, i) => {
+    if (i % step === 0) root.append(svg("text", { x: pad.l + i * w + w / 2, y: height - 6, "text-anchor": "middle", class: "tick" }, when(b.start)));
+  });
+  box.replaceChildren(root, legend(Object.entries(EMOTION_COLORS)));
+}
+
+async function drill(id) {
+  try {
+    const data = await api("GET", `/v1/conversations/${encodeURIComponent(id)}`);
+    document.getElementById("drill").hidden = false;
+    document.getElementById("drill-id").textContent = id;
+    const turns = data.turns;
+    document.getElementById("drill-timeline").replaceChildren(lineChart({
+      series: [
+        { points: turns.map(t => ({ y: t.state.escalation * 2 - 1, label: `#${t.index} escalation ${t.state.escalation.toFixed(2)}` })), color: "#f08c00" },
+        { points: turns.map(t => ({ y: t.reading.valence, color: EMOTION_COLORS[t.reading.ekman],
+                                    label: `#${t.index} ${t.reading.ekman}, valence ${t.reading.valence.toFixed(2)}` })), color: "#1f2933" },
+      ],
+      yMin: -1, yMax: 1, zeroLine: 0, yTicks: [-1, 0, 1], xLabels: turns.map(t => "#" + t.index),
+    }), legend([["valence (dot = emotion)", "#1f2933"], ["escalation", "#f08c00"]]));
+    const rows = turns.map(t => el("tr", {},
+      el("td", {}, "#" + t.index),
+      el("td", {}, t.reading.text),
+      el("td", {}, el("span", { class: "chip emotion", style: `background:${EMOTION_COLORS[t.reading.ekman] || "#868e96"}` }, t.reading.ekman)),
+      el("td", {}, t.plan.strategies.join(" › ")),
+      el("td", {}, t.reply.text),
+      el("td", {}, t.reply.checks.every(c => c.passed) ? "ok" : "needs work",
+         t.reply.repairs.length ? " · " + t.reply.repairs.join(", ") : "")));
+    document.getElementById("drill-turns").replaceChildren(el("table", {},
+      el("thead", {}, el("tr", {}, ...["turn", "customer", "feeling", "strategies", "reply", "critic"].map(x => el("th", {}, x)))),
+      el("tbody", {}, ...rows)));
+    document.getElementById("drill").scrollIntoView({ behavior: "smooth" });
+  } catch (exc) { showError(exc); }
 }
 
 function showError(exc) { document.getElementById("error").textContent = exc.message; }
@@ -89,6 +148,7 @@ async function refresh() {
     tiles(data.stats.totals);
     rates(data.stats);
     repairs(data.stats.totals);
+    mix(data.stats);
     handoffs(data.handoffs);
     conversations(data.conversations);
     document.body.dataset.loaded = "1";
