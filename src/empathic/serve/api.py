@@ -106,7 +106,7 @@ def list_conversations(request: Request, limit: int = Query(50, ge=1, le=500),
 )
 def post_message(conversation_id: str, body: Message, request: Request):
     services = _services(request)
-    if services.store.conversation(conversation_id) is None:
+    if services.store.turn_count(conversation_id) is None:
         return problem(404, f"No conversation {conversation_id!r}. Create it first with "
                        "POST /v1/conversations.", request.url.path)  # fmt: skip
     turn = services.conversations.take_turn(conversation_id, body.text, _key_id(request))

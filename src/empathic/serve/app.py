@@ -188,7 +188,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     @app.get("/healthz", summary="Liveness; ?deep=1 also checks the store", tags=["ops"])
     def healthz(deep: bool = False):
         body = {"status": "ok", "store": "sqlite" if store.is_sqlite else "postgresql",
-                "llm": engine.llm.base_url if engine.llm else None}  # fmt: skip
+                "upstream_llm": engine.llm is not None}  # fmt: skip
         if deep:
             try:
                 body["schema"] = store.schema_revision()

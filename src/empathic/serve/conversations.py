@@ -60,11 +60,11 @@ class Conversations:
         )
 
     def _sync(self, conversation_id: str) -> None:
-        stored = self.store.conversation(conversation_id)
-        count = stored["turn_count"] if stored else 0
+        count = self.store.turn_count(conversation_id) or 0
         state = self.engine.state(conversation_id)
         if (len(state.turns) if state else 0) == count:
             return
+        stored = self.store.conversation(conversation_id) if count else None
         if stored and stored.get("snapshot"):
             self.engine.restore(conversation_id, stored["snapshot"])
         else:

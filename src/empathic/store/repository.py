@@ -103,6 +103,13 @@ class Store:
             row = session.get(ConversationRow, conversation_id)
             return _conversation_dict(row, with_snapshot=True) if row else None
 
+    def turn_count(self, conversation_id: str) -> int | None:
+        """Stored turns of a conversation; None when there is no such conversation."""
+        with self._session() as session:
+            return session.scalar(
+                select(ConversationRow.turn_count).where(ConversationRow.id == conversation_id)
+            )
+
     def find_by_fingerprint(self, fingerprint: str) -> str | None:
         with self._session() as session:
             return session.scalar(
