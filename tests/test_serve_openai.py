@@ -4,6 +4,7 @@ import http.server
 import json
 import threading
 
+import httpx
 import openai
 import pytest
 from serve_support import database_url, running
@@ -75,6 +76,28 @@ def test_resending_the_conversation_continues_it(client):
         model="empathic", messages=messages[-1:], extra_headers={"X-Empathic-Conversation": "mine"}
     )
     assert pinned.model_extra["empathic"]["conversation_id"] == "mine"
+
+
+def test_a_resent_transcript_never_joins_a_conversation_that_moved_on(client):
+    opening = [{"role": "user", "content": "Hello, I have a question about my invoice."}]
+    first = client.chat.completions.create(model="empathic", messages=opening)
+    shared = [*opening, {"role": "assistant", "content": first.choices[0].message.content}]
+    mine = client.chat.completions.create(
+        model="empathic", messages=[*shared, {"role": "user", "content": "It shows VAT twice."}]
+    )
+    # Someone else (or a retry) sends the same transcript with another message.
+    other = client.chat.completions.create(
+        model="empathic", messages=[*shared, {"role": "user", "content": "Where is my parcel?"}]
+    )
+    conversation = mine.model_extra["empathic"]["conversation_id"]
+    assert conversation == first.model_extra["empathic"]["conversation_id"]
+    assert other.model_extra["empathic"]["conversation_id"] != conversation
+    with httpx.Client() as http:
+        history = http.get(f"{str(client.base_url).rstrip('/')}/conversations/{conversation}")
+    assert [t["reading"]["text"] for t in history.json()["turns"]] == [
+        "Hello, I have a question about my invoice.",
+        "It shows VAT twice.",
+    ]
 
 
 def test_client_errors(client):

@@ -35,13 +35,21 @@ class Conversations:
         text: str,
         api_key_id: int | None = None,
         fingerprint=None,
+        after_turns: int | None = None,
     ) -> Turn:
         """Answer one user message and store the turn. ``fingerprint(turn)`` names the transcript
-        after this turn, for OpenAI clients that resend the whole conversation."""
+        after this turn, for OpenAI clients that resend the whole conversation. With
+        ``after_turns``, the turn is taken only if the conversation has exactly that many stored
+        turns (else ConflictError): a resent transcript never continues a conversation that has
+        moved on since."""
         lock = self._locks[zlib.crc32(conversation_id.encode()) % _STRIPES]
         with lock:
             for _ in range(_ATTEMPTS):
-                self._sync(conversation_id)
+                count = self._sync(conversation_id)
+                if after_turns is not None and count != after_turns:
+                    raise ConflictError(
+                        f"conversation {conversation_id!r} has {count} turns, not {after_turns}"
+                    )
                 start = time.perf_counter()
                 turn = self.engine.respond(conversation_id, text)
                 snapshot = self.engine.snapshot(conversation_id)
@@ -59,13 +67,15 @@ class Conversations:
             f"conversation {conversation_id!r} kept changing under this request; send it again"
         )
 
-    def _sync(self, conversation_id: str) -> None:
+    def _sync(self, conversation_id: str) -> int:
+        """Bring the engine's copy of the conversation in line with the store; the turn count."""
         count = self.store.turn_count(conversation_id) or 0
         state = self.engine.state(conversation_id)
         if (len(state.turns) if state else 0) == count:
-            return
+            return count
         stored = self.store.conversation(conversation_id) if count else None
         if stored and stored.get("snapshot"):
             self.engine.restore(conversation_id, stored["snapshot"])
         else:
             self.engine.forget(conversation_id)
+        return count

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import StreamingResponse
 
 from empathic.serve.problems import problem
+from empathic.store import ConflictError
 from empathic.types import Turn
 
 router = APIRouter(prefix="/v1")
@@ -105,24 +106,40 @@ async def chat_completions(body: ChatRequest, request: Request):
                        "that is the one empathic answers.", path)  # fmt: skip
     text = dialogue[-1][1]
     earlier = dialogue[:-1]
+    key = request.scope.get("state", {}).get("api_key")
+    # Transcripts are matched within one API key and end user only, so identical conversations
+    # of different users never merge.
+    scope = [("scope", f"{key['id'] if key else ''}/{getattr(body, 'user', None) or ''}")]
     conversation_id = request.headers.get("x-empathic-conversation") or (
         str((body.metadata or {}).get("conversation_id") or "") or None
     )
+    after_turns = None
     if conversation_id is None and earlier:
         conversation_id = await run_in_threadpool(
-            services.store.find_by_fingerprint, fingerprint(earlier)
+            services.store.find_by_fingerprint, fingerprint(scope + earlier)
         )
-    conversation_id = conversation_id or f"oa-{secrets.token_hex(10)}"
-    if len(conversation_id) > 64:
+        after_turns = sum(1 for role, _ in earlier if role == "user")
+    if conversation_id is not None and len(conversation_id) > 64:
         return problem(422, "A conversation id has at most 64 characters.", path)
-    key = request.scope.get("state", {}).get("api_key")
 
     def after(turn: Turn) -> str:
-        return fingerprint([*earlier, ("user", text), ("assistant", turn.reply.text)])
+        return fingerprint([*scope, *earlier, ("user", text), ("assistant", turn.reply.text)])
 
-    turn = await run_in_threadpool(
-        services.conversations.take_turn, conversation_id, text, key["id"] if key else None, after
-    )
+    def take() -> Turn:
+        key_id = key["id"] if key else None
+        if conversation_id is not None:
+            try:
+                return services.conversations.take_turn(
+                    conversation_id, text, key_id, after, after_turns
+                )
+            except ConflictError:
+                if after_turns is None:
+                    raise
+                # The matched conversation moved on (another user with the same transcript, or
+                # a retry): this request starts its own.
+        return services.conversations.take_turn(f"oa-{secrets.token_hex(10)}", text, key_id, after)
+
+    turn = await run_in_threadpool(take)
     completion_id = f"chatcmpl-{secrets.token_hex(12)}"
     created = int(time.time())
     if not body.stream:
