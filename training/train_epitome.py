@@ -74,6 +74,54 @@ class EpitomeModel(nn.Module):
         return self.head(pooled).view(-1, 3, 3)
 
 
+def _mask(model: EpitomeModel, attention_mask, hidden):
+    return model.encoder._create_attention_masks(
+        attention_mask=attention_mask, encoder_attention_mask=None, embedding_output=hidden,
+        encoder_hidden_states=None, cache=None,
+    )[0]  # fmt: skip
+
+
+def lower_states(model: EpitomeModel, encoded, frozen: int, batch_size: int = 64) -> list:
+    """Hidden states after the frozen embeddings and lowest layers, once per pair (no grad).
+
+    Those layers never change, so running them once instead of every epoch makes training on
+    two CPU cores about twice as fast; the result is the same model.
+    """
+    model.eval()
+    out: list = [None] * len(encoded)
+    order = np.argsort([len(ids) for ids, _ in encoded], kind="stable")
+    with torch.no_grad():
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            ids, mask, types = tensors([encoded[i] for i in idx])
+            hidden = model.encoder.embeddings(input_ids=ids, token_type_ids=types)
+            extended = _mask(model, mask, hidden)
+            for layer in model.encoder.encoder.layer[:frozen]:
+                hidden = layer(hidden, attention_mask=extended)
+            for row, i in enumerate(idx):
+                out[i] = hidden[row, : len(encoded[i][0])].clone()
+    model.train()
+    return out
+
+
+def upper_forward(model: EpitomeModel, states: list, encoded: list, frozen: int):
+    """Logits (batch, 3, 3) from cached lower states through the trainable layers."""
+    _, mask, types = tensors(encoded)
+    hidden = torch.zeros((len(states), mask.shape[1], states[0].shape[-1]))
+    for row, state in enumerate(states):
+        hidden[row, : len(state)] = state
+    extended = _mask(model, mask, hidden)
+    for layer in model.encoder.encoder.layer[frozen:]:
+        hidden = layer(hidden, attention_mask=extended)
+    maskf = mask.unsqueeze(-1).to(hidden.dtype)
+    response = (types * mask).unsqueeze(-1).to(hidden.dtype)
+    pooled = torch.cat([
+        (hidden * maskf).sum(1) / maskf.sum(1).clamp(min=1e-9),
+        (hidden * response).sum(1) / response.sum(1).clamp(min=1e-9),
+    ], dim=-1)  # fmt: skip
+    return model.head(model.dropout(pooled)).view(-1, 3, 3)
+
+
 class Pooled(nn.Module):
     def __init__(self, model: EpitomeModel):
         super().__init__()
@@ -130,14 +178,15 @@ def update_manifest(names: list[str]) -> None:
     path.write_text(json.dumps(manifest, indent=2) + "\n")
 
 
-def export(model: EpitomeModel, test_encoded, test_truth) -> dict[str, tuple[float, float]]:
+def export(model: EpitomeModel, test_encoded, test_truth, max_tokens: int) -> dict:
     """int8 ONNX of the pooled encoder + numpy heads; returns the int8 graph's test figures."""
     import onnxruntime as ort
 
     model.eval()
     w = model.head.weight.detach().numpy().T.astype(np.float32)
     b = model.head.bias.detach().numpy().astype(np.float32)
-    np.savez(MODELS / "epitome_heads.npz", w=w, b=b, mechanisms=np.array(ep.MECHANISMS))
+    np.savez(MODELS / "epitome_heads.npz", w=w, b=b, mechanisms=np.array(ep.MECHANISMS),
+             max_tokens=np.array(max_tokens))  # fmt: skip
     ids = torch.randint(1000, 2000, (2, 16))
     mask = torch.ones_like(ids)
     types = torch.zeros_like(ids)
@@ -177,8 +226,10 @@ def export(model: EpitomeModel, test_encoded, test_truth) -> dict[str, tuple[flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--max-tokens", type=int, default=ep.MAX_TOKENS)
+    parser.add_argument("--freeze-layers", type=int, default=3, help="lowest layers kept frozen")
+    parser.add_argument("--lr", type=float, default=8e-5)
     parser.add_argument("--head-lr", type=float, default=1e-3)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--weight-power", type=float, default=0.5,
@@ -213,7 +264,9 @@ def main() -> None:
     losses = [nn.CrossEntropyLoss(weight=torch.tensor(w, dtype=torch.float32)) for w in weights]
 
     model = EpitomeModel(base_model_dir())
-    model.encoder.embeddings.word_embeddings.requires_grad_(False)
+    model.encoder.embeddings.requires_grad_(False)
+    for layer in model.encoder.encoder.layer[: args.freeze_layers]:
+        layer.requires_grad_(False)
     head = list(model.head.parameters())
     body = [p for n, p in model.named_parameters() if not n.startswith("head") and p.requires_grad]
     optimizer = torch.optim.AdamW(
@@ -225,10 +278,15 @@ def main() -> None:
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / (total - warmup)))
     )
+    started = time.time()
+    states = lower_states(model, train_encoded, args.freeze_layers)
+    print(
+        f"lower {args.freeze_layers} layers cached for {len(states)} pairs ({time.time() - started:.0f}s)"
+    )
     best = (-1.0, 0, None)
     started = time.time()
     model.train()
-    progress = tqdm(total=total, desc="epitome", mininterval=20)
+    progress = tqdm(total=total, desc="epitome", mininterval=60)
     for epoch in range(1, args.epochs + 1):
         # Length-bucketed batches (little padding), shuffled.
         order = sorted(range(len(train_encoded)),
@@ -237,7 +295,8 @@ def main() -> None:
         rng.shuffle(batches)
         running = []
         for batch in batches:
-            logits = model(*tensors([train_encoded[i] for i in batch]))
+            logits = upper_forward(model, [states[i] for i in batch],
+                                   [train_encoded[i] for i in batch], args.freeze_layers)  # fmt: skip
             y = torch.from_numpy(train_y[batch])
             loss = sum(losses[j](logits[:, j], y[:, j]) for j in range(3))
             loss.backward()
@@ -265,7 +324,7 @@ def main() -> None:
     print_table("test, fp32 (torch)", figures(test_y, predict(model, test_encoded)), majority)
     if args.no_export:
         return
-    int8 = export(model, test_encoded, test_y)
+    int8 = export(model, test_encoded, test_y, args.max_tokens)
     print_table("test, int8 ONNX (shipped)", int8, majority)
     update_manifest(["epitome.int8.onnx", "epitome_heads.npz"])
     print("manifest.json updated (epitome.int8.onnx, epitome_heads.npz)")

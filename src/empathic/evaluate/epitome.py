@@ -131,11 +131,13 @@ class EpitomeScorer:
         with np.load(_artifact("epitome_heads.npz"), allow_pickle=False) as heads:
             self.w = heads["w"].astype(np.float32)
             self.b = heads["b"].astype(np.float32)
+            # The length the scorer was trained with (256 unless the training run said less).
+            self.max_tokens = int(heads["max_tokens"]) if "max_tokens" in heads else MAX_TOKENS
 
     def pooled(
         self, seekers: Sequence[str], responses: Sequence[str], batch_size: int = 32
     ) -> np.ndarray:
-        encoded = encode_pairs(self.tokenizer, seekers, responses)
+        encoded = encode_pairs(self.tokenizer, seekers, responses, self.max_tokens)
         out = np.zeros((len(encoded), self.w.shape[0]), dtype=np.float32)
         order = np.argsort([len(ids) for ids, _ in encoded], kind="stable")
         for start in range(0, len(order), batch_size):

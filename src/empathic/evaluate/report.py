@@ -165,6 +165,7 @@ def plot_trajectories(trajectories: dict[str, list[float]], path: Path, title: s
     for name, values in trajectories.items():
         ax.plot(range(1, len(values) + 1), values, marker="o", label=name[:40])
     ax.axhline(0, color="grey", lw=0.8)
+    ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_ylim(-1.05, 1.05)
     ax.set_xlabel("user turn")
     ax.set_ylabel("valence")
