@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
         names = (*names, engine.llm.model)
     services = Services(
         settings, engine, store, metrics, Conversations(engine, store, metrics),
-        AnalyzeBatcher(engine), keys, names, closers,
+        AnalyzeBatcher(engine, threads=settings.analyze_threads), keys, names, closers,
     )  # fmt: skip
 
     @asynccontextmanager

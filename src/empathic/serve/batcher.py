@@ -18,12 +18,16 @@ _STOP = object()
 
 
 class AnalyzeBatcher:
-    def __init__(self, engine: Engine, max_messages: int = 64):
+    def __init__(self, engine: Engine, max_messages: int = 64, threads: int = 1):
         self.engine = engine
         self.max_messages = max_messages
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="empathic-analyze", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"empathic-analyze-{i}", daemon=True)
+            for i in range(max(1, threads))
+        ]
+        for thread in self._threads:
+            thread.start()
 
     async def analyze(
         self, texts: Sequence[str], histories: Sequence[Sequence[str]]
@@ -34,13 +38,15 @@ class AnalyzeBatcher:
         return await future
 
     def close(self) -> None:
-        self._queue.put(_STOP)
-        self._thread.join(timeout=5)
+        self._queue.put(_STOP)  # each thread passes it on before it stops
+        for thread in self._threads:
+            thread.join(timeout=5)
 
     def _run(self) -> None:
         while True:
             first = self._queue.get()
             if first is _STOP:
+                self._queue.put(_STOP)
                 return
             jobs = [first]
             size = len(first[0])

@@ -24,4 +24,5 @@ class Settings:
     rate_limit: int = 600  # requests per minute per key (per client address without keys); 0 = off
     max_body_bytes: int = 256_000
     max_batch: int = 256  # messages per /v1/analyze request
+    analyze_threads: int = 1  # threads reading /v1/analyze batches (each runs the encoder)
     cors_origins: list[str] = field(default_factory=list)
