@@ -37,12 +37,13 @@ CHECKPOINTS = REPO / "training" / "checkpoints"
 
 
 def write_manifest() -> None:
-    names = ["tokenizer.json", "encoder.int8.onnx", "heads.npz", "strategy.npz"]
-    manifest = {
-        n: hashlib.sha256((enc.MODELS_DIR / n).read_bytes()).hexdigest()
-        for n in names
-        if (enc.MODELS_DIR / n).exists()
-    }
+    """Record the sha256 of every shipped artifact (whichever training script ran last)."""
+    artifacts = sorted(
+        p
+        for p in enc.MODELS_DIR.iterdir()
+        if p.suffix in {".json", ".onnx", ".npz"} and p.name != "manifest.json"
+    )
+    manifest = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in artifacts}
     (enc.MODELS_DIR / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     enc._manifest.cache_clear()
     enc._sha256.cache_clear()
