@@ -70,7 +70,8 @@ function lineChart({ series, yMin, yMax, width = 560, height = 180, yTicks, xLab
   if (zeroLine !== undefined)
     root.append(svg("line", { x1: pad.l, x2: width - pad.r, y1: y(zeroLine), y2: y(zeroLine), class: "zero" }));
   (xLabels || []).forEach((label, i) => {
-    if (label) root.append(svg("text", { x: x(i), y: height - 6, "text-anchor": "middle", class: "tick" }, label));
+    const anchor = n > 1 && i === 0 ? "start" : n > 1 && i === n - 1 ? "end" : "middle";
+    if (label) root.append(svg("text", { x: x(i), y: height - 6, "text-anchor": anchor, class: "tick" }, label));
   });
   for (const s of series) {
     const pts = s.points.map((p, i) => (p.y === null || p.y === undefined ? null : [x(i), y(p.y), p]));

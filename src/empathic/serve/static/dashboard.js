@@ -39,14 +39,21 @@ function rates(stats) {
     el("p", { class: "legend" }, `${stats.totals.turns} turns; one point per ${Math.round(stats.bucket_seconds / 60)} min with activity`));
 }
 
-function repairs(totals) {
+const REPAIR_PALETTE = ["#e08a00", "#3b6fd6", "#d64545", "#2f9e44", "#7b4fc9", "#8a6d3b", "#868e96", "#0c8599"];
+
+function repairs(stats) {
   const box = document.getElementById("repairs");
+  const totals = stats.totals;
   const entries = Object.entries(totals.repairs).sort((a, b) => b[1] - a[1]);
   if (!entries.length) { box.replaceChildren(el("p", { class: "empty" }, "The critic repaired nothing in this window.")); return; }
+  const colors = Object.fromEntries(entries.map(([kind], i) => [kind, REPAIR_PALETTE[i % REPAIR_PALETTE.length]]));
   const most = entries[0][1];
-  box.replaceChildren(...entries.map(([kind, n]) => el("div", { class: "hbar" },
-    el("span", { title: kind }, kind.replaceAll("_", " ")),
-    el("i", { style: `width:${Math.max(4, (n / most) * 100 * 0.6)}%` }), el("b", {}, n))));
+  const series = stats.series.filter(b => b.turns);
+  box.replaceChildren(
+    stackedBars(series, "repairs", colors, false),
+    ...entries.map(([kind, n]) => el("div", { class: "hbar" },
+      el("span", { title: kind }, kind.replaceAll("_", " ")),
+      el("i", { style: `width:${Math.max(4, (n / most) * 100 * 0.6)}%;background:${colors[kind]}` }), el("b", {}, n))));
 }
 
 function handoffs(list) {
@@ -79,34 +86,43 @@ function conversations(list) {
     el("tbody", {}, ...rows)));
 }
 
-function mix(stats) {
-  const box = document.getElementById("mix");
-  const series = stats.series.filter(b => b.turns);
-  if (!series.length) { box.replaceChildren(el("p", { class: "empty" }, "No turns in this window yet.")); return; }
+// Stacked bars per time bucket: shares of each emotion, or counts of each repair kind.
+function stackedBars(series, field, colors, normalize) {
   const width = 560, height = 180, pad = { l: 40, r: 10, t: 10, b: 24 };
   const w = (width - pad.l - pad.r) / series.length;
-  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img" });
   const h = height - pad.t - pad.b;
+  const total = b => Object.values(b[field] || {}).reduce((a, n) => a + n, 0);
+  const top = normalize ? 1 : Math.max(1, ...series.map(total));
+  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img" });
   series.forEach((b, i) => {
     let y = pad.t + h;
-    for (const [emotion, color] of Object.entries(EMOTION_COLORS)) {
-      const n = (b.emotions || {})[emotion] || 0;
+    const sum = total(b);
+    for (const [name, color] of Object.entries(colors)) {
+      const n = (b[field] || {})[name] || 0;
       if (!n) continue;
-      const bar = (n / b.turns) * h;
+      const bar = ((normalize ? n / sum : n) / top) * h;
       y -= bar;
       const rect = svg("rect", { x: pad.l + i * w + 1, y, width: Math.max(1, w - 2), height: bar, fill: color });
-      rect.append(svg("title", {}, `${when(b.start)}: ${emotion} ${n} of ${b.turns} turns`));
+      rect.append(svg("title", {}, `${when(b.start)}: ${name.replaceAll("_", " ")} ${n}`));
       root.append(rect);
     }
   });
   for (const tick of [0, 0.5, 1]) {
-    root.append(svg("text", { x: pad.l - 6, y: pad.t + h - tick * h + 4, "text-anchor": "end", class: "tick" }, pct(tick)));
+    const label = normalize ? pct(tick) : String(Math.round(tick * top));
+    root.append(svg("text", { x: pad.l - 6, y: pad.t + h - tick * h + 4, "text-anchor": "end", class: "tick" }, label));
   }
   const step = Math.max(1, Math.ceil(series.length / 5));
   series.forEach((b, i) => {
     if (i % step === 0) root.append(svg("text", { x: pad.l + i * w + w / 2, y: height - 6, "text-anchor": "middle", class: "tick" }, when(b.start)));
   });
-  box.replaceChildren(root, legend(Object.entries(EMOTION_COLORS)));
+  return root;
+}
+
+function mix(stats) {
+  const box = document.getElementById("mix");
+  const series = stats.series.filter(b => b.turns);
+  if (!series.length) { box.replaceChildren(el("p", { class: "empty" }, "No turns in this window yet.")); return; }
+  box.replaceChildren(stackedBars(series, "emotions", EMOTION_COLORS, true), legend(Object.entries(EMOTION_COLORS)));
 }
 
 async function drill(id) {
@@ -147,7 +163,7 @@ async function refresh() {
     document.getElementById("error").textContent = "";
     tiles(data.stats.totals);
     rates(data.stats);
-    repairs(data.stats.totals);
+    repairs(data.stats);
     mix(data.stats);
     handoffs(data.handoffs);
     conversations(data.conversations);
