@@ -357,6 +357,9 @@ def serve(
         bool | None,
         typer.Option("--require-keys/--open", help="default: keys required once one exists"),
     ] = None,
+    encoder_threads: Annotated[
+        int, typer.Option(help="threads per encoder run; 0 = all cores (onnxruntime's default)")
+    ] = 1,
 ) -> None:
     """Start the HTTP service: JSON API, OpenAI-compatible endpoint, chat page and dashboard."""
     import os
@@ -377,6 +380,7 @@ def serve(
         max_body_bytes=max_body_bytes,
         cors_origins=list(cors_origin or []),
         require_keys=require_keys,
+        encoder_threads=encoder_threads,
     )
     try:
         application = create_app(settings)

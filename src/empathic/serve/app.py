@@ -71,6 +71,11 @@ def build_engine(settings: Settings, perceiver=None) -> tuple[Engine, tuple]:
                             retries=0)  # fmt: skip
     if client is not None:
         closers.append(client)
+    if perceiver is None:
+        from empathic.perceive import Perceiver
+        from empathic.perceive.encoder import Encoder
+
+        perceiver = Perceiver(Encoder(threads=settings.encoder_threads or None))
     engine = Engine(perceiver, knowledge=settings.knowledge, llm=client, locale=settings.locale)
     return engine, tuple(closers)
 
