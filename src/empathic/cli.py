@@ -339,7 +339,7 @@ def serve(
         typer.Option(
             "--db",
             help="store URL: sqlite:///PATH or postgresql://USER@HOST/DB "
-            "[env EMPATHIC_DB_URL; default sqlite:///empathic.db]",
+            "(env EMPATHIC_DB_URL; default sqlite:///empathic.db)",
         ),
     ] = None,  # fmt: skip
     knowledge: KnowledgeOption = None,
@@ -402,7 +402,7 @@ def serve(
 
 keys_app = typer.Typer(help="API keys for the HTTP service.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
-DbOption = Annotated[str | None, typer.Option("--db", help="store URL [env EMPATHIC_DB_URL]")]
+DbOption = Annotated[str | None, typer.Option("--db", help="store URL (env EMPATHIC_DB_URL)")]
 
 
 def _store(db: str | None):
