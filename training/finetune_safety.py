@@ -6,12 +6,18 @@ Starts from training/checkpoints/encoder.pt, adds a crisis head (4 kinds + none)
 head (9 intents), and trains all four tasks together: batches of crisis and intent examples
 (train splits only; the held-out test splits are never read) interleaved with replayed
 EmpatheticDialogues and GoEmotions batches so the emotion heads keep their accuracy.
-Writes training/checkpoints/encoder_safety.pt, which export_encoder.py prefers when present.
+A seeded, stratified fifth of the crisis training set is held out of training and used only to
+choose the danger threshold (rules included, the way the runtime scores a message: the whole
+message and each of its sentences): the lowest threshold whose false-positive rate on that slice
+is <= 1.5%. The test split stays unseen.
+Writes training/checkpoints/encoder_safety.pt (which export_encoder.py prefers when present) and
+training/checkpoints/crisis_threshold.json (read by train_heads.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -19,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sklearn.model_selection import train_test_split
 from tokenizers import Tokenizer
 from torch import nn
 
@@ -35,6 +42,7 @@ from finetune_encoder import (  # noqa: E402
 from train_heads import crisis_training_set, read_jsonl  # noqa: E402
 
 from empathic.evaluate import datasets as ds  # noqa: E402
+from empathic.perceive.crisis import rule_matches, sentences  # noqa: E402
 from empathic.types import CRISIS_KINDS, INTENTS  # noqa: E402
 
 
@@ -52,13 +60,19 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=3e-5)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--replay", type=float, default=2.0, help="replayed emotion batches per safety batch"
+    )
     args = parser.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     tokenizer = Tokenizer.from_file(str(TOKENIZER))
 
-    crisis_texts, crisis_y = crisis_training_set()
+    all_texts, all_y = crisis_training_set()
+    crisis_texts, held_texts, crisis_y, held_y = train_test_split(
+        all_texts, list(all_y), test_size=0.2, stratify=all_y, random_state=args.seed
+    )
     intents = [r for r in read_jsonl("intents.jsonl") if r["split"] == "train"]
     ed = rng.sample(ds.empathetic_dialogues("train"), 8000)
     go = rng.sample(ds.goemotions("train"), 8000)
@@ -102,11 +116,11 @@ def main() -> None:
     for epoch in range(args.epochs):
         safety = make_batches(*data["crisis"], "crisis", args.batch_size, rng)
         safety += make_batches(*data["intent"], "intent", args.batch_size, rng)
-        # As many replayed emotion batches as safety batches.
+        # Replayed emotion batches keep the ED and GoEmotions heads from drifting.
         replay = make_batches(*data["ed"], "ed", args.batch_size, rng) + make_batches(
             *data["go"], "go", args.batch_size, rng
         )
-        batches = safety + rng.sample(replay, len(safety))
+        batches = safety + rng.sample(replay, min(len(replay), int(args.replay * len(safety))))
         rng.shuffle(batches)
         running = {k: [] for k in losses}
         for task, ids_list, ys in batches:
@@ -123,6 +137,34 @@ def main() -> None:
         )
     torch.save(model.state_dict(), CHECKPOINTS / "encoder_safety.pt")
     print(f"saved {CHECKPOINTS / 'encoder_safety.pt'}")
+    model.eval()
+    choose_threshold(model, tokenizer, held_texts, np.array(held_y))
+
+
+def choose_threshold(model, tokenizer, texts: list[str], y: np.ndarray) -> None:
+    """The lowest danger threshold with false-positive rate <= 1.5% on the held-out slice."""
+    none = len(CRISIS_KINDS)
+    danger = np.zeros(len(texts))
+    with torch.no_grad():
+        for i, text in enumerate(texts):
+            rows = [text] + [s.text for s in sentences(text)]
+            ids, mask = pad(encode(tokenizer, rows, 128))
+            probs = torch.softmax(model.crisis_head(model.pooled(ids, mask)), dim=-1).numpy()
+            danger[i] = (1.0 - probs[:, none]).max()
+    rules = np.array([bool(rule_matches(t)) for t in texts])
+    negative = y == none
+    chosen = 0.995
+    for t in np.arange(0.3, 0.995, 0.005):
+        if ((rules | (danger >= t)) & negative).sum() / negative.sum() <= 0.015:
+            chosen = float(t)
+            break
+    flagged = rules | (danger >= chosen)
+    recall = float((flagged & ~negative).sum() / (~negative).sum())
+    fpr = float((flagged & negative).sum() / negative.sum())
+    print(f"crisis threshold {chosen:.3f}: held-out recall {recall:.3f}, fpr {fpr:.3f}")
+    (CHECKPOINTS / "crisis_threshold.json").write_text(
+        json.dumps({"threshold": chosen, "held_out_recall": recall, "held_out_fpr": fpr}) + "\n"
+    )
 
 
 if __name__ == "__main__":

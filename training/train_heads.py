@@ -165,11 +165,11 @@ def main() -> None:
     )
 
     if "crisis_w" in emotion:
-        # The encoder was fine-tuned on these tasks (finetune_safety.py): use its heads. Its
-        # embeddings have seen the training labels, so a threshold tuned on them would be
-        # optimistic; the danger threshold stays at the natural 0.5.
+        # The encoder was fine-tuned on these tasks (finetune_safety.py): use its heads, and the
+        # danger threshold it chose on crisis examples it held out of training.
         intent_w, intent_b = emotion["intent_w"], emotion["intent_b"]
-        crisis_w, crisis_b, threshold = emotion["crisis_w"], emotion["crisis_b"], 0.5
+        crisis_w, crisis_b = emotion["crisis_w"], emotion["crisis_b"]
+        threshold = json.loads((CHECKPOINTS / "crisis_threshold.json").read_text())["threshold"]
     else:
         intents = [r for r in read_jsonl("intents.jsonl") if r["split"] == "train"]
         intent_model = LogisticRegression(C=2.0, max_iter=3000, class_weight="balanced")
