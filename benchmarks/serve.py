@@ -315,11 +315,14 @@ def bench_faults(db_url: str, requests: int, timeout: float) -> dict:
                     nonlocal replies, sources, safety
                     conn = Connection(server.port)
                     start = time.perf_counter()
-                    status, body = await conn.request(
-                        "POST", "/v1/chat/completions",
-                        {"model": "empathic", "messages": [{"role": "user", "content": MESSAGES[i % 8]}]},
-                        timeout=timeout * 4 + 5,
-                    )  # fmt: skip
+                    try:
+                        status, body = await conn.request(
+                            "POST", "/v1/chat/completions",
+                            {"model": "empathic", "messages": [{"role": "user", "content": MESSAGES[i % 8]}]},
+                            timeout=timeout * 4 + 5,
+                        )  # fmt: skip
+                    except (TimeoutError, OSError, ConnectionError, ValueError):
+                        status, body = 0, b""
                     latencies.append(time.perf_counter() - start)
                     if status == 200:
                         data = json.loads(body)
