@@ -192,8 +192,8 @@ async def warm(port: int) -> None:
 # -- 1. throughput and latency -----------------------------------------------------------------
 
 
-def bench_load(db_url: str, clients: int, seconds: float) -> dict:
-    with Server(db_url) as server:
+def bench_load(db_url: str, clients: int, seconds: float, workers: int) -> dict:
+    with Server(db_url, "--workers", str(workers)) as server:
         asyncio.run(warm(server.port))
         analyze = asyncio.run(load(server.port, "POST", "/v1/analyze",
                                    lambda i: {"text": MESSAGES[i % len(MESSAGES)]}, clients, seconds))  # fmt: skip
@@ -256,8 +256,8 @@ def lost_turns(db_url: str, acked: dict[str, list[int]]) -> tuple[int, int]:
     return lost, sum(len(ks) for ks in acked.values())
 
 
-def bench_conversations(db_url: str, conversations: int, turns: int) -> dict:
-    with Server(db_url) as server:
+def bench_conversations(db_url: str, conversations: int, turns: int, workers: int) -> dict:
+    with Server(db_url, "--workers", str(workers)) as server:
         asyncio.run(warm(server.port))
         start = time.perf_counter()
         acked = asyncio.run(
@@ -380,6 +380,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("EMPATHIC_TEST_POSTGRES_URL"),
                         help="PostgreSQL URL for the conversation test (its tables are reused)")  # fmt: skip
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
     args = parser.parse_args()
     seconds = 5.0 if args.quick else 15.0
     turns = 5 if args.quick else 20
@@ -387,8 +388,9 @@ def main() -> None:
     sqlite = f"sqlite:///{work / 'bench.db'}"
     figures: dict = {}
 
-    print(f"load: {args.clients} concurrent clients, {seconds:.0f} s per endpoint", flush=True)
-    loaded = bench_load(f"sqlite:///{work / 'load.db'}", args.clients, seconds)
+    print(f"load: {args.clients} concurrent clients, {seconds:.0f} s per endpoint, "
+          f"{args.workers} server worker(s)", flush=True)  # fmt: skip
+    loaded = bench_load(f"sqlite:///{work / 'load.db'}", args.clients, seconds, args.workers)
     for name, row in loaded.items():
         print(f"  {name:8s} {row['rps']:8.1f} req/s  p50 {row['p50_ms']:7.2f} ms  "
               f"p99 {row['p99_ms']:7.2f} ms  errors {row['errors']}", flush=True)  # fmt: skip
@@ -396,12 +398,12 @@ def main() -> None:
     print(f"  /healthz serves {ratio:.1f}x the requests of /v1/analyze", flush=True)
 
     print(f"conversations: {args.clients} x {turns} turns", flush=True)
-    sqlite_run = bench_conversations(sqlite, args.clients, turns)
+    sqlite_run = bench_conversations(sqlite, args.clients, turns, args.workers)
     print(f"  sqlite     {sqlite_run}", flush=True)
     postgres_run = None
     if args.postgres:
         try:
-            postgres_run = bench_conversations(args.postgres, args.clients, turns)
+            postgres_run = bench_conversations(args.postgres, args.clients, turns, args.workers)
             print(f"  postgresql {postgres_run}", flush=True)
         except Exception as exc:  # noqa: BLE001 - reported, and the figure stays null
             print(f"  postgresql failed: {exc}", flush=True)
@@ -432,6 +434,7 @@ def main() -> None:
         "sigkill_acknowledged": killed["acknowledged"],
         "sigkill_turns_lost": killed["lost"],
         "clients": args.clients,
+        "workers": args.workers,
         "quick": args.quick,
     }
     print(json.dumps(figures))

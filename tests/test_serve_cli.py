@@ -27,10 +27,10 @@ def test_keys_create_prints_the_key_once(tmp_path):
     assert "support-bot" in listed.stdout and secret not in listed.stdout
 
 
-def _start(url: str, port: int) -> subprocess.Popen:
+def _start(url: str, port: int, *extra: str) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "empathic", "serve", "--port", str(port), "--db", url,
-         "--knowledge", "examples/shop_kb"],
+         "--knowledge", "examples/shop_kb", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     first = process.stdout.readline()
@@ -83,3 +83,25 @@ def test_serve_starts_prints_its_url_and_survives_sigkill(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_several_workers_share_the_store_and_the_metrics(tmp_path):
+    url = f"sqlite:///{tmp_path / 'workers.db'}"
+    port = free_port()
+    process = _start(url, port, "--workers", "2")
+    try:
+        _post(port, "/v1/conversations", {"id": "w1"})
+        indices = [
+            _post(port, "/v1/conversations/w1/messages", {"text": f"message {i}: my order?"})[
+                "index"
+            ]
+            for i in range(6)
+        ]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics") as response:
+            metrics = response.read().decode()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert indices == [1, 2, 3, 4, 5, 6]
+    turns = [line for line in metrics.splitlines() if line.startswith("empathic_turns_total{")]
+    assert sum(float(line.split()[-1]) for line in turns) == 6  # counted across both workers

@@ -360,6 +360,9 @@ def serve(
     encoder_threads: Annotated[
         int, typer.Option(help="threads per encoder run; 0 = all cores (onnxruntime's default)")
     ] = 1,
+    workers: Annotated[
+        int, typer.Option(help="worker processes, each with its own engine, sharing the store")
+    ] = 1,
 ) -> None:
     """Start the HTTP service: JSON API, OpenAI-compatible endpoint, chat page and dashboard."""
     import os
@@ -382,22 +385,47 @@ def serve(
         require_keys=require_keys,
         encoder_threads=encoder_threads,
     )
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else shown}:{port}"
+    banner = (
+        f"empathic serving on {url}  (chat {url}/ , dashboard {url}/dashboard , API {url}/docs)"
+    )
+    if workers > 1:
+        import json
+        import tempfile
+        from dataclasses import asdict
+
+        from empathic.store import Store
+
+        try:
+            store = Store(settings.db_url)  # migrate once, before the workers start
+        except Exception as exc:  # noqa: BLE001 - a bad URL or an unreachable database
+            err.print(f"[red]error:[/red] cannot open the store {settings.db_url}: {exc}")
+            raise typer.Exit(2) from exc
+        keyed = settings.require_keys or (settings.require_keys is None and store.active_keys())
+        store.close()
+        # Workers count into shared files; /metrics adds them up.
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="empathic-"))
+        os.environ["EMPATHIC_SERVE_SETTINGS"] = json.dumps(asdict(settings))
+        print(f"{banner}, {workers} workers", flush=True)
+        _warn_if_open(host, bool(keyed))
+        uvicorn.run("empathic.serve.app:create_app_from_environment", factory=True,
+                    workers=workers, host=host, port=port, log_level="warning")  # fmt: skip
+        return
     try:
         application = create_app(settings)
     except EmpathicError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else shown}:{port}"
-    print(f"empathic serving on {url}  (chat {url}/ , dashboard {url}/dashboard , API {url}/docs)",
-          flush=True)  # fmt: skip
-    if (
-        host not in {"127.0.0.1", "localhost", "::1"}
-        and not application.state.services.keys.required()
-    ):
+    print(banner, flush=True)
+    _warn_if_open(host, application.state.services.keys.required())
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+def _warn_if_open(host: str, keyed: bool) -> None:
+    if host not in {"127.0.0.1", "localhost", "::1"} and not keyed:
         err.print("[yellow]warning:[/yellow] listening beyond this machine with no API key; "
                   "create one with `empathic keys create NAME`.")  # fmt: skip
-    uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
 keys_app = typer.Typer(help="API keys for the HTTP service.", no_args_is_help=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -107,6 +109,12 @@ class _Timing:
             name = getattr(route, "path", None) or "unmatched"
             self.metrics.requests.labels(name, str(status)).inc()
             self.metrics.request_latency.labels(name).observe(time.perf_counter() - start)
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app for uvicorn's worker processes (``empathic serve --workers N``): the settings
+    come as JSON in EMPATHIC_SERVE_SETTINGS."""
+    return create_app(Settings(**json.loads(os.environ["EMPATHIC_SERVE_SETTINGS"])))
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None,
