@@ -104,7 +104,7 @@ def test_slots_turn_first_person_into_second():
 
 
 def test_knowledge_base_answers_from_the_right_file(engine):
-    kb = KnowledgeBase(load_entries(KB), engine.perceiver.encoder)
+    kb = KnowledgeBase(load_entries(KB))
     hits = kb.search("how long do I have to return an item?")
     assert hits and "30 days" in hits[0].entry.answer
     hits = kb.search("I forgot my password and can't log in")

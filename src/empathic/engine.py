@@ -13,7 +13,7 @@ from empathic.errors import InputError, ModelArtifactError
 from empathic.perceive import Perceiver
 from empathic.perceive.perceiver import validate_message
 from empathic.plan.policy import plan_turn
-from empathic.plan.strategy_model import StrategyModel
+from empathic.plan.strategy_model import POSITION_SCALE, StrategyModel
 from empathic.respond.composer import Composer, banned_phrases
 from empathic.respond.knowledge import KnowledgeBase
 from empathic.respond.llm import ChatClient, UpstreamError
@@ -42,7 +42,7 @@ MAX_LLM_HISTORY = 16
 class _Conversation:
     state: State
     messages: list[dict] = field(default_factory=list)  # chat history for an LLM backend
-    previous_strategy: str | None = None
+    strategies: list[str] = field(default_factory=list)  # ESConv labels of our earlier turns
 
 
 class Engine:
@@ -64,7 +64,7 @@ class Engine:
         except ModelArtifactError:
             self.strategy_model = None
         if knowledge is not None and not isinstance(knowledge, KnowledgeBase):
-            knowledge = KnowledgeBase.from_path(knowledge, self.perceiver.encoder)
+            knowledge = KnowledgeBase.from_path(knowledge)
         self.knowledge = knowledge
         self.llm = llm
         self.locale = locale
@@ -112,7 +112,7 @@ class Engine:
             "version": 1,
             "state": conversation.state.to_dict(),
             "messages": list(conversation.messages),
-            "previous_strategy": conversation.previous_strategy,
+            "strategies": list(conversation.strategies),
         }
 
     def restore(self, conversation_id: str, snapshot: dict) -> None:
@@ -125,7 +125,7 @@ class Engine:
             )
         conversation = _Conversation(
             state, list(snapshot.get("messages", ()))[-MAX_LLM_HISTORY:],
-            snapshot.get("previous_strategy"),
+            list(snapshot.get("strategies", ())),
         )  # fmt: skip
         with self._lock:
             self._conversations[conversation_id] = conversation
@@ -158,8 +158,13 @@ class Engine:
         knowledge = self._knowledge_for(reading)
         predicted = None
         if self.strategy_model is not None:
+            # The model was trained on "seeker: ..." / "supporter: ..." lines.
+            context = [
+                f"{'seeker' if m['role'] == 'user' else 'supporter'}: {m['content']}"
+                for m in conversation.messages[-2:]
+            ]
             predicted = self.strategy_model.predict(
-                self.perceiver.encoder, [*history[-2:], text], conversation.previous_strategy
+                self.perceiver.encoder, [*context, f"seeker: {text}"], conversation.strategies
             )
         plan = plan_turn(reading, state, predicted, knowledge)
         reply = self._reply(plan, reading, state, conversation)
@@ -178,7 +183,9 @@ class Engine:
         apologies = sum(1 for s in reply.sentences if s.strategy == "apologize")
         state = remember_reply(state, said, apologies, "+".join(plan.strategies))
         conversation.state = state
-        conversation.previous_strategy = _esconv_label(plan)
+        label = _esconv_label(plan)
+        if label is not None:
+            conversation.strategies = [*conversation.strategies, label][-POSITION_SCALE:]
         conversation.messages = [
             *conversation.messages,
             {"role": "user", "content": text},

