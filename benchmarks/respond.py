@@ -29,7 +29,8 @@ from empathic.engine import Engine
 from empathic.evaluate import datasets as ds
 from empathic.evaluate.scenarios import load_scenarios, pass_rate, run_scenarios
 from empathic.perceive import Perceiver
-from empathic.plan.strategy_model import StrategyModel, context_text
+from empathic.plan.strategy_model import StrategyModel
+from empathic.plan.strategy_model import scores as strategy_scores
 from empathic.respond.llm import ChatClient
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,17 +65,10 @@ def timed_turns(engines, scenarios, client=None):
 
 
 def esconv_scores(perceiver: Perceiver) -> dict:
-    from sklearn.metrics import accuracy_score, f1_score
-
-    model = StrategyModel.load()
-    samples = ds.esconv("test")
-    embeddings = perceiver.encoder.embed([context_text(s.context) for s in samples])
-    probs = model.predict_proba(embeddings, [s.previous_strategy for s in samples])
-    pred = [model.labels[i] for i in probs.argmax(1)]
-    truth = [s.strategy for s in samples]
+    result = strategy_scores(StrategyModel.load(), perceiver.encoder, ds.esconv("test"))
     return {
-        "esconv_strategy_accuracy": float(accuracy_score(truth, pred)),
-        "esconv_strategy_macro_f1": float(f1_score(truth, pred, average="macro")),
+        "esconv_strategy_accuracy": result["accuracy"],
+        "esconv_strategy_macro_f1": result["macro_f1"],
     }
 
 

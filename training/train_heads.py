@@ -80,15 +80,22 @@ CRISIS_WORDS = re.compile(
 
 
 def crisis_training_set() -> tuple[list[str], np.ndarray]:
-    """Train split of crisis.jsonl, crisis_extra.jsonl, and GoEmotions hard negatives.
+    """Train split of crisis.jsonl, crisis_extra.jsonl, and two kinds of negatives.
 
     GoEmotions comments that use crisis words but match no crisis rule are almost all figures of
-    speech ("this game is killing me"); they teach the head what not to flag.
+    speech ("this game is killing me"); they teach the head what not to flag. The train split of
+    intents.jsonl is ordinary customer-support traffic (greetings, questions, angry complaints),
+    which the detector must leave alone whatever the mood.
     """
     labels = (*CRISIS_KINDS, "none")
     rows = [r for r in read_jsonl("crisis.jsonl") if r["split"] == "train"]
     if (DATA / "crisis_extra.jsonl").exists():
         rows += read_jsonl("crisis_extra.jsonl")
+    rows += [
+        {"text": r["text"], "label": "none"}
+        for r in read_jsonl("intents.jsonl")
+        if r["split"] == "train"
+    ]
     texts = [r["text"] for r in rows]
     y = [labels.index(r["label"]) for r in rows]
     figurative = [

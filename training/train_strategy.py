@@ -2,9 +2,10 @@
 
     python training/train_strategy.py
 
-Features: the shared encoder's embedding of the last turns before the supporter's reply, and the
-supporter's previous strategy. Logistic regression, C picked on the valid split. Prints test
-accuracy and macro-F1 beside the published figures.
+Features: the shared encoder's embedding of the last turns before the supporter's reply, the
+supporter's last two strategies, the mix of strategies so far and the position in the
+conversation (see empathic.plan.strategy_model). Logistic regression, C picked on the valid
+split. Prints test accuracy and macro-F1 beside the published figures.
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score
 
 from empathic.evaluate import datasets as ds
 from empathic.perceive.encoder import MODELS_DIR, Encoder
-from empathic.plan.strategy_model import context_text, features
+from empathic.plan.strategy_model import StrategyModel, context_text, features, scores
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_heads import write_manifest  # noqa: E402
@@ -26,7 +26,7 @@ from train_heads import write_manifest  # noqa: E402
 
 def featurize(encoder: Encoder, samples):
     embeddings = encoder.embed([context_text(s.context) for s in samples])
-    x = features(embeddings, [s.previous_strategy for s in samples], ds.ESCONV_STRATEGIES)
+    x = features(embeddings, [s.history for s in samples], ds.ESCONV_STRATEGIES)
     y = np.array([ds.ESCONV_STRATEGIES.index(s.strategy) for s in samples])
     return x, y
 
@@ -38,16 +38,18 @@ def main() -> None:
     best = None
     for c in (0.1, 0.3, 1.0, 3.0):
         model = LogisticRegression(C=c, max_iter=3000).fit(train_x, train_y)
-        score = accuracy_score(valid_y, model.predict(valid_x))
+        score = float(np.mean(model.predict(valid_x) == valid_y))
         print(f"C={c}: valid accuracy {score:.3f}")
         if best is None or score > best[0]:
             best = (score, model)
     model = best[1]
-    test_x, test_y = featurize(encoder, ds.esconv("test"))
-    pred = model.predict(test_x)
+    result = scores(
+        StrategyModel(ds.ESCONV_STRATEGIES, model.coef_.T, model.intercept_),
+        encoder,
+        ds.esconv("test"),
+    )
     print(
-        f"ESConv test: accuracy {accuracy_score(test_y, pred):.3f}, "
-        f"macro-F1 {f1_score(test_y, pred, average='macro'):.3f} "
+        f"ESConv test: accuracy {result['accuracy']:.3f}, macro-F1 {result['macro_f1']:.3f} "
         "(published: original 0.322 / 0.218, SAGE 0.468)"
     )
     np.savez(

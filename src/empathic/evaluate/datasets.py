@@ -128,8 +128,12 @@ class ESConvSample:
     """One supporter turn of ESConv: the turns before it, the previous strategy, the label."""
 
     context: tuple[str, ...]  # "seeker: ..." / "supporter: ..." lines, oldest first
-    previous_strategy: str | None
+    history: tuple[str, ...]  # strategies of the supporter's earlier turns, oldest first
     strategy: str
+
+    @property
+    def previous_strategy(self) -> str | None:
+        return self.history[-1] if self.history else None
 
 
 def esconv(split: str) -> list[ESConvSample]:
@@ -137,13 +141,14 @@ def esconv(split: str) -> list[ESConvSample]:
     samples = []
     for conversation in iter_jsonl(data_root() / "esconv" / f"{split}.jsonl"):
         context: list[str] = []
-        previous = None
+        history: list[str] = []
         for turn in conversation["dialog"]:
             role = "supporter" if turn["speaker"] == "sys" else "seeker"
-            if role == "supporter" and turn.get("strategy") in ESCONV_STRATEGIES and context:
-                samples.append(ESConvSample(tuple(context), previous, turn["strategy"]))
-            if role == "supporter":
-                previous = turn.get("strategy")
+            strategy = turn.get("strategy")
+            if role == "supporter" and strategy in ESCONV_STRATEGIES and context:
+                samples.append(ESConvSample(tuple(context), tuple(history), strategy))
+            if role == "supporter" and strategy in ESCONV_STRATEGIES:
+                history.append(strategy)
             context.append(f"{role}: {turn['text']}")
     return samples
 

@@ -289,19 +289,18 @@ def _failure_examples(exchanges: Sequence[Exchange], scored: dict, per_kind: int
 
 def esconv_suite(perceiver, progress=None) -> SuiteResult:
     """Next-strategy prediction of the respond stage's model on the ESConv test split."""
-    from empathic.plan.strategy_model import StrategyModel, context_text
+    from empathic.plan.strategy_model import StrategyModel
 
     try:
         model = StrategyModel.load()
     except ModelArtifactError as exc:
         return SuiteResult("esconv", summary={"error": str(exc)})
     samples = ds.esconv("test")
-    texts = [context_text(s.context) for s in samples]
-    embeddings = np.vstack(
-        [perceiver.encoder.embed(list(chunk)) for chunk in _progress(
-            progress, [texts[i : i + 256] for i in range(0, len(texts), 256)], "ESConv test")]
-    )  # fmt: skip
-    probs = model.predict_proba(embeddings, [s.previous_strategy for s in samples])
+    chunks = [samples[i : i + 256] for i in range(0, len(samples), 256)]
+    probs = np.vstack([
+        model.predict_samples(perceiver.encoder, chunk)
+        for chunk in _progress(progress, chunks, "ESConv test")
+    ])  # fmt: skip
     labels = list(model.labels)
     pred = probs.argmax(1)
     truth = np.array([labels.index(s.strategy) for s in samples])

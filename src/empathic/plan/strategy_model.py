@@ -1,7 +1,9 @@
 """The learned part of the policy: next supporter strategy, trained on ESConv.
 
-A logistic regression over the shared embedding of the recent context plus the previous
-strategy (support conversations have rhythm: a question often follows reassurance).
+A logistic regression over the shared embedding of the recent context plus where the
+conversation stands: the supporter's last two strategies, the mix of strategies used so far and
+how far in it is (support conversations have a shape: questions early, suggestions later, and a
+question often follows reassurance).
 """
 
 from __future__ import annotations
@@ -15,19 +17,30 @@ from empathic.perceive.encoder import Encoder, artifact
 from empathic.perceive.heads import softmax
 
 CONTEXT_TURNS = 3
+POSITION_SCALE = 20  # supporter turns; later turns all look alike
 
 
 def context_text(context: Sequence[str]) -> str:
+    """``context`` holds "seeker: ..." / "supporter: ..." lines, oldest first."""
     return " [SEP] ".join(context[-CONTEXT_TURNS:])
 
 
 def features(
-    embeddings: np.ndarray, previous: Sequence[str | None], labels: Sequence[str]
+    embeddings: np.ndarray, histories: Sequence[Sequence[str]], labels: Sequence[str]
 ) -> np.ndarray:
-    onehot = np.zeros((len(previous), len(labels) + 1), dtype=np.float32)
-    for row, strategy in enumerate(previous):
-        onehot[row, labels.index(strategy) if strategy in labels else len(labels)] = 1
-    return np.hstack([embeddings, onehot])
+    """Embedding, then last and second-last strategy (one-hot, "none" last), the share of each
+    strategy so far, and the position in the conversation."""
+    k = len(labels)
+    extra = np.zeros((len(histories), 3 * k + 4), dtype=np.float32)
+    for row, history in enumerate(histories):
+        known = [labels.index(s) for s in history if s in labels]
+        extra[row, known[-1] if known else k] = 1
+        extra[row, k + 1 + (known[-2] if len(known) > 1 else k)] = 1
+        for index in known:
+            extra[row, 2 * k + 2 + index] += 1 / len(known)
+        extra[row, 3 * k + 2] = min(len(known), POSITION_SCALE) / POSITION_SCALE
+        extra[row, 3 * k + 3] = float(not known)
+    return np.hstack([embeddings, extra])
 
 
 @dataclass(frozen=True)
@@ -41,9 +54,29 @@ class StrategyModel:
         with np.load(artifact("strategy.npz"), allow_pickle=False) as data:
             return cls(tuple(str(x) for x in data["labels"]), data["w"], data["b"])
 
-    def predict_proba(self, embeddings: np.ndarray, previous: Sequence[str | None]) -> np.ndarray:
-        return softmax(features(embeddings, previous, self.labels) @ self.weights + self.bias)
+    def predict_proba(
+        self, embeddings: np.ndarray, histories: Sequence[Sequence[str]]
+    ) -> np.ndarray:
+        return softmax(features(embeddings, histories, self.labels) @ self.weights + self.bias)
 
-    def predict(self, encoder: Encoder, context: Sequence[str], previous: str | None) -> str:
-        probs = self.predict_proba(encoder.embed([context_text(context)]), [previous])[0]
+    def predict_samples(self, encoder: Encoder, samples) -> np.ndarray:
+        """Probabilities for ESConv-like samples (``.context`` lines and ``.history``)."""
+        embeddings = encoder.embed([context_text(s.context) for s in samples])
+        return self.predict_proba(embeddings, [s.history for s in samples])
+
+    def predict(self, encoder: Encoder, context: Sequence[str], history: Sequence[str]) -> str:
+        probs = self.predict_proba(encoder.embed([context_text(context)]), [history])[0]
         return self.labels[int(np.argmax(probs))]
+
+
+def scores(model: StrategyModel, encoder: Encoder, samples) -> dict[str, float]:
+    """Accuracy and macro-F1 of next-strategy prediction (what the papers report)."""
+    labels = list(model.labels)
+    truth = np.array([labels.index(s.strategy) for s in samples])
+    pred = model.predict_samples(encoder, samples).argmax(1)
+    f1s = []
+    for k in range(len(labels)):
+        tp = np.sum((pred == k) & (truth == k))
+        denominator = np.sum(pred == k) + np.sum(truth == k)
+        f1s.append(2 * tp / denominator if denominator else 0.0)
+    return {"accuracy": float(np.mean(pred == truth)), "macro_f1": float(np.mean(f1s))}
