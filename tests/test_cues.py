@@ -20,6 +20,8 @@ def kinds(text: str) -> set[str]:
         ("well it's not the worst", "negation"),
         ("oh great, another delay", "sarcasm_hint"),
         ("thanks for nothing", "sarcasm_hint"),
+        ("Yeah, really loving this shopping experience.", "sarcasm_hint"),
+        ("Logged out again. Love that for me.", "sarcasm_hint"),
     ],
 )
 def test_cue_found(text, kind):
@@ -34,6 +36,7 @@ def test_cue_found(text, kind):
         ("Where is my order?", "repeated_punctuation"),
         ("I'm happy with the service", "negation"),
         ("thank you so much", "sarcasm_hint"),
+        ("Yeah I love it, thank you", "sarcasm_hint"),
         ("can you help me with my account", "profanity"),
     ],
 )
