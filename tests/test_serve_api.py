@@ -59,6 +59,9 @@ def test_errors_are_problem_json(client):
         "/v1/analyze", content=b'{"text": "hi"', headers={"content-type": "application/json"}
     )
     assert "not valid JSON" in _is_problem(bad_json, 400)["detail"]
+    form = client.post("/v1/analyze", content=b'{"text": "hi"}',
+                       headers={"content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert "Content-Type: application/json" in _is_problem(form, 415)["detail"]
     both = client.post("/v1/analyze", json={"text": "a", "texts": ["b"]})
     assert "either 'text'" in _is_problem(both, 422)["detail"]
     empty = client.post("/v1/analyze", json={"text": "   "})

@@ -163,6 +163,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
                            f"({where.get('ctx', {}).get('error', 'parse error')} at position "
                            f"{where.get('loc', ('body', '?'))[-1]}). Send a JSON object with "
                            "'Content-Type: application/json'.", request.url.path)  # fmt: skip
+        content_type = request.headers.get("content-type", "")
+        if request.method == "POST" and "json" not in content_type:
+            return problem(415, f"The body was sent as {content_type or 'no content type'!r}; "
+                           "send JSON with 'Content-Type: application/json'.", request.url.path)  # fmt: skip
         fields = [
             {"field": ".".join(str(p) for p in e.get("loc", ())), "detail": e.get("msg", "")}
             for e in errors
