@@ -1,6 +1,6 @@
 """Second fine-tuning stage: teach the encoder crisis and intent, without forgetting emotions.
 
-    python training/finetune_safety.py          # ~5 min on 2 CPU cores, after finetune_encoder.py
+    python training/finetune_safety.py          # ~10 min on 2 idle CPU cores, after finetune_encoder.py
 
 Starts from training/checkpoints/encoder.pt, adds a crisis head (4 kinds + none) and an intent
 head (9 intents), and trains all four tasks together: batches of crisis and intent examples
@@ -56,12 +56,17 @@ class SafetyEncoder(MultiTaskEncoder):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=4, help="passes over the crisis set")
+    parser.add_argument("--epochs", type=int, default=8, help="passes over the crisis set")
     parser.add_argument("--lr", type=float, default=3e-5)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument(
         "--replay", type=float, default=2.0, help="replayed emotion batches per safety batch"
+    )
+    parser.add_argument(
+        "--threshold-only",
+        action="store_true",
+        help="only choose the danger threshold again for the saved encoder_safety.pt",
     )
     args = parser.parse_args()
     torch.set_num_threads(2)
@@ -86,6 +91,11 @@ def main() -> None:
     }  # fmt: skip
 
     model = SafetyEncoder(base_model_dir())
+    if args.threshold_only:
+        model.load_state_dict(torch.load(CHECKPOINTS / "encoder_safety.pt", map_location="cpu"))
+        model.eval()
+        choose_threshold(model, tokenizer, held_texts, np.array(held_y))
+        return
     model.load_state_dict(torch.load(CHECKPOINTS / "encoder.pt", map_location="cpu"), strict=False)
     model.encoder.embeddings.requires_grad_(False)
     for layer in model.encoder.encoder.layer[:2]:

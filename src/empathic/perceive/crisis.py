@@ -192,10 +192,16 @@ def rule_matches(text: str) -> dict[str, list[Span]]:
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 MAX_SENTENCES = 24  # per message; beyond that the whole-message vector has to do
+# Below this many words the whole-message vector is not diluted enough to need the sentences
+# (and most messages are short: this keeps the encoder batch small).
+MIN_WORDS_FOR_SENTENCES = 16
 
 
 def sentences(text: str) -> list[Span]:
-    """Sentences of three or more words; a crisis is often one sentence inside a complaint."""
+    """Sentences of three or more words of a long message; a crisis is often one sentence
+    inside a complaint."""
+    if len(text.split()) < MIN_WORDS_FOR_SENTENCES:
+        return []
     spans = []
     for m in _SENTENCE.finditer(text):
         piece = m.group(0).strip()
