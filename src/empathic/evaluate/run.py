@@ -160,7 +160,7 @@ def run_eval(
                     results.append(su.ed_suite(engine, options.limit, options.seed, backend,
                                                epitome, progress))  # fmt: skip
                 elif suite == "esconv":
-                    results.append(su.esconv_suite(perceiver, progress))
+                    results.append(su.esconv_suite(perceiver))
                 elif suite == "scenarios":
                     llm_engines = {}
 
