@@ -1,12 +1,13 @@
 """Fine-tune MiniLM-L6 on EPITOME-Reddit: one encoder, three 3-way heads (ER, IP, EX).
 
-    python training/train_epitome.py                 # ~15 min on 2 CPU cores
+    python training/train_epitome.py       # ~20 min on 2 free CPU cores, ~35 min on shared ones
 
-Input "[CLS] seeker [SEP] response [SEP]" (seeker truncated from the front, response whole, 256
-tokens at most; token type 1 on the response). Pooled vector: mean over all tokens beside mean
-over the response's tokens. Class-weighted cross-entropy per mechanism. Split 75/5/20 grouped by
+Input "[CLS] seeker [SEP] response [SEP]" (seeker truncated from the front, response whole, 160
+tokens at most, stored with the heads; token type 1 on the response). Pooled vector: mean over
+all tokens beside mean over the response's tokens. Class-weighted cross-entropy per mechanism. Split 75/5/20 grouped by
 seeker post (seeded, ``datasets.epitome_split``); the epoch with the best dev score is kept and
-scored on test, before and after int8 quantization.
+scored on test, before and after int8 quantization. The embeddings and lowest layers are frozen
+and run once per pair (``lower_states``); only the top layers and the head train.
 
 Writes src/empathic/models/epitome.int8.onnx (inputs input_ids, attention_mask, token_type_ids;
 output the pooled 768-d vector), src/empathic/models/epitome_heads.npz (w 768x9, b 9; logits
@@ -227,7 +228,7 @@ def export(model: EpitomeModel, test_encoded, test_truth, max_tokens: int) -> di
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--max-tokens", type=int, default=ep.MAX_TOKENS)
+    parser.add_argument("--max-tokens", type=int, default=160)
     parser.add_argument("--freeze-layers", type=int, default=3, help="lowest layers kept frozen")
     parser.add_argument("--lr", type=float, default=8e-5)
     parser.add_argument("--head-lr", type=float, default=1e-3)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from empathic.evaluate.epitome import MECHANISMS, PAPER, REPLICATION, SHORT
+from empathic.evaluate.epitome import MECHANISMS, REPLICATION, SHORT
 from empathic.evaluate.suites import SuiteResult
 
 # The rows of the side-by-side table of reply scores, with how each is printed.
@@ -219,17 +219,22 @@ def _plots(result: SuiteResult, folder: Path) -> list[Path]:
     return [p for p in made if p is not None]
 
 
+def _majority(figures: dict, mechanism: str) -> str:
+    got = figures.get(f"{mechanism}_majority")
+    return f"{got[0]:.3f} / {got[1]:.3f}" if got else "-"
+
+
 def _markdown(results: list[SuiteResult], meta: dict, plots: dict[str, list[Path]]) -> str:
     out = [f"# empathic evaluation: {meta['name']}", "",
            f"Created {meta['created']} by `{meta['command']}`.", ""]  # fmt: skip
     if meta.get("epitome"):
         out += ["## EPITOME scorer", "", "Test split (20%, grouped by seeker post) of EPITOME-Reddit:", ""]  # fmt: skip
-        rows = [["mechanism", "accuracy", "macro-F1", "paper (acc / F1)", "replication target"]]
+        rows = [["mechanism", "accuracy", "macro-F1", "replication (acc / F1)", "majority"]]
         for m in MECHANISMS:
             got = meta["epitome"].get(m)
             rows.append([m.replace("_", " "),
                          _cell(got[0] if got else None, "{:.3f}"), _cell(got[1] if got else None, "{:.3f}"),
-                         f"{PAPER[m][0]:.2f} / {PAPER[m][1]:.2f}", f"{REPLICATION[m][0]:.2f} / {REPLICATION[m][1]:.2f}"])  # fmt: skip
+                         f"{REPLICATION[m][0]:.2f} / {REPLICATION[m][1]:.2f}", _majority(meta["epitome"], m)])  # fmt: skip
         out += [_markdown_table(rows), ""]
     for result in results:
         out += [f"## {result.name}", ""]
