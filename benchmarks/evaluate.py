@@ -67,6 +67,10 @@ def main() -> None:
         result[f"{prefix}_under_empathy_rate"] = s["under_empathy_rate"]
         result[f"{prefix}_same_opening_share"] = s["same_opening_share"]
     result["ed_listener_turns"] = ed.summary["listener_turns"]
+    sources = ed.summary["composer_reply_sources"]
+    # Replies at listener positions that were the fixed crisis reply (a crisis signal was read).
+    result["ed_composer_safety_replies"] = sources.get("safety", 0)
+    print(f"  composer reply sources: {sources}")
     result["ed_composer_beats_human_er"] = composer["er"] > human["er"]
     result["ed_composer_beats_human_ex"] = composer["ex"] > human["ex"]
     result["ed_composer_over_empathy_below_5pct"] = composer["over_empathy_rate"] < 0.05

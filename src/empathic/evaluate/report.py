@@ -244,7 +244,8 @@ def _markdown(results: list[SuiteResult], meta: dict, plots: dict[str, list[Path
             continue
         if result.name == "ed":
             out += [f"{s['listener_turns']} listener turns of {s['conversations']} EmpatheticDialogues "
-                    "test conversations; each system replies at the position of the human listener.", "",
+                    "test conversations; each system replies at the position of the human listener "
+                    f"(composer reply sources: {s.get('composer_reply_sources', {})}).", "",
                     _markdown_table(score_table(s["systems"])), ""]  # fmt: skip
         elif result.name == "esconv":
             rows = [["model", "accuracy", "macro-F1"],

@@ -88,6 +88,12 @@ def _print_result(console: Console, result: su.SuiteResult) -> None:
         for row in rows[1:]:
             table.add_row(*row)
         console.print(table)
+        sources = s.get("composer_reply_sources", {})
+        if sources.get("safety"):
+            console.print(
+                f"[yellow]{sources['safety']} of {sum(sources.values())} composer replies were the "
+                "fixed crisis reply (a crisis signal was read); they weigh on its scores[/yellow]"
+            )
     elif result.name == "esconv":
         published = ", ".join(
             f"{k} {v['accuracy']:.3f}" + (f" / {v['macro_f1']:.3f}" if v["macro_f1"] else "")

@@ -194,6 +194,7 @@ def ed_suite(
     if backend_engine is not None:
         replies["backend"] = []
     trajectories: dict[str, list[float]] = {}
+    sources: Counter[str] = Counter()  # composer, safety (the fixed crisis reply), ...
     perception = []  # (gold emotion, top-3 predicted ED emotions) per speaker turn
     for conversation in _progress(progress, conversations, "ED test conversations"):
         cid = f"ed-{conversation.conv_id}"
@@ -220,6 +221,7 @@ def ed_suite(
                 )
                 helpful = _without_empathy(last)
                 replies["composer"].append(last.reply.text)
+                sources[last.reply.source] += 1
                 replies["human"].append(text)
                 replies["helpful_only"].append(helpful)
                 replies["max_empathy"].append(_maximal(helpful, index))
@@ -252,6 +254,7 @@ def ed_suite(
             "conversations": len(conversations),
             "listener_turns": len(exchanges),
             "systems": summary,
+            "composer_reply_sources": dict(sources),
             "perception_top1": round(float(np.mean([t[0] == g for g, t in perception])), 4)
             if perception
             else None,
