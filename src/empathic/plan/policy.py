@@ -60,7 +60,8 @@ def emotion_family(reading: Reading) -> str:
         return "sadness" if grief >= 0.5 else "disappointment"
     if reading.ekman == "joy" and reading.valence > 0.2:
         return "joy"
-    if reading.intent == "complaint":
+    if reading.intent == "complaint" or reading.has_cue("repetition"):
+        # "Third time I'm asking. Still nothing." reads flat to the models; it is not.
         return "frustration" if reading.intensity >= 0.45 else "disappointment"
     return "neutral"
 
@@ -144,6 +145,8 @@ def plan_turn(
         ]
         level = 3 if family in {"sadness", "fear"} or reading.intensity >= 0.6 else 2
         tone = "gentle, unhurried"
+        if family == "neutral":  # venting is never met with a neutral "got it"
+            family = "disappointment"
         if knowledge:
             strategies.insert(3, "inform")
     elif intent == "complaint" or (intent == "request_human" and reading.valence < -0.2):
