@@ -1,5 +1,6 @@
 """Track, plan, respond and check, through the engine with the built-in composer."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,17 @@ def test_never_calm_down(fresh):
         t for table in bank.values() if isinstance(table, dict) for v in table.values() for t in v
     ]
     assert not [t for t in all_templates if "calm down" in t.lower()]
+
+
+def test_issue_clause_is_never_used_as_a_noun():
+    # {issue} is a clause ("your parcel is late"): "that {issue} has upset you" cannot read well.
+    bank = phrase_bank()
+    templates = [
+        t for table in bank.values() if isinstance(table, dict) for v in table.values() for t in v
+    ]
+    subject = re.compile(r"\{issue\}\s+(?:has|have|feels|is|was|must|makes)\b")
+    assert [t for t in templates if "{issue}" in t]
+    assert not [t for t in templates if subject.search(t)]
 
 
 def test_slots_turn_first_person_into_second():
