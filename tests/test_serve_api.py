@@ -122,6 +122,21 @@ def test_health_metrics_and_schema(client):
             "/v1/handoffs", "/healthz", "/metrics"} <= set(schema["paths"])  # fmt: skip
 
 
+def test_the_newest_evaluation_report(engine, tmp_path):
+    reports = tmp_path / "reports"
+    with _client(engine, database_url("sqlite", tmp_path), reports_dir=str(reports)) as client:
+        assert client.get("/v1/evaluation").json() == {"report": None}
+        folder = reports / "2026-01-01-demo"
+        folder.mkdir(parents=True)
+        (folder / "report.json").write_text(json.dumps({
+            "name": "demo", "created": "2026-01-01",
+            "suites": {"scenarios": {"summary": {"pass_rate": 0.9, "passed": 9}}},
+        }))  # fmt: skip
+        report = client.get("/v1/evaluation").json()["report"]
+        assert report["name"] == "demo"
+        assert report["headline"]["scenarios"] == {"pass_rate": 0.9, "passed": 9}
+
+
 def test_keys_and_rate_limits(engine, tmp_path):
     url = database_url("sqlite", tmp_path)
     store = Store(url)

@@ -89,6 +89,7 @@ def test_dashboard_shows_queue_conversations_and_rates(site, page):
     tiles = page.locator("#tiles").inner_text()
     assert "hand-off rate" in tiles and "frustration rate" in tiles
     assert page.locator("#mix svg rect").count() >= 1
+    page.wait_for_function("document.getElementById('evaluation').textContent.length > 0")
     # a conversation opens with its timeline and turns, the payload still plain text
     page.locator("#conversations tbody tr").nth(0).click()
     page.wait_for_selector("#drill:not([hidden]) #drill-timeline svg")

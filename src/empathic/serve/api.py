@@ -139,6 +139,20 @@ def resolve_handoff(event_id: int, request: Request):
     return {"id": event_id, "resolved": True}
 
 
+@router.get("/evaluation", summary="Headline figures of the newest `empathic eval` report")
+def evaluation(request: Request):
+    from pathlib import Path
+
+    from empathic.evaluate.report import latest_summary
+
+    try:
+        summary = latest_summary(Path(_services(request).settings.reports_dir))
+    except (OSError, ValueError) as exc:  # a half-written or foreign report folder
+        return problem(500, f"The newest evaluation report cannot be read: {exc}",
+                       request.url.path)  # fmt: skip
+    return {"report": summary}
+
+
 @router.get("/dashboard", summary="Operator dashboard data: rates over time, queue, conversations")
 def dashboard(request: Request, hours: float = Query(24.0, gt=0, le=24 * 90)):
     store = _services(request).store

@@ -30,3 +30,4 @@ class Settings:
     # 0 = onnxruntime's default (or EMPATHIC_THREADS).
     encoder_threads: int = 1
     cors_origins: list[str] = field(default_factory=list)
+    reports_dir: str = "reports"  # where `empathic eval` writes; the dashboard shows the newest

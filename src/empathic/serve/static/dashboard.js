@@ -154,6 +154,23 @@ async function drill(id) {
   } catch (exc) { showError(exc); }
 }
 
+async function evaluation() {
+  const box = document.getElementById("evaluation");
+  try {
+    const report = (await api("GET", "/v1/evaluation")).report;
+    if (!report) {
+      box.replaceChildren(el("p", { class: "empty" }, "No evaluation report yet: run `empathic eval` where the server runs."));
+      return;
+    }
+    const rows = Object.entries(report.headline).map(([name, figures]) => el("tr", {},
+      el("td", {}, name),
+      el("td", {}, Object.entries(figures).map(([k, v]) => `${k} ${typeof v === "number" ? +v.toFixed(3) : v}`).join(" · "))));
+    box.replaceChildren(
+      el("p", {}, el("b", {}, report.name || "report"), ` (${report.created || "?"}), files: ${report.files.join(", ")}`),
+      el("table", {}, el("tbody", {}, ...rows)));
+  } catch (exc) { box.replaceChildren(el("p", { class: "error" }, exc.message)); }
+}
+
 function showError(exc) { document.getElementById("error").textContent = exc.message; }
 
 async function refresh() {
@@ -173,4 +190,5 @@ async function refresh() {
 
 document.getElementById("hours").addEventListener("change", refresh);
 refresh();
+evaluation();
 setInterval(refresh, 10000);
