@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from empathic.errors import DataNotFoundError
@@ -85,3 +86,14 @@ def test_scenarios_suite_matches_the_scenario_runner(engine):
     result = su.scenarios_suite(lambda knowledge: engine)
     assert result.summary["scenarios"] == len(result.details["table"]) > 0
     assert 0 <= result.summary["pass_rate"] <= 1
+
+
+@needs_data
+def test_esconv_suite_reports_accuracy_macro_f1_and_a_confusion_matrix(engine):
+    result = su.esconv_suite(engine.perceiver)
+    s = result.summary
+    matrix = np.array(result.plots["confusion"]["matrix"])
+    assert matrix.sum() == s["samples"] == len(ds.esconv("test"))
+    assert s["accuracy"] == pytest.approx(np.trace(matrix) / matrix.sum(), abs=1e-4)
+    assert 0.2 < s["accuracy"] < 0.6 and 0.1 < s["macro_f1"] < 0.6
+    assert "ESConv (Liu et al. 2021), BlenderBot-Joint" in s["published"]
