@@ -80,7 +80,7 @@ def test_probabilities_are_distributions(read):
 
 
 def test_batch_equals_single(engine, read):
-    texts = ["I love this shop", "my order is late again", "hello"]
+    texts = ["Thank you so much for your help!", "my order is late again", "hello"]
     batch = engine.analyze(texts)
     for text, reading in zip(texts, batch, strict=True):
         single = read(text)

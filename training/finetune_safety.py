@@ -42,7 +42,7 @@ from finetune_encoder import (  # noqa: E402
 from train_heads import crisis_training_set, read_jsonl  # noqa: E402
 
 from empathic.evaluate import datasets as ds  # noqa: E402
-from empathic.perceive.crisis import rule_matches, sentences  # noqa: E402
+from empathic.perceive.crisis import MIN_WORDS_FOR_MODEL, rule_matches, sentences  # noqa: E402
 from empathic.types import CRISIS_KINDS, INTENTS  # noqa: E402
 
 
@@ -160,7 +160,8 @@ def choose_threshold(model, tokenizer, texts: list[str], y: np.ndarray) -> None:
             rows = [text] + [s.text for s in sentences(text)]
             ids, mask = pad(encode(tokenizer, rows, 128))
             probs = torch.softmax(model.crisis_head(model.pooled(ids, mask)), dim=-1).numpy()
-            danger[i] = (1.0 - probs[:, none]).max()
+            if len(text.split()) >= MIN_WORDS_FOR_MODEL:  # as detect_crisis does
+                danger[i] = (1.0 - probs[:, none]).max()
     rules = np.array([bool(rule_matches(t)) for t in texts])
     negative = y == none
     chosen = 0.995

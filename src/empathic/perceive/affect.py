@@ -26,13 +26,19 @@ ANCHORS: dict[str, tuple[float, float]] = {
 _CUE_BOOST = {"all_caps": 0.15, "repeated_punctuation": 0.1, "profanity": 0.15, "urgency": 0.05}
 
 
+# Labels that describe a stance more than a feeling: a curious question is not an intense message.
+_NOT_FELT = frozenset({"neutral", "curiosity", "realization", "approval"})
+
+
 def affect(labels: tuple[str, ...], probs: np.ndarray, cues: tuple[Cue, ...]) -> tuple[float, ...]:
     """(valence in [-1, 1], arousal in [0, 1], intensity in [0, 1]) for one message."""
     anchors = np.array([ANCHORS[label] for label in labels])
     weights = probs / max(float(probs.sum()), 1e-6)
     valence, arousal = (weights[:, None] * anchors).sum(0)
     neutral = float(probs[labels.index("neutral")])
-    emotional = max(float(p) for label, p in zip(labels, probs, strict=True) if label != "neutral")
+    emotional = max(
+        float(p) for label, p in zip(labels, probs, strict=True) if label not in _NOT_FELT
+    )
     boost = sum(_CUE_BOOST.get(kind, 0.0) for kind in {c.kind for c in cues})
     intensity = emotional * (1.0 - 0.5 * neutral) + boost
     return (
