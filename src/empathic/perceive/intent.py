@@ -20,6 +20,18 @@ _REQUEST_HUMAN = re.compile(
 )
 
 
+# Cues of someone upset enough that their question is a complaint.
+UPSET_CUES = frozenset(
+    {"all_caps", "repeated_punctuation", "repetition", "profanity", "sarcasm_hint", "urgency"}
+)
+# A direct question, or a plain request for something to be done.
+_ASKS = re.compile(
+    r"\?\s*$|\?\s|^(?:hi|hello|hey)?[,!\s]*(?:i\s+(?:need|want|would\s+like|'d\s+like)\s+to|"
+    r"(?:can|could|would)\s+you|please)\b|\b(?:just\s+)?tell\s+me\s+(?:\w+\s+)?(?:when|how|what|why|where|if)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_for_human(text: str) -> bool:
     return _REQUEST_HUMAN.search(text) is not None
 
@@ -30,11 +42,13 @@ def resolve_intent(
     probs: list[float],
     sarcastic: bool = False,
     valence: float = 0.0,
+    upset: bool = False,
 ) -> tuple[str, dict]:
-    """The intent label and its probabilities, after two rules.
+    """The intent label and its probabilities, after the rules.
 
     An explicit request for a person always wins. "Thanks a lot" with a sarcasm cue or a clearly
-    negative feeling is a complaint, never thanks or good news.
+    negative feeling is a complaint, never thanks or good news. A calm question about a problem
+    (no shouting, swearing or repeating) is a question.
     """
     by_label = dict(zip(labels, probs, strict=True))
     if asks_for_human(text):
@@ -42,6 +56,10 @@ def resolve_intent(
     intent = max(by_label, key=by_label.__getitem__)
     if intent in {"thanks", "good_news"} and (sarcastic or valence < -0.3):
         return "complaint", by_label
-    if intent == "other" and "?" in text:
+    if intent == "other" and ("?" in text or _ASKS.search(text)):
+        return "question", by_label
+    if intent == "complaint" and not upset and valence > -0.3 and _ASKS.search(text):
+        # A calm question or request about a problem ("is that covered by the warranty?",
+        # "I need to change my email address") wants an answer, not an apology.
         return "question", by_label
     return intent, by_label

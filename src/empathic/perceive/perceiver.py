@@ -13,7 +13,7 @@ from empathic.perceive.crisis import detect_crisis, sentences
 from empathic.perceive.cues import detect_cues
 from empathic.perceive.encoder import Encoder
 from empathic.perceive.heads import Heads
-from empathic.perceive.intent import resolve_intent
+from empathic.perceive.intent import UPSET_CUES, resolve_intent
 from empathic.types import Reading
 
 MAX_MESSAGE_CHARS = 20_000
@@ -112,6 +112,7 @@ class Perceiver:
                 intents[i].tolist(),
                 sarcastic=any(c.kind == "sarcasm_hint" for c in cues),
                 valence=valence,
+                upset=any(c.kind in UPSET_CUES for c in cues),
             )
             readings.append(
                 Reading(

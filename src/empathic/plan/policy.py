@@ -176,6 +176,15 @@ def plan_turn(
     else:  # other, and a calm request for a human
         strategies, family = ["ask"], "neutral" if family not in {"joy", "gratitude"} else family
 
+    if state.crisis and intent not in {"thanks", "goodbye"}:
+        # After a crisis the conversation stays warm whatever it turns to: the feeling first,
+        # support, and the practical matter left to the person already taking over.
+        strategies = ["acknowledge", "support", "next_step"]
+        level, tone = max(level, 2), "calm, warm, direct"
+        if family not in {"sadness", "fear"}:
+            family = "sadness"
+        avoid += ["product talk", "upselling"]
+
     if reason:
         # Hand-off keeps the acknowledgement but replaces fixing it ourselves. Someone handed off
         # after escalating or repeating themselves is upset: acknowledge that first.

@@ -42,6 +42,19 @@ def banned_phrases() -> tuple[str, ...]:
     return tuple(phrase_bank().get("banned", ()))
 
 
+# A knowledge-base answer that opens with its own "We're sorry about that." would make the critic
+# drop the whole fact as a surplus apology: whether to apologise is the plan's call.
+_LEADING_APOLOGY = re.compile(
+    r"^\s*(?:(?:we're|we\s+are|i'm|i\s+am)\s+(?:so\s+|very\s+|really\s+)?sorry|apologies|"
+    r"our\s+apologies)\b[^.!?]*[.!?]\s*",
+    re.IGNORECASE,
+)
+
+
+def _without_apology(fact: str) -> str:
+    return _LEADING_APOLOGY.sub("", fact) or fact
+
+
 def _norm(text: str) -> str:
     return re.sub(r"[^a-z ]", "", text.lower()).strip()
 
@@ -99,7 +112,7 @@ class Composer:
                 lead = self.sentence("inform", "neutral", {}, avoid, rng)
                 if lead:
                     out.append(lead)
-                out += [Sentence(fact, "inform") for fact in plan.knowledge[:2]]
+                out += [Sentence(_without_apology(fact), "inform") for fact in plan.knowledge[:2]]
                 continue
             sentence = self.sentence(strategy, plan.family, values, avoid, rng)
             if sentence is not None:

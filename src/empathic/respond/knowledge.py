@@ -193,7 +193,7 @@ class KnowledgeBase:
             raise InputError(f"knowledge base {path} does not exist")
         return cls(load_entries(path), encoder)
 
-    def search(self, query: str, k: int = 2, min_score: float = 0.35) -> list[Hit]:
+    def search(self, query: str, k: int = 2, min_score: float = 0.22) -> list[Hit]:
         query_vector = self.encoder.embed([query])[0]
         cosine = (self.vectors @ (query_vector / np.linalg.norm(query_vector))).max(axis=0)
         words = set(_words(query))
