@@ -12,7 +12,7 @@ from empathic.check.critic import critique, repair, tag_sentences
 from empathic.errors import InputError, ModelArtifactError
 from empathic.perceive import Perceiver
 from empathic.perceive.perceiver import validate_message
-from empathic.plan.policy import plan_turn
+from empathic.plan.policy import plan_turn, uses_prediction
 from empathic.plan.strategy_model import POSITION_SCALE, StrategyModel
 from empathic.respond.composer import Composer, banned_phrases
 from empathic.respond.knowledge import KnowledgeBase
@@ -156,9 +156,10 @@ class Engine:
         reading = self.perceiver.read(text, history)
         state = track(conversation.state, reading, conversation_id)
         knowledge = self._knowledge_for(reading)
-        predicted = None
-        if self.strategy_model is not None:
-            # The model was trained on "seeker: ..." / "supporter: ..." lines.
+        plan = plan_turn(reading, state, None, knowledge)
+        if self.strategy_model is not None and uses_prediction(plan):
+            # Only then is the model's encoder pass worth its time. It was trained on
+            # "seeker: ..." / "supporter: ..." lines.
             context = [
                 f"{'seeker' if m['role'] == 'user' else 'supporter'}: {m['content']}"
                 for m in conversation.messages[-2:]
@@ -166,7 +167,7 @@ class Engine:
             predicted = self.strategy_model.predict(
                 self.perceiver.encoder, [*context, f"seeker: {text}"], conversation.strategies
             )
-        plan = plan_turn(reading, state, predicted, knowledge)
+            plan = plan_turn(reading, state, predicted, knowledge)
         reply = self._reply(plan, reading, state, conversation)
 
         handoff = None

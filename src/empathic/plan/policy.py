@@ -77,6 +77,16 @@ def _level(index: int) -> str:
     return EMPATHY_LEVELS[max(0, min(index, len(EMPATHY_LEVELS) - 1))]
 
 
+def uses_prediction(plan: Plan) -> bool:
+    """Whether the learned strategy could change ``plan`` (planned without it): only at moderate
+    empathy or more, and never over a hand-off or the safety reply."""
+    return (
+        EMPATHY_LEVELS.index(plan.empathy_level) >= 2
+        and not plan.handoff
+        and not plan.safety_override
+    )
+
+
 def handoff_reason(reading: Reading, state: State) -> str | None:
     if reading.crisis is not None:
         return f"crisis: {reading.crisis.kind}"
