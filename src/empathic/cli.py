@@ -115,21 +115,17 @@ def analyze(
     table_rows: list[tuple[str, Reading]] = []
     analysed = skipped = 0
 
-    def flush(batch: list[Message]) -> None:
+    def flush(batch: list[tuple[Message, list[str]]]) -> None:
         nonlocal analysed, skipped
-        good, readings = engine.analyze_messages(
-            [m.text for m in batch],
-            [
-                histories.get(m.conversation_id, []) if context and m.conversation_id else []
-                for m in batch
-            ],  # fmt: skip
+        errors, readings = engine.analyze_messages(
+            [m.text for m, _ in batch], [history for _, history in batch]
         )
-        for index, error in good.items():
-            err.print(f"[yellow]line {batch[index].line}:[/yellow] {_plain(str(error))}")
+        for index, error in errors.items():
+            err.print(f"[yellow]line {batch[index][0].line}:[/yellow] {_plain(str(error))}")
             skipped += 1
         records = []
-        for message, reading in zip([m for i, m in enumerate(batch) if i not in good], readings,
-                                    strict=True):  # fmt: skip
+        kept = [m for i, (m, _) in enumerate(batch) if i not in errors]
+        for message, reading in zip(kept, readings, strict=True):
             records.append(reading_record(message, reading))
             table_rows.append((str(message.line), reading))
         analysed += len(records)
@@ -236,7 +232,8 @@ def chat(
 
 
 def _chat_loop(engine, show_reading: bool) -> None:
-    console = Console()
+    # Piped output has no terminal width; rich's 80 columns would break the table's headers.
+    console = Console() if sys.stdout.isatty() else Console(width=160)
     interactive = sys.stdin.isatty()
     console.print("[bold]empathic chat[/bold]: type a message; /quit to leave.")
     turns = 0
