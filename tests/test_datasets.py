@@ -5,13 +5,7 @@ import pytest
 from empathic.errors import DataNotFoundError
 from empathic.evaluate import datasets as ds
 
-try:
-    ds.data_root()
-    HAVE_DATA = True
-except DataNotFoundError:
-    HAVE_DATA = False
-
-needs_data = pytest.mark.skipif(not HAVE_DATA, reason="../shared/data not present")
+needs_data = pytest.mark.skipif(not ds.have_data(), reason="../shared/data not present")
 
 
 @needs_data

@@ -108,6 +108,14 @@ def test_issue_clause_is_never_used_as_a_noun():
     assert not [t for t in templates if subject.search(t)]
 
 
+def test_every_handoff_sentence_says_who_takes_over():
+    from empathic.evaluate.scenarios import _HUMAN
+
+    handoff = phrase_bank()["handoff"]
+    assert sum(len(v) for v in handoff.values()) >= 20
+    assert not [t for v in handoff.values() for t in v if not _HUMAN.search(t)]
+
+
 def test_slots_turn_first_person_into_second():
     assert slots.issue("My parcel still hasn't arrived.") == "your parcel still hasn't arrived"
     assert slots.event("I got the job!") == "you got the job"

@@ -34,6 +34,14 @@ GOEMOTIONS_LABELS: tuple[str, ...] = (
 TURN_SEPARATOR = " [SEP] "
 
 
+def have_data() -> bool:
+    try:
+        data_root()
+    except DataNotFoundError:
+        return False
+    return True
+
+
 def data_root() -> Path:
     """The folder holding the public data sets."""
     env = os.environ.get("EMPATHIC_DATA")
