@@ -116,6 +116,10 @@ def test_every_handoff_sentence_says_who_takes_over():
     assert not [t for v in handoff.values() for t in v if not _HUMAN.search(t)]
 
 
+def test_event_slot_leaves_the_feeling_to_the_template():
+    assert slots.event("I'm so happy, I got the job!") == "you got the job"
+
+
 def test_slots_turn_first_person_into_second():
     assert slots.issue("My parcel still hasn't arrived.") == "your parcel still hasn't arrived"
     assert slots.event("I got the job!") == "you got the job"

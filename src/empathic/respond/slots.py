@@ -72,8 +72,16 @@ def issue(text: str) -> str | None:
     return swapped[0].lower() + swapped[1:]
 
 
+# "I'm so happy, I got the job": the feeling is said by the template, the event is the rest.
+_FEELING_LEAD = re.compile(
+    r"^(?:i'?m|i\s+am)\s+(?:so\s+|really\s+|very\s+|just\s+)?(?:happy|glad|excited|thrilled|"
+    r"delighted|pleased|relieved)(?:\s+(?:that|because))?[,!:\s-]+(?=(?:i|my|we|our)\b)",
+    re.I,
+)
+
+
 def event(text: str) -> str | None:
-    clause = _clause(text)
+    clause = _clause(_FEELING_LEAD.sub("", _OPENERS.sub("", text.strip())))
     if clause is None or not re.match(r"(?i)(?:i|my|we|our)\b", clause):
         return None
     swapped = _second_person(clause)
