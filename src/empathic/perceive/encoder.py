@@ -85,11 +85,22 @@ class Encoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         encodings = self.tokenizer.encode_batch(texts)
-        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        lengths = [len(e.ids) for e in encodings]
+        order = np.argsort(lengths, kind="stable")
+        # Batches of similar length: a short message padded to a long context's length would
+        # cost as much as the context (one turn mixes a message, its context and sentences).
+        batches: list[list[int]] = []
+        for i in order:
+            if (
+                not batches
+                or len(batches[-1]) >= batch_size
+                or lengths[i] > max(16, 1.5 * lengths[batches[-1][0]])
+            ):
+                batches.append([])
+            batches[-1].append(int(i))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
-            length = max(len(encodings[i].ids) for i in idx)
+        for idx in batches:
+            length = max(lengths[i] for i in idx)
             ids = np.zeros((len(idx), length), dtype=np.int64)
             mask = np.zeros_like(ids)
             for row, i in enumerate(idx):
