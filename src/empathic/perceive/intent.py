@@ -27,7 +27,7 @@ UPSET_CUES = frozenset(
 # A direct question, or a plain request for something to be done.
 _ASKS = re.compile(
     r"\?\s*$|\?\s|^(?:hi|hello|hey)?[,!\s]*(?:i\s+(?:need|want|would\s+like|'d\s+like)\s+to|"
-    r"(?:can|could|would)\s+you|please)\b|\b(?:just\s+)?tell\s+me\s+(?:\w+\s+)?(?:when|how|what|why|where|if)\b",
+    r"(?:can|could|would)\s+you|please)\b|(?:^|[.!?]\s+|\b(?:just|please|then)\s+)tell\s+me\s+(?:\w+\s+)?(?:when|how|what|why|where|if)\b",
     re.IGNORECASE,
 )
 
