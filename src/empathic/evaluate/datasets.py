@@ -71,20 +71,26 @@ class EDSample:
         return TURN_SEPARATOR.join(self.context)
 
 
+def _ed_conversation_rows(split: str) -> dict[str, list[dict[str, str]]]:
+    """The rows of each EmpatheticDialogues conversation in ``split``, in utterance order."""
+    path = data_root() / "empathetic_dialogues" / f"{split}.csv"
+    conversations: dict[str, list[dict[str, str]]] = {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            conversations.setdefault(row["conv_id"], []).append(row)
+    for rows in conversations.values():
+        rows.sort(key=lambda r: int(r["utterance_idx"]))
+    return conversations
+
+
 def empathetic_dialogues(split: str) -> list[EDSample]:
     """Every listener turn of every conversation in ``split`` (train, valid, test).
 
     This is the protocol of the published dialogue models (MoEL, CEM, CASE, ...): the input is all
     turns before the listener turn, the label is the conversation's emotion.
     """
-    path = data_root() / "empathetic_dialogues" / f"{split}.csv"
-    conversations: dict[str, list[dict[str, str]]] = {}
-    with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            conversations.setdefault(row["conv_id"], []).append(row)
     samples = []
-    for conv_id, rows in conversations.items():
-        rows.sort(key=lambda r: int(r["utterance_idx"]))
+    for conv_id, rows in _ed_conversation_rows(split).items():
         for i, row in enumerate(rows):
             if row["speaker_role"] == "listener" and i > 0:
                 context = tuple(r["utterance"] for r in rows[:i])
@@ -232,14 +238,8 @@ class EDConversation:
 
 def empathetic_dialogue_conversations(split: str) -> list[EDConversation]:
     """Every conversation of ``split`` (train, valid, test), turns in order."""
-    path = data_root() / "empathetic_dialogues" / f"{split}.csv"
-    conversations: dict[str, list[dict[str, str]]] = {}
-    with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            conversations.setdefault(row["conv_id"], []).append(row)
     out = []
-    for conv_id, rows in conversations.items():
-        rows.sort(key=lambda r: int(r["utterance_idx"]))
+    for conv_id, rows in _ed_conversation_rows(split).items():
         turns = tuple((r["speaker_role"], r["utterance"]) for r in rows)
         out.append(EDConversation(conv_id, rows[0]["emotion"], rows[0]["situation"], turns))
     return out
