@@ -78,6 +78,12 @@ def main() -> None:
     crisis_texts, held_texts, crisis_y, held_y = train_test_split(
         all_texts, list(all_y), test_size=0.2, stratify=all_y, random_state=args.seed
     )
+    if args.threshold_only:  # the training data below is not needed
+        model = SafetyEncoder(base_model_dir())
+        model.load_state_dict(torch.load(CHECKPOINTS / "encoder_safety.pt", map_location="cpu"))
+        model.eval()
+        choose_threshold(model, tokenizer, held_texts, np.array(held_y))
+        return
     intents = [r for r in read_jsonl("intents.jsonl") if r["split"] == "train"]
     ed = rng.sample(ds.empathetic_dialogues("train"), 8000)
     go = rng.sample(ds.goemotions("train"), 8000)
@@ -91,11 +97,6 @@ def main() -> None:
     }  # fmt: skip
 
     model = SafetyEncoder(base_model_dir())
-    if args.threshold_only:
-        model.load_state_dict(torch.load(CHECKPOINTS / "encoder_safety.pt", map_location="cpu"))
-        model.eval()
-        choose_threshold(model, tokenizer, held_texts, np.array(held_y))
-        return
     model.load_state_dict(torch.load(CHECKPOINTS / "encoder.pt", map_location="cpu"), strict=False)
     model.encoder.embeddings.requires_grad_(False)
     for layer in model.encoder.encoder.layer[:2]:
