@@ -2,8 +2,8 @@
 
     python training/train_strategy.py
 
-Features: the shared encoder's embedding of the last turns before the supporter's reply, the
-supporter's last two strategies, the mix of strategies so far and the position in the
+Features: the shared encoder's embedding of the seeker's latest message before the supporter's
+reply, the supporter's last two strategies, the mix of strategies so far and the position in the
 conversation (see empathic.plan.strategy_model). Logistic regression, C picked on the valid
 split. Prints test accuracy and macro-F1 beside the published figures.
 """
@@ -18,14 +18,14 @@ from sklearn.linear_model import LogisticRegression
 
 from empathic.evaluate import datasets as ds
 from empathic.perceive.encoder import MODELS_DIR, Encoder
-from empathic.plan.strategy_model import StrategyModel, context_text, features, scores
+from empathic.plan.strategy_model import StrategyModel, features, scores, seeker_message
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_heads import write_manifest  # noqa: E402
 
 
 def featurize(encoder: Encoder, samples):
-    embeddings = encoder.embed([context_text(s.context) for s in samples])
+    embeddings = encoder.embed([seeker_message(s.context) for s in samples])
     x = features(embeddings, [s.history for s in samples], ds.ESCONV_STRATEGIES)
     y = np.array([ds.ESCONV_STRATEGIES.index(s.strategy) for s in samples])
     return x, y
@@ -36,7 +36,7 @@ def main() -> None:
     train_x, train_y = featurize(encoder, ds.esconv("train"))
     valid_x, valid_y = featurize(encoder, ds.esconv("valid"))
     best = None
-    for c in (0.1, 0.3, 1.0, 3.0):
+    for c in (0.03, 0.1, 0.3, 1.0):
         model = LogisticRegression(C=c, max_iter=3000).fit(train_x, train_y)
         score = float(np.mean(model.predict(valid_x) == valid_y))
         print(f"C={c}: valid accuracy {score:.3f}")
