@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +74,9 @@ class Engine:
         self._conversations: OrderedDict[str, _Conversation] = OrderedDict()
         self._turn_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
+        # The knowledge-base query runs on its own encoder beside perception (onnxruntime
+        # releases the GIL), so a turn waits for the slower of the two, not their sum.
+        self._searches = ThreadPoolExecutor(max_workers=4, thread_name_prefix="empathic-kb")
 
     # -- perceive only ---------------------------------------------------------------------
 
@@ -153,20 +157,15 @@ class Engine:
                 State(conversation_id=conversation_id)
             )
         history = [t.text for t in conversation.state.turns]
-        reading = self.perceiver.read(text, history)
+        search = None
+        if self.knowledge is not None:
+            search = self._searches.submit(self.knowledge.search, validate_message(text), 2)
+        reading, embedding = self.perceiver.read_embedded(text, history)
         state = track(conversation.state, reading, conversation_id)
-        knowledge = self._knowledge_for(reading)
+        knowledge = self._knowledge_for(reading, search)
         plan = plan_turn(reading, state, None, knowledge)
         if self.strategy_model is not None and uses_prediction(plan):
-            # Only then is the model's encoder pass worth its time. It was trained on
-            # "seeker: ..." / "supporter: ..." lines.
-            context = [
-                f"{'seeker' if m['role'] == 'user' else 'supporter'}: {m['content']}"
-                for m in conversation.messages[-2:]
-            ]
-            predicted = self.strategy_model.predict(
-                self.perceiver.encoder, [*context, f"seeker: {text}"], conversation.strategies
-            )
+            predicted = self.strategy_model.predict(embedding, conversation.strategies)
             plan = plan_turn(reading, state, predicted, knowledge)
         reply = self._reply(plan, reading, state, conversation)
 
@@ -206,12 +205,21 @@ class Engine:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _knowledge_for(self, reading: Reading) -> tuple[str, ...]:
-        if self.knowledge is None or reading.crisis is not None:
+    def _knowledge_for(self, reading: Reading, search: Future | None) -> tuple[str, ...]:
+        """The answers of the knowledge-base ``search`` started for this message, when the
+        reading says it wants one."""
+        if search is None:
             return ()
-        if reading.intent not in {"question", "complaint", "request_human", "other", "good_news"}:
+        if reading.crisis is not None or reading.intent not in {
+            "question",
+            "complaint",
+            "request_human",
+            "other",
+            "good_news",
+        }:
+            search.cancel()  # a no-op when it is already running; its result is dropped
             return ()
-        hits = self.knowledge.search(reading.text, k=2)
+        hits = search.result()
         # A second answer joins only when it scores close to the first (a two-topic message).
         return tuple(h.entry.answer for h in hits if h.score >= 0.9 * hits[0].score)
 

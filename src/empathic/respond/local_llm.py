@@ -35,6 +35,10 @@ class LocalLlamaServer:
         params.verbosity = 0  # llama.cpp logs every slot event at the default level
         params.cpuparams.n_threads = threads
         params.cpuparams_batch.n_threads = threads
+        # No busy-polling between requests: the server shares the CPU with perception, which
+        # runs right after each reply (llama.cpp polls for a while by default).
+        params.cpuparams.poll = 0
+        params.cpuparams_batch.poll = 0
         self._server = xllamacpp.Server(params)
         self.url = f"http://127.0.0.1:{params.port}"
 
