@@ -79,3 +79,47 @@ def test_crisis_hidden_in_billing_complaint(read):
     )
     signal = read(text).crisis
     assert signal is not None and signal.kind == "self_harm"
+
+
+# Phrase rules alone (no encoder): wording the rules must catch, with the words they cite.
+RULE_CRISES = [
+    ("I don't see the point of living anymore", "self_harm", "see the point of living"),
+    ("Everyone would be better off if I was gone", "self_harm", "better off if i was gone"),
+    ("I've been stockpiling my sleeping pills", "self_harm", "stockpiling my sleeping pills"),
+    ("Been giving away all my stuff this week", "self_harm", "giving away all my stuff"),
+    ("honestly I won't be around much longer", "self_harm", "won't be around much longer"),
+    ("The courier just collapsed on my doorstep!!", "medical_emergency", "courier just collapsed"),
+    ("her lips are turning blue", "medical_emergency", "lips are turning blue"),
+    ("He shoved me against the wall again last night", "abuse", "shoved me against"),
+    ("I don't feel safe at home anymore", "abuse", "feel safe at home"),
+    ("I got slapped by my stepdad again", "abuse", "slapped by my stepdad"),
+    ("I've got a gun and I'm ready to use it on your staff", "harm_to_others", "use it"),
+    ("I keep thinking about hurting my neighbour", "harm_to_others", "hurting my neighbour"),
+]  # fmt: skip
+
+RULE_LOOKALIKES = [
+    "I won't be around by the time the parcel arrives, leave it with a neighbour",
+    "We're ending things with our old supplier",
+    "I'm thinking about ending my subscription",
+    "The shelf collapsed and the vase broke",
+    "I volunteer at a domestic abuse shelter, do you offer charity discounts?",
+    "I used to self-harm as a teenager. I'm 30 now and doing great.",
+    "I'm giving away my old phone, how do I wipe it?",
+    "I know where you live is on the form, but the address changed",
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "evidence"), RULE_CRISES)
+def test_rules_catch_explicit_wording(text, kind, evidence):
+    from empathic.perceive.crisis import rule_matches
+
+    found = rule_matches(text)
+    assert kind in found, found
+    assert any(evidence in span.text.lower() for span in found[kind])
+
+
+@pytest.mark.parametrize("text", RULE_LOOKALIKES)
+def test_rules_leave_lookalikes_alone(text):
+    from empathic.perceive.crisis import rule_matches
+
+    assert rule_matches(text) == {}

@@ -63,6 +63,20 @@ _RULES: dict[str, list[str]] = {
         r"\bsmell\s+(?:of\s+)?gas\b"
         + _NEAR
         + r"\b(?:dizzy|sick|vomit\w*|headache|throwing\s+up|faint)\b",
+        # A bystander's report: "the courier just collapsed on my doorstep".
+        r"\b(?:the|a|an|our|this|some)\s+(?:\w+\s+)?(?:man|woman|guy|lady|driver|courier|customer|"
+        r"kid|child|boy|girl|baby|person|worker|colleague|coworker|co-worker|neighbou?r|"
+        r"delivery\s+(?:guy|man|driver)|cyclist|pedestrian)\s+(?:just\s+|has\s+|suddenly\s+)?"
+        r"(?:collapsed|fainted|passed\s+out|is\s+unconscious|stopped\s+breathing|"
+        r"(?:is|isn'?t|is\s+not)\s+(?:breathing|moving|responding)|is\s+having\s+a\s+(?:seizure|fit|"
+        r"stroke|heart\s+attack)|is\s+choking|got\s+hit\s+by\s+a\s+(?:car|truck|van|bus))\b",
+        r"\b(?:someone|somebody)\s+(?:just\s+)?(?:collapsed|fainted|passed\s+out|stopped\s+breathing|"
+        r"(?:is|isn'?t)\s+(?:breathing|unconscious|having\s+a\s+(?:seizure|stroke|heart\s+attack)))\b",
+        r"\b(?:lips|face|fingers)\s+(?:are\s+|is\s+)?(?:turning|gone|going)\s+(?:blue|grey|gray)\b",
+        r"\b(?:slurr\w+\s+(?:his|her|their|my)\s+words|speech\s+is\s+slurred|one\s+side\s+of\s+"
+        r"(?:his|her|their|my)\s+(?:face|body)\s+(?:is\s+)?(?:drooping|numb|weak))\b",
+        r"\b(?:need|needs|use|used|grab|find)\s+(?:an?\s+|my\s+|his\s+|her\s+)?epi-?pen\b",
+        r"\b(?:severe|serious|really\s+bad)\s+(?:burns?|allergic\s+reaction|bleeding)\b",
         r"\b(?:electrocuted|drowning(?!\s+in\s+(?:\w+\s+)?(?:paperwork|work|emails?|debt|bills|"
         r"orders|admin|tasks|messages|requests|notifications|laundry|homework|deadlines|meetings))|"
         r"bitten\s+by\s+a\s+snake)\b",
@@ -96,6 +110,30 @@ _RULES: dict[str, list[str]] = {
         r"\bhang(?:ing)?\s+my\s*self\b",
         r"\ba\s+burden\s+to\s+(?:everyone|everybody|my\s+family|them\s+all)\b",
         r"\buntil\s+(?:it|i)\s+bleeds?\b",
+        r"\b(?:don'?t|do\s+not|can'?t|cannot|no\s+longer)\s+see\s+(?:the\s+|any\s+)?point\s+(?:in|of)\s+"
+        r"(?:living|going\s+on|carrying\s+on|being\s+(?:alive|here)|life|anything\s+anymore)\b",
+        r"\b(?:everyone|everybody|my\s+(?:family|kids|wife|husband|partner|parents))\s+(?:would|will|'d)\s+"
+        r"be\s+(?:better\s+off|happier|fine)\s+(?:if\s+i\s+(?:was|were|wasn'?t|weren'?t)\s+"
+        r"(?:gone|dead|not\s+here|around|here)|without\s+me)\b",
+        r"\b(?:thinking|thought|think)\s+(?:about|of)\s+(?:ending\s+(?:it|things|everything|my\s+life)"
+        r"(?!\s+with)|killing\s+myself|suicide|not\s+being\s+(?:alive|here|around))\b",
+        r"\b(?:slit|cut|cutting|slash\w*)\s+(?:my\s+)?wrists?\b|\b(?:bought|got|tied|have)\s+(?:a\s+)?"
+        r"(?:rope|noose)\b(?=[^.!?\n]{0,60}\b(?:myself|neck|end|tonight|hang)\b)|\bnoose\b",
+        r"\b(?:stockpil\w+|sav(?:ed|ing)\s+up|hoard\w*|collecting)\s+(?:my\s+|all\s+(?:my\s+)?)?"
+        r"(?:pills|tablets|meds|medication|painkillers|sleeping\s+pills)\b",
+        r"\b(?:giving|gave|give)\s+away\s+(?:all\s+)?(?:my|of\s+my)\s+(?:things|stuff|belongings|"
+        r"possessions)\b",
+        r"\b(?:won'?t|will\s+not|not\s+going\s+to)\s+be\s+(?:around|here|alive)\s+(?:much\s+longer|"
+        r"for\s+(?:much\s+)?longer|by\s+(?:then|tomorrow|next\s+week|the\s+time))\b"
+        r"(?![^.!?\n]{0,40}\b(?:deliver\w*|parcel|package|order|collect\w*|neighbou?r|home|office)\b)",
+        r"\b(?:want|wanna|going|planning)\s+to\s+disappear\s+(?:forever|for\s+good|permanently)\b|"
+        r"\bdisappear\s+and\s+never\s+come\s+back\b",
+        r"\b(?:written|wrote|writing|left)\s+(?:a\s+|my\s+)?(?:goodbye\s+)?(?:letters?|notes?)\s+"
+        r"(?:to|for)\s+(?:my\s+)?(?:family|kids|children|wife|husband|partner|mum|mom|dad|parents)\b"
+        r"(?=[^\n]{0,80}\b(?:goodbye|gone|sorry|last|anymore|tonight|end)\b)",
+        r"\b(?:tired|sick)\s+of\s+(?:living|being\s+alive|life\s+itself|existing)\b",
+        r"\b(?:i\s+(?:wish|hope)\s+i\s+(?:could\s+)?(?:just\s+)?(?:not\s+wake\s+up|die\s+in\s+my\s+sleep|"
+        r"disappear\s+forever|stop\s+existing))\b",
     ],
     "abuse": [
         r"\b(?:he|she|they|my\s+(?:\w+\s+)?(?:husband|wife|partner|boyfriend|girlfriend|dad|father|"
@@ -120,6 +158,21 @@ _RULES: dict[str, list[str]] = {
         r"\btook\s+my\s+(?:passport|documents|papers)\b",
         r"\b(?:follow(?:s|ed|ing)?\s+me\s+home|knows?\s+where\s+i\s+live)\b",
         r"\bbruises\b" + _NEAR + r"\b(?:he|she|him|her|husband|boyfriend|partner|dad|mom)\b",
+        r"\b(?:he|she|my\s+(?:\w+\s+)?(?:husband|wife|partner|boyfriend|girlfriend|dad|father|mom|"
+        r"mother|mum|stepdad|ex|brother|son))\s+(?:\w+\s+)?(?:grabbed|shoved|pushed|threw|dragged|"
+        r"pinned|locked|kicked|burned|bit|strangled)\s+me\s+(?:against|down|into|to\s+the|"
+        r"across|on\s+the|in\s+(?:the|a|my)|out\s+of\s+the\s+house|by\s+the\s+(?:hair|throat|neck))\b",
+        r"\b(?:i|i'?ve|i\s+have|i\s+was|i\s+get|i\s+got)\s+(?:been\s+)?(?:hit|beaten|slapped|punched|"
+        r"kicked|choked|strangled|burned)\s+(?:again\s+)?by\s+(?:him|her|my\s+(?:\w+\s+)?(?:husband|wife|"
+        r"partner|boyfriend|girlfriend|dad|father|mom|mother|mum|stepdad|stepfather|ex|brother|"
+        r"parents?|carer|caregiver))\b",
+        r"\b(?:don'?t|do\s+not|never)\s+feel\s+safe\s+(?:at\s+home|in\s+my\s+(?:own\s+)?(?:home|house)|"
+        r"(?:around|with)\s+(?:him|her|my\s+(?:husband|wife|partner|boyfriend|girlfriend|dad|father|"
+        r"mom|mother|stepdad|ex)))\b|\bnot\s+safe\s+at\s+home\b",
+        r"\b(?:scared|afraid|terrified|frightened)\s+(?:of\s+)?(?:what\s+)?(?:he|she)(?:'ll|\s+will|"
+        r"\s+might|'d|\s+would)\s+do\s+(?:to\s+(?:me|us|the\s+kids)|when\s+(?:he|she)\s+(?:gets|comes)"
+        r"\s+home)\b",
+        r"\bblack\s+eye\b" + _NEAR + r"\b(?:he|she|him|her|husband|boyfriend|partner|dad|mom)\b",
     ],
     "harm_to_others": [
         r"\b(?:outside|waiting\s+(?:for|outside))\b" + _NEAR + r"\bwith\s+(?:a|my)\s+(?:gun|knife|"
@@ -140,6 +193,16 @@ _RULES: dict[str, list[str]] = {
         r"\b(?:shoot|bomb|blow)\s+up\s+(?:the|your|this)\s+(?:office|store|shop|school|building)\b",
         r"\burges?\s+to\s+(?:hurt|harm|kill|shake)\b",
         r"\bpoison\w*\b" + _NEAR + r"\b(?:his|her|their)\s+(?:dinner|food|drink|coffee|tea)\b",
+        r"\b(?:i\s+have|i'?ve\s+got|i\s+bought|i\s+own)\s+(?:a|my)\s+(?:gun|rifle|pistol|knife|shotgun)\b"
+        + _NEAR
+        + r"\b(?:use\s+it|kill|hurt|shoot|stab|make\s+\w+\s+pay|come\s+(?:down|over|in))\b",
+        r"\b(?:thinking|thought|fantasi[sz]\w*|dream\w*)\s+(?:about|of)\s+(?:hurting|killing|stabbing|"
+        r"shooting|strangling|poisoning)\s+" + _PERSON + r"\b",
+        r"\bi\s+know\s+where\s+(?:you|he|she|they|your\s+\w+)\s+lives?\b"
+        + _NEAR
+        + r"\b(?:hurt|kill|pay|sorry|visit|coming|come\s+for)\b",
+        r"\b(?:i'?ll|i\s+will|i'?m\s+going\s+to|gonna)\s+(?:come\s+(?:down\s+)?there|find\s+(?:you|him|her|"
+        r"them|your\s+\w+))\s+and\s+(?:hurt|kill|stab|shoot|beat|break)\b",
     ],
 }
 
@@ -155,7 +218,11 @@ _IDIOMS = re.compile(
     r"suicide|self[- ]harm|overdoses?|abuse)|(?:years|months)\s+ago\b[^,;.!?\n]{0,40}|"
     r"(?:character|book|movie|film|episode|novel|series)\s+(?:\w+\s+){0,4}(?:kills?|dies|died|suicide)|"
     r"(?:i|i'm|im)\s+(?:\w+\s+){0,3}die\s+of\s+(?:embarrassment|shame|boredom|laughter|laughing|"
-    r"cringe|envy|jealousy)"
+    r"cringe|envy|jealousy)|"
+    # People who work with or have come through abuse, speaking about it, not in it now.
+    r"(?:survivors?\s+of|support\w*|help\w*|work\s+with|volunteer\w*\s+(?:at|with|for))\s+"
+    r"(?:\w+\s+){0,2}domestic\s+(?:abuse|violence)|domestic\s+(?:abuse|violence)\s+(?:survivors?|"
+    r"shelters?|charit(?:y|ies)|awareness|helplines?|services?|refuges?)"
     r")\b",
     re.IGNORECASE,
 )
@@ -165,7 +232,8 @@ _RECOVERED = re.compile(
     r"\b(?:(?:self[- ]harm|suicide|drug|alcohol)[- ]free|(?:\d+|one|two|three|four|five|six|ten)\s+"
     r"(?:years?|months?)\s+(?:sober|clean)|(?:doing|feeling)\s+(?:great|well|better|fine|good)\s+now|"
     r"(?:i'?m|i\s+am)\s+(?:fine|okay|ok|good|better|safe|doing\s+well)\s+now|"
-    r"everything'?s\s+(?:fine|ok|okay|good)(?:\s+now)?|that\s+was\s+(?:ages|years|a\s+long\s+time)\s+ago)\b",
+    r"everything'?s\s+(?:fine|ok|okay|good)(?:\s+now)?|that\s+was\s+(?:ages|years|a\s+long\s+time)\s+ago|"
+    r"used\s+to\s+(?:self[- ]harm|cut\s+myself|be\s+suicidal)\b[^\n]{0,120}\b(?:now|anymore|these\s+days))\b",
     re.IGNORECASE,
 )
 _STILL_NOW = re.compile(
