@@ -77,7 +77,7 @@ def build_engine(settings: Settings, perceiver=None) -> tuple[Engine, tuple]:
         from empathic.perceive import Perceiver
         from empathic.perceive.encoder import Encoder
 
-        perceiver = Perceiver(Encoder(threads=settings.encoder_threads or None))
+        perceiver = Perceiver(Encoder(threads=settings.encoder_threads))
     engine = Engine(perceiver, knowledge=settings.knowledge, llm=client, locale=settings.locale)
     return engine, tuple(closers)
 

@@ -27,7 +27,7 @@ class Settings:
     analyze_threads: int = 1  # threads reading /v1/analyze batches (each runs the encoder)
     # Encoder threads per run. One leaves a core to the HTTP side; measured on 2 cores it
     # doubled /v1/analyze throughput over onnxruntime's default (all cores, spinning).
-    # 0 = onnxruntime's default (or EMPATHIC_THREADS).
+    # 0 = all cores.
     encoder_threads: int = 1
     cors_origins: list[str] = field(default_factory=list)
     reports_dir: str = "reports"  # where `empathic eval` writes; the dashboard shows the newest
