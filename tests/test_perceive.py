@@ -1,5 +1,6 @@
 """Known messages give known readings."""
 
+import numpy as np
 import pytest
 
 from empathic.errors import InputError
@@ -104,3 +105,25 @@ def test_to_dict_is_json_ready(read):
     data = read("This is the THIRD time I ask!!!").to_dict()
     assert json.loads(json.dumps(data))["intent"] == data["intent"]
     assert any(c["kind"] == "repetition" for c in data["cues"])
+
+
+def test_encoder_keeps_only_the_first_max_tokens(engine):
+    encoder = engine.perceiver.encoder
+    words = "my parcel was late and the box was broken when it finally came"
+    first_five = " ".join(words.split()[:5])  # one word piece per word: [CLS] + 5 + [SEP] = 7
+    cut, short, full = encoder.embed([words, first_five, words], max_tokens=[7, 128, 128])
+    assert np.allclose(cut, short, atol=0.05)
+    assert not np.allclose(cut, full, atol=0.05)
+
+
+def test_length_batches_side_by_side_match_one_at_a_time(engine):
+    encoder = engine.perceiver.encoder
+    texts = ["hi", "where is my order " * 12, "thanks a lot", "refund please " * 30]
+    together = encoder.embed(texts)  # several length batches, run on the encoder's pool
+    alone = np.vstack([encoder.embed([text]) for text in texts])
+    unit = lambda m: m / np.linalg.norm(m, axis=1, keepdims=True)  # noqa: E731
+    cosine = unit(together) @ unit(alone).T
+    # int8 activations are quantized per batch, so rows move a little with their batch-mates;
+    # each row must still be its own text's, not a neighbour's.
+    assert (np.diag(cosine) > 0.97).all()
+    assert (cosine.argmax(axis=1) == np.arange(len(texts))).all()
