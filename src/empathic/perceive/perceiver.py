@@ -80,14 +80,14 @@ class Perceiver:
             for t, h in zip(texts, histories, strict=True)
         ]
         parts = [sentences(t) for t in texts]
-        # One encoder batch: the messages, then conversation contexts (for the ED head), then
+        # One encoder call: the messages, then conversation contexts (for the ED head), then
         # the sentences of multi-sentence messages (for the crisis head).
         given = [c for c in contexts if c is not None]
-        spans = [span.text for spans in parts for span in spans]
+        pieces = [span.text for spans in parts for span in spans]
         full = self.encoder.MAX_TOKENS
         embeddings = self.encoder.embed(
-            [*texts, *given, *spans],
-            max_tokens=[full] * len(texts) + [CONTEXT_TOKENS] * len(given) + [full] * len(spans),
+            [*texts, *given, *pieces],
+            max_tokens=[full] * len(texts) + [CONTEXT_TOKENS] * len(given) + [full] * len(pieces),
         )
         messages = embeddings[: len(texts)]
         row = len(texts)
