@@ -28,9 +28,9 @@ import numpy as np
 from empathic.engine import Engine
 from empathic.evaluate import datasets as ds
 from empathic.evaluate.scenarios import load_scenarios, pass_rate, run_scenarios
+from empathic.evaluate.suites import strategy_scores
 from empathic.perceive import Perceiver
 from empathic.plan.strategy_model import StrategyModel
-from empathic.plan.strategy_model import scores as strategy_scores
 from empathic.respond.llm import ChatClient
 
 REPO = Path(__file__).resolve().parents[1]

@@ -4,9 +4,9 @@
 
 Input "[CLS] seeker [SEP] response [SEP]" (seeker truncated from the front, response whole, 160
 tokens at most, stored with the heads; token type 1 on the response). Pooled vector: mean over
-all tokens beside mean over the response's tokens. Class-weighted cross-entropy per mechanism. Split 75/5/20 grouped by
-seeker post (seeded, ``datasets.epitome_split``); the epoch with the best dev score is kept and
-scored on test, before and after int8 quantization. The embeddings and lowest layers are frozen
+all tokens beside mean over the response's tokens. Class-weighted cross-entropy per mechanism.
+Split 75/5/20 grouped by seeker post (seeded, ``datasets.epitome_split``); the epoch with the best
+dev score is kept and scored on test, before and after int8 quantization. The embeddings and lowest layers are frozen
 and run once per pair (``lower_states``); only the top layers and the head train.
 
 Writes src/empathic/models/epitome.int8.onnx (inputs input_ids, attention_mask, token_type_ids;

@@ -17,8 +17,9 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from empathic.evaluate import datasets as ds
+from empathic.evaluate.suites import strategy_scores
 from empathic.perceive.encoder import MODELS_DIR, Encoder
-from empathic.plan.strategy_model import StrategyModel, features, scores, seeker_message
+from empathic.plan.strategy_model import StrategyModel, features, seeker_message
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_heads import write_manifest  # noqa: E402
@@ -43,7 +44,7 @@ def main() -> None:
         if best is None or score > best[0]:
             best = (score, model)
     model = best[1]
-    result = scores(
+    result = strategy_scores(
         StrategyModel(ds.ESCONV_STRATEGIES, model.coef_.T, model.intercept_),
         encoder,
         ds.esconv("test"),

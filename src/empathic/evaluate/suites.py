@@ -290,6 +290,21 @@ def _failure_examples(exchanges: Sequence[Exchange], scored: dict, per_kind: int
 # -- ESConv ------------------------------------------------------------------------------------
 
 
+def strategy_predictions(model, encoder, samples) -> tuple[np.ndarray, np.ndarray]:
+    """True and predicted strategy indices of ``model`` on ESConv-like samples, from one call
+    over them all (int8 activations are quantized per batch: batching differently would move
+    the figures slightly)."""
+    labels = list(model.labels)
+    truth = np.array([labels.index(s.strategy) for s in samples])
+    return truth, model.predict_samples(encoder, samples).argmax(1)
+
+
+def strategy_scores(model, encoder, samples) -> dict[str, float]:
+    """Accuracy and macro-F1 of next-strategy prediction (what the papers report)."""
+    truth, pred = strategy_predictions(model, encoder, samples)
+    return {"accuracy": accuracy(truth, pred), "macro_f1": macro_f1(truth, pred, len(model.labels))}
+
+
 def esconv_suite(perceiver) -> SuiteResult:
     """Next-strategy prediction of the respond stage's model on the ESConv test split."""
     from empathic.plan.strategy_model import StrategyModel
@@ -299,15 +314,9 @@ def esconv_suite(perceiver) -> SuiteResult:
     except ModelArtifactError as exc:
         return SuiteResult("esconv", summary={"error": str(exc)})
     samples = ds.esconv("test")
-    # One call over the whole split: int8 activations are quantized per batch, so batching it
-    # differently from plan.strategy_model.scores would move the figures slightly.
-    probs = model.predict_samples(perceiver.encoder, samples)
     labels = list(model.labels)
-    pred = probs.argmax(1)
-    truth = np.array([labels.index(s.strategy) for s in samples])
+    truth, pred = strategy_predictions(model, perceiver.encoder, samples)
     matrix = confusion(truth, pred, len(labels))
-    # Same figures as plan.strategy_model.scores (every strategy occurs in the test split, so
-    # both macro-F1 rules agree), from the same pass that draws the confusion matrix.
     return SuiteResult(
         "esconv",
         summary={

@@ -76,16 +76,3 @@ class StrategyModel:
         the strategies used so far."""
         probs = self.predict_proba(message_embedding[None, :], [history])[0]
         return self.labels[int(np.argmax(probs))]
-
-
-def scores(model: StrategyModel, encoder: Encoder, samples) -> dict[str, float]:
-    """Accuracy and macro-F1 of next-strategy prediction (what the papers report)."""
-    labels = list(model.labels)
-    truth = np.array([labels.index(s.strategy) for s in samples])
-    pred = model.predict_samples(encoder, samples).argmax(1)
-    f1s = []
-    for k in range(len(labels)):
-        tp = np.sum((pred == k) & (truth == k))
-        denominator = np.sum(pred == k) + np.sum(truth == k)
-        f1s.append(2 * tp / denominator if denominator else 0.0)
-    return {"accuracy": float(np.mean(pred == truth)), "macro_f1": float(np.mean(f1s))}
