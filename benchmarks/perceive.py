@@ -10,7 +10,10 @@ Protocols:
   Ekman level: the 6 groups + neutral from the official mapping.
 * Valence: GoEmotions test comments whose labels are all positive, all negative or neutral
   (sentiment_mapping.json), 3-way; ours and VADER each get their cut-off tuned on dev.
-* Crisis and intent: the held-out test split of training/data/{crisis,intents}.jsonl.
+* Crisis and intent: the held-out test split of training/data/{crisis,intents}.jsonl. Also
+  the crisis alarm rate on EmpatheticDialogues test speaker turns (each read with the turns
+  before it): people telling everyday stories with feeling, almost none of them in crisis, so
+  nearly every alarm there is a false one.
 * Speed: one message of <= 40 words at a time (p50/p95 latency), and batched throughput.
 
 The last printed line is one JSON object with every figure.
@@ -199,6 +202,20 @@ def bench_crisis(perceiver):
     )
 
 
+def bench_everyday_alarms(perceiver, conversations) -> dict:
+    texts, histories = [], []
+    for conversation in conversations:
+        said: list[str] = []
+        for role, text in conversation.turns:
+            if role == "speaker":
+                texts.append(text)
+                histories.append(list(said))
+                said.append(text)
+    readings = read_in_batches(perceiver, texts, histories)
+    alarms = sum(r.crisis is not None for r in readings)
+    return {"crisis_alarm_rate_ed_stories": alarms / len(texts), "ed_story_turns": len(texts)}
+
+
 def bench_intent(perceiver):
     rows = [
         r
@@ -274,6 +291,10 @@ def main() -> None:
     valence = bench_valence(perceiver, 600 if args.quick else 100_000)
     nrc = nrclex_ekman(go, mapping)
     crisis, misses, false_alarms = bench_crisis(perceiver)
+    stories = ds.empathetic_dialogue_conversations("test")
+    if args.quick:
+        stories = rng.sample(stories, 300)
+    crisis |= bench_everyday_alarms(perceiver, stories)
     intent = bench_intent(perceiver)
     log("speed ...")
     texts = [s.text for s in ds.goemotions("test")[:2000]]
@@ -306,6 +327,7 @@ def main() -> None:
         f"valence 3-way macro-F1      {valence['empathic']:.3f}                 {valence['vader']:.3f}"
     )
     print(f"crisis recall / FPR         {crisis['crisis_recall']:.3f} / {crisis['crisis_fpr']:.3f}")
+    print(f"crisis alarms, ED stories   {crisis['crisis_alarm_rate_ed_stories']:.3f}")
     print(
         f"intent accuracy / macro-F1  {intent['intent_accuracy']:.3f} / {intent['intent_macro_f1']:.3f}"
     )

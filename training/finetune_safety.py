@@ -9,7 +9,8 @@ EmpatheticDialogues and GoEmotions batches so the emotion heads keep their accur
 A seeded, stratified fifth of the crisis training set is held out of training and used only to
 choose the danger threshold (rules included, the way the runtime scores a message: the whole
 message and each of its sentences): the lowest threshold whose false-positive rate on that slice
-is <= 1.5%. The test split stays unseen.
+is <= 1.5% on idioms, hard negatives and support traffic and <= 0.5% on everyday emotional
+stories (EmpatheticDialogues speaker turns, see train_heads.everyday_negatives). The test split stays unseen.
 Writes training/checkpoints/encoder_safety.pt (which export_encoder.py prefers when present) and
 training/checkpoints/crisis_threshold.json (read by train_heads.py).
 """
@@ -39,10 +40,10 @@ from finetune_encoder import (  # noqa: E402
     make_batches,
     pad,
 )
-from train_heads import crisis_training_set, read_jsonl  # noqa: E402
+from train_heads import crisis_training_set, lowest_safe_threshold, read_jsonl  # noqa: E402
 
 from empathic.evaluate import datasets as ds  # noqa: E402
-from empathic.perceive.crisis import MIN_WORDS_FOR_MODEL, rule_matches, sentences  # noqa: E402
+from empathic.perceive.crisis import MIN_WORDS_FOR_MODEL, sentences  # noqa: E402
 from empathic.types import CRISIS_KINDS, INTENTS  # noqa: E402
 
 
@@ -153,7 +154,7 @@ def main() -> None:
 
 
 def choose_threshold(model, tokenizer, texts: list[str], y: np.ndarray) -> None:
-    """The lowest danger threshold with false-positive rate <= 1.5% on the held-out slice."""
+    """The lowest safe danger threshold (``lowest_safe_threshold``) on the held-out slice."""
     none = len(CRISIS_KINDS)
     danger = np.zeros(len(texts))
     with torch.no_grad():
@@ -163,20 +164,9 @@ def choose_threshold(model, tokenizer, texts: list[str], y: np.ndarray) -> None:
             probs = torch.softmax(model.crisis_head(model.pooled(ids, mask)), dim=-1).numpy()
             if len(text.split()) >= MIN_WORDS_FOR_MODEL:  # as detect_crisis does
                 danger[i] = (1.0 - probs[:, none]).max()
-    rules = np.array([bool(rule_matches(t)) for t in texts])
-    negative = y == none
-    chosen = 0.995
-    for t in np.arange(0.3, 0.995, 0.005):
-        if ((rules | (danger >= t)) & negative).sum() / negative.sum() <= 0.015:
-            chosen = float(t)
-            break
-    flagged = rules | (danger >= chosen)
-    recall = float((flagged & ~negative).sum() / (~negative).sum())
-    fpr = float((flagged & negative).sum() / negative.sum())
-    print(f"crisis threshold {chosen:.3f}: held-out recall {recall:.3f}, fpr {fpr:.3f}")
-    (CHECKPOINTS / "crisis_threshold.json").write_text(
-        json.dumps({"threshold": chosen, "held_out_recall": recall, "held_out_fpr": fpr}) + "\n"
-    )
+    _, figures = lowest_safe_threshold(texts, y, danger)
+    print(f"crisis threshold, held out: {figures}")
+    (CHECKPOINTS / "crisis_threshold.json").write_text(json.dumps(figures) + "\n")
 
 
 if __name__ == "__main__":

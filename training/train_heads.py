@@ -7,8 +7,9 @@
   group thresholds are tuned here on the GoEmotions dev split, on the int8 encoder's outputs.
 * Intent and crisis heads are logistic regressions fitted on the train split of
   training/data/intents.jsonl and training/data/crisis.jsonl (+ crisis_extra.jsonl and GoEmotions
-  comments that use crisis words figuratively). The crisis threshold is chosen by 5-fold
-  cross-validation on that training set (recall first, false-positive rate <= 1.5%).
+  comments that use crisis words figuratively, and EmpatheticDialogues stories). The crisis
+  threshold is chosen by 5-fold cross-validation on that training set (recall first,
+  false-positive rate <= 1.5%, and <= 0.5% on everyday stories).
 
 Finally models/manifest.json records the sha256 of every shipped artifact.
 """
@@ -19,6 +20,7 @@ import hashlib
 import json
 import random
 import re
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -79,13 +81,38 @@ CRISIS_WORDS = re.compile(
 )
 
 
+# Words that may mean a real crisis in an EmpatheticDialogues story; such turns are not used as
+# everyday negatives (the rules catch most, this catches the rest: "he raped women").
+_MAYBE_CRISIS = re.compile(
+    r"suicid|kill\w*\s+(?:my|him|her|them)sel|self[- ]harm|overdos|abus|\bcut(?:ting)?\s+myself|"
+    r"\brap(?:e|ed|ing)\b|assault",
+    re.IGNORECASE,
+)
+EVERYDAY_NEGATIVES = 1500
+
+
+@cache
+def everyday_negatives() -> tuple[str, ...]:
+    """Speaker turns of EmpatheticDialogues train conversations: people telling everyday stories
+    with feeling (a nap, a sick pet, a noise in the night), which the crisis detector must leave
+    alone. Without them the head flagged 7% of ED speaker turns ("Life is good!")."""
+    turns = [
+        text
+        for conversation in ds.empathetic_dialogue_conversations("train")
+        for role, text in conversation.turns
+        if role == "speaker" and not _MAYBE_CRISIS.search(text) and not rule_matches(text)
+    ]
+    return tuple(random.Random(1).sample(turns, EVERYDAY_NEGATIVES))
+
+
 def crisis_training_set() -> tuple[list[str], np.ndarray]:
-    """Train split of crisis.jsonl, crisis_extra.jsonl, and two kinds of negatives.
+    """Train split of crisis.jsonl, crisis_extra.jsonl, and three kinds of negatives.
 
     GoEmotions comments that use crisis words but match no crisis rule are almost all figures of
     speech ("this game is killing me"); they teach the head what not to flag. The train split of
     intents.jsonl is ordinary customer-support traffic (greetings, questions, angry complaints),
-    which the detector must leave alone whatever the mood.
+    which the detector must leave alone whatever the mood; so are everyday emotional stories
+    (``everyday_negatives``).
     """
     labels = (*CRISIS_KINDS, "none")
     rows = [r for r in read_jsonl("crisis.jsonl") if r["split"] == "train"]
@@ -103,7 +130,8 @@ def crisis_training_set() -> tuple[list[str], np.ndarray]:
         if CRISIS_WORDS.search(s.text) and not rule_matches(s.text)
     ]  # fmt: skip
     figurative = random.Random(0).sample(figurative, min(600, len(figurative)))
-    return texts + figurative, np.array(y + [len(CRISIS_KINDS)] * len(figurative))
+    negatives = figurative + list(everyday_negatives())
+    return texts + negatives, np.array(y + [len(CRISIS_KINDS)] * len(negatives))
 
 
 def crisis_rows(encoder, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -129,27 +157,47 @@ def fit_crisis(x: np.ndarray, y: np.ndarray, per_message: list[np.ndarray]) -> L
     return model
 
 
+def lowest_safe_threshold(texts, y, danger: np.ndarray) -> tuple[float, dict[str, float]]:
+    """The lowest danger threshold whose false-positive rate, rules included (the way the runtime
+    flags a message), is <= 1.5% on idioms, hard negatives and support traffic and <= 0.5% on
+    everyday stories; with its recall and rates. 0.995 when none is."""
+    rules = np.array([bool(rule_matches(t)) for t in texts])
+    negative = np.asarray(y) == len(CRISIS_KINDS)
+    stories = set(everyday_negatives())
+    everyday = np.array([t in stories for t in texts]) & negative
+    hard = negative & ~everyday
+
+    def rates(threshold: float) -> dict[str, float]:
+        flagged = rules | (danger >= threshold)
+
+        def rate(group: np.ndarray, hits: np.ndarray = flagged) -> float:
+            return float((hits & group).sum() / max(group.sum(), 1))
+
+        return {
+            "threshold": round(float(threshold), 3),
+            "recall": rate(~negative),
+            "model_alone_recall": rate(~negative, danger >= threshold),
+            "fpr": rate(hard),
+            "everyday_fpr": rate(everyday),
+        }
+
+    for t in np.arange(0.3, 0.995, 0.005):
+        figures = rates(t)
+        if figures["fpr"] <= 0.015 and figures["everyday_fpr"] <= 0.005:
+            return float(t), figures
+    return 0.995, rates(0.995)
+
+
 def crisis_threshold(texts, y, x, per_message) -> float:
-    """Lowest threshold whose cross-validated false-positive rate, rules included, is <= 1.5%."""
-    none = len(CRISIS_KINDS)
+    """The lowest safe threshold (``lowest_safe_threshold``) under 5-fold cross-validation."""
     danger = np.zeros(len(texts))
     for train, held in StratifiedKFold(5, shuffle=True, random_state=0).split(x, y):
         model = fit_crisis(x[train], y[train], [per_message[i] for i in train])
         for i in held:
             danger[i] = (1.0 - model.predict_proba(per_message[i])[:, -1]).max()
-    rules = np.array([bool(rule_matches(t)) for t in texts])
-    negative = y == none
-    for t in np.arange(0.3, 0.995, 0.005):
-        flagged = rules | (danger >= t)
-        fpr = (flagged & negative).sum() / negative.sum()
-        if fpr <= 0.015:
-            recall = (flagged & ~negative).sum() / (~negative).sum()
-            model_only = ((danger >= t) & ~negative).sum() / (~negative).sum()
-            print(
-                f"crisis threshold {t:.3f}: cv recall {recall:.3f} (model alone {model_only:.3f}), cv fpr {fpr:.3f}"
-            )
-            return float(t)
-    return 0.995
+    threshold, figures = lowest_safe_threshold(texts, y, danger)
+    print(f"crisis threshold, cross-validated: {figures}")
+    return threshold
 
 
 def main() -> None:

@@ -23,7 +23,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"email|emails|request|requests)|"
             r"(?:yet\s+)?again|still\s+(?:not|no|hasn't|haven't|isn't|doesn't|don't|can't|waiting|"
             r"broken|nothing|wrong|missing|charged|having)|"
-            r"(?:already|i've|i have)\s+(?:told|asked|called|explained|contacted|written|emailed)|"
+            r"(?:already|i've|i have)\s+(?:told|asked|called|explained|contacted|written|emailed|"
+            r"wasted|been\s+waiting|spent\s+(?:hours|ages|all\s+day|half\s+an\s+hour|an\s+hour))|"
             r"keeps?\s+(?:happening|failing|crashing|breaking|charging)|"
             r"(?:for|over)\s+(?:weeks|months|days|ages)|every single time|once again)\b",
             re.IGNORECASE,

@@ -43,12 +43,13 @@ def resolve_intent(
     sarcastic: bool = False,
     valence: float = 0.0,
     upset: bool = False,
+    afraid_or_sad: bool = False,
 ) -> tuple[str, dict]:
     """The intent label and its probabilities, after the rules.
 
     An explicit request for a person always wins. "Thanks a lot" with a sarcasm cue or a clearly
     negative feeling is a complaint, never thanks or good news. A calm question about a problem
-    (no shouting, swearing or repeating) is a question.
+    (no shouting, swearing or repeating, not frightened or sad) is a question.
     """
     by_label = dict(zip(labels, probs, strict=True))
     if asks_for_human(text):
@@ -58,7 +59,8 @@ def resolve_intent(
         return "complaint", by_label
     if intent == "other" and ("?" in text or _ASKS.search(text)):
         return "question", by_label
-    if intent == "complaint" and not upset and valence > -0.3 and _ASKS.search(text):
+    calm = not upset and not afraid_or_sad and valence > -0.3
+    if intent == "complaint" and calm and _ASKS.search(text):
         # A calm question or request about a problem ("is that covered by the warranty?",
         # "I need to change my email address") wants an answer, not an apology.
         return "question", by_label

@@ -130,6 +130,7 @@ class Perceiver:
                 sarcastic=any(c.kind == "sarcasm_hint" for c in cues),
                 valence=valence,
                 upset=any(c.kind in UPSET_CUES for c in cues),
+                afraid_or_sad=ekman_label in {"fear", "sadness"},
             )
             readings.append(
                 Reading(

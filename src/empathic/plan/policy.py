@@ -177,8 +177,15 @@ def plan_turn(
             family = "frustration" if reading.intensity >= 0.45 else "disappointment"
     elif intent == "question":
         # A question gets its answer first. Only a clearly upset asker gets a short
-        # acknowledgement before it; confusion is met by a clear answer, not by a preamble.
-        if reading.valence <= -0.35 and reading.intensity >= 0.5:
+        # acknowledgement before it (a strongly negative reading, shouting, swearing, saying it
+        # again, or a conversation already escalated); confusion is met by a clear answer, not
+        # by a preamble.
+        upset = (
+            (reading.valence <= -0.35 and reading.intensity >= 0.5)
+            or any(c.kind in {"all_caps", "profanity", "repetition"} for c in reading.cues)
+            or state.escalation >= ESCALATION_THRESHOLD
+        )
+        if upset:
             strategies, level = ["acknowledge", "inform" if knowledge else "ask", "next_step"], 1
         else:
             strategies, family = ["inform" if knowledge else "ask", "next_step"], "neutral"
