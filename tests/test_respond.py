@@ -120,6 +120,12 @@ def test_event_slot_leaves_the_feeling_to_the_template():
     assert slots.event("I'm so happy, I got the job!") == "you got the job"
 
 
+def test_slots_never_echo_shouting_or_insults():
+    assert slots.issue("I've had ENOUGH of this stupid bot.") is None
+    assert slots.issue("My useless parcel tracker shows nothing.") is None
+    assert slots.issue("My parcel never arrived.") == "your parcel never arrived"
+
+
 def test_slots_turn_first_person_into_second():
     assert slots.issue("My parcel still hasn't arrived.") == "your parcel still hasn't arrived"
     assert slots.event("I got the job!") == "you got the job"

@@ -61,6 +61,16 @@ def _clause(text: str, max_words: int = 14) -> str | None:
     return None
 
 
+# Shouting and insults are how the person said it, not what went wrong: echoed back they read as
+# mockery ("... that you've had ENOUGH of this stupid bot").
+_SHOUTED = re.compile(r"\b[A-Z]{3,}\b")  # an acronym ("DHL") only costs the echo
+_INSULT = re.compile(
+    r"\b(?:stupid|useless|idiot\w*|pathetic|dumb|rubbish|crap\w*|bloody|damn\w*|f+u+c+k\w*|"
+    r"sh[i1]t\w*|hell)\b",
+    re.IGNORECASE,
+)
+
+
 def issue(text: str) -> str | None:
     """The problem as a second-person clause, or None when it would not read cleanly."""
     if "?" in text:
@@ -68,6 +78,8 @@ def issue(text: str) -> str | None:
     clause = _clause(text)
     if clause is None or re.search(r"\b(?:you|your|you're)\b", clause, re.I):
         return None  # "you lost my parcel" would become "you lost your parcel": skip
+    if _SHOUTED.search(clause) or _INSULT.search(clause):
+        return None
     swapped = _second_person(clause)
     return swapped[0].lower() + swapped[1:]
 
