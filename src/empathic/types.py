@@ -89,7 +89,10 @@ class Reading:
             data[key] = round(data[key], 4)
         data["goemotions_labels"] = list(self.goemotions_labels)
         data["cues"] = [
-            {"kind": c.kind, "span": {"start": c.span.start, "end": c.span.end, "text": c.span.text}}
+            {
+                "kind": c.kind,
+                "span": {"start": c.span.start, "end": c.span.end, "text": c.span.text},
+            }
             for c in self.cues
         ]
         data["crisis"] = asdict(self.crisis) if self.crisis else None
