@@ -1,6 +1,6 @@
 """Second fine-tuning stage: teach the encoder crisis and intent, without forgetting emotions.
 
-    python training/finetune_safety.py          # ~10 min on 2 idle CPU cores, after finetune_encoder.py
+    python training/finetune_safety.py          # ~22 min on 2 CPU cores, after finetune_encoder.py
 
 Starts from training/checkpoints/encoder.pt, adds a crisis head (4 kinds + none) and an intent
 head (9 intents), and trains all four tasks together: batches of crisis and intent examples
