@@ -10,7 +10,8 @@ A seeded, stratified fifth of the crisis training set is held out of training an
 choose the danger threshold (rules included, the way the runtime scores a message: the whole
 message and each of its sentences): the lowest threshold whose false-positive rate on that slice
 is <= 1.5% on idioms, hard negatives and support traffic and <= 0.5% on everyday emotional
-stories (EmpatheticDialogues speaker turns, see train_heads.everyday_negatives). The test split stays unseen.
+stories (EmpatheticDialogues speaker turns, see train_heads.everyday_negatives). The test split
+stays unseen.
 Writes training/checkpoints/encoder_safety.pt (which export_encoder.py prefers when present) and
 training/checkpoints/crisis_threshold.json (read by train_heads.py).
 """

@@ -95,7 +95,8 @@ EVERYDAY_NEGATIVES = 1500
 def everyday_negatives() -> tuple[str, ...]:
     """Speaker turns of EmpatheticDialogues train conversations: people telling everyday stories
     with feeling (a nap, a sick pet, a noise in the night), which the crisis detector must leave
-    alone. Without them the head flagged 7% of ED speaker turns ("Life is good!")."""
+    alone. Without them the detector flagged 10.3% of ED test speaker turns ("Life is good!";
+    benchmarks/perceive.py)."""
     turns = [
         text
         for conversation in ds.empathetic_dialogue_conversations("train")
