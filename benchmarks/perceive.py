@@ -10,7 +10,9 @@ Protocols:
   Ekman level: the 6 groups + neutral from the official mapping.
 * Valence: GoEmotions test comments whose labels are all positive, all negative or neutral
   (sentiment_mapping.json), 3-way; ours and VADER each get their cut-off tuned on dev.
-* Crisis and intent: the held-out test split of training/data/{crisis,intents}.jsonl. Also
+* Crisis and intent: the held-out test split of training/data/{crisis,intents}.jsonl; crisis
+  recall and false-positive rate also on its "blind" rows alone (160 messages written by someone
+  who saw neither the rules, the model nor the rest of the set, scored before anyone read them). Also
   the crisis alarm rate on EmpatheticDialogues test speaker turns (each read with the turns
   before it): people telling everyday stories with feeling, almost none of them in crisis, so
   nearly every alarm there is a false one.
@@ -185,6 +187,9 @@ def bench_crisis(perceiver):
         for r, x in zip(rows, readings, strict=True)
         if x.crisis and r["label"] != "none"
     ]
+    # Rows marked "blind" were written by someone who saw neither the rules nor the model nor the
+    # rest of the set, after the rules were last changed: recall there is the honest one.
+    blind = np.array([bool(r.get("blind")) for r in rows])
     misses = [r["text"] for r, f, p in zip(rows, flagged, positive, strict=True) if p and not f]
     false_alarms = [
         r["text"] for r, f, p in zip(rows, flagged, positive, strict=True) if f and not p
@@ -193,6 +198,12 @@ def bench_crisis(perceiver):
         {
             "crisis_recall": float((flagged & positive).sum() / positive.sum()),
             "crisis_fpr": float((flagged & ~positive).sum() / (~positive).sum()),
+            "crisis_recall_blind": float(
+                (flagged & positive & blind).sum() / (positive & blind).sum()
+            ),
+            "crisis_fpr_blind": float(
+                (flagged & ~positive & blind).sum() / (~positive & blind).sum()
+            ),
             "crisis_kind_accuracy": float(np.mean(kind_ok)) if kind_ok else 0.0,
             "crisis_test_positives": int(positive.sum()),
             "crisis_test_negatives": int((~positive).sum()),
@@ -327,6 +338,10 @@ def main() -> None:
         f"valence 3-way macro-F1      {valence['empathic']:.3f}                 {valence['vader']:.3f}"
     )
     print(f"crisis recall / FPR         {crisis['crisis_recall']:.3f} / {crisis['crisis_fpr']:.3f}")
+    print(
+        f"  of them written blind       {crisis['crisis_recall_blind']:.3f} / "
+        f"{crisis['crisis_fpr_blind']:.3f}"
+    )
     print(f"crisis alarms, ED stories   {crisis['crisis_alarm_rate_ed_stories']:.3f}")
     print(
         f"intent accuracy / macro-F1  {intent['intent_accuracy']:.3f} / {intent['intent_macro_f1']:.3f}"

@@ -15,6 +15,7 @@ IDIOMS = [
     "this dress is to die for",
     "I almost had a heart attack when I saw the bill",
     "my wife is going to kill me when she sees this order",
+    "Can you hurry? My manager will have my head if this isn't sorted by Friday.",
 ]
 
 # Ordinary support messages that share words with crisis phrases.
@@ -95,6 +96,12 @@ RULE_CRISES = [
     ("I got slapped by my stepdad again", "abuse", "slapped by my stepdad"),
     ("I've got a gun and I'm ready to use it on your staff", "harm_to_others", "use it"),
     ("I keep thinking about hurting my neighbour", "harm_to_others", "hurting my neighbour"),
+    ("honestly what is the point in carrying on", "self_harm", "point in carrying on"),
+    ("i dont intend to be alive by christmas", "self_harm", "intend to be alive"),
+    ("My dad has been vomiting up blood since this morning", "medical_emergency", "vomiting up blood"),
+    ("He said he'd break my fingers if I tell anyone", "abuse", "break my fingers"),
+    ("She locks me in the basement when she drinks", "abuse", "locks me in the basement"),
+    ("I'm scared I'll hurt my daughter, I can't cope", "harm_to_others", "hurt my daughter"),
 ]  # fmt: skip
 
 RULE_LOOKALIKES = [
@@ -106,6 +113,11 @@ RULE_LOOKALIKES = [
     "I used to self-harm as a teenager. I'm 30 now and doing great.",
     "I'm giving away my old phone, how do I wipe it?",
     "I know where you live is on the form, but the address changed",
+    "My sister beat me at Scrabble again",
+    "I thought I was gonna pass out in that heat yesterday lol",
+    "What's the point of life insurance if it doesn't cover this?",
+    "We want to end things with our courier and switch to yours",
+    "I'll be checking out for good at 11, can I leave my bags at reception?",
 ]
 
 

@@ -80,6 +80,18 @@ _RULES: dict[str, list[str]] = {
         r"\b(?:electrocuted|drowning(?!\s+in\s+(?:\w+\s+)?(?:paperwork|work|emails?|debt|bills|"
         r"orders|admin|tasks|messages|requests|notifications|laundry|homework|deadlines|meetings))|"
         r"bitten\s+by\s+a\s+snake)\b",
+        r"\b(?:vomiting|throwing\s+up|coughing\s+up|spitting\s+up|puking\s+up|puking)\s+(?:up\s+)?"
+        r"(?:\w+\s+)?blood\b",
+        r"\bclutching\s+(?:his|her|their|my)\s+(?:chest|left\s+arm)\b",
+        r"\bchest\s+(?:is\s+|feels\s+|'s\s+)?(?:so\s+|really\s+|very\s+)?(?:tight|heavy|crushed|"
+        r"like\s+(?:it'?s\s+being\s+crushed|something'?s\s+(?:sitting|crushing)))\b",
+        # Hypo- or hyperglycaemia with the symptoms that make it urgent.
+        r"\bblood\s+sugar\s+(?:is\s+|'s\s+)?(?:really\s+|very\s+|dangerously\s+|way\s+too\s+|so\s+|"
+        r"super\s+)?(?:low|high|crashing|dropping)\b(?=[^\n]{0,80}\b(?:shak\w+|confused|dizzy|"
+        r"sweat\w*|faint\w*|pass(?:ing)?\s+out|can'?t\s+think|blurry|slurr\w+|vomit\w*)\b)",
+        # Happening now: "I was so hot I thought I was gonna pass out" is a story.
+        r"(?<!was\s)(?<!were\s)\b(?:about\s+to|going\s+to|gonna)\s+(?:pass\s+out|faint|black\s+out)\b"
+        r"(?!\s+(?:from|of|with)\s+(?:boredom|laughing|laughter|excitement|joy|happiness|hunger))",
     ],
     "self_harm": [
         r"\bsleep\s+and\s+never\s+wake\s+up\b|\bnever\s+wake\s+up\s+again\b",
@@ -108,6 +120,13 @@ _RULES: dict[str, list[str]] = {
         r"\bjump(?:ing)?\s+(?:off|from)\s+(?:a|the|this)\s+(?:bridge|roof|building|balcony|cliff)\b|"
         r"\b(?:in\s+front\s+of)\s+(?:a|the)\s+(?:train|bus|truck|lorry)\b",
         r"\bhang(?:ing)?\s+my\s*self\b",
+        r"\b(?:want|wnt|wanna|need)\s+(?:it\s+all|everything)\s+(?:to|2)\s+(?:stop|end)\b",
+        r"\b(?:got|get|getting|have|had|grabbed)\s+(?:the|my|a)\s+(?:blade|blades|razor|razors)\s+out\b",
+        r"\benough\s+(?:\w+\s+){0,2}to\s+(?:make\s+it\s+permanent|not\s+wake\s+up|end\s+(?:it|things|my\s+life)|"
+        r"kill\s+(?:me|myself)|do\s+it\s+properly)\b",
+        r"\b(?:standing|sitting|stood|sat)\s+on\s+(?:the|a|this)\s+(?:edge\s+of\s+the\s+)?(?:bridge|ledge|"
+        r"roof|railing|cliff\s+edge|platform\s+edge)\b(?=[^\n]{0,80}\b(?:jump|fall|end|goodbye|let\s+go|"
+        r"tell\s+someone)\b)|\bbefore\s+i\s+jump\b",
         r"\ba\s+burden\s+to\s+(?:everyone|everybody|my\s+family|them\s+all)\b",
         r"\buntil\s+(?:it|i)\s+bleeds?\b",
         r"\b(?:don'?t|do\s+not|can'?t|cannot|no\s+longer)\s+see\s+(?:the\s+|any\s+)?point\s+(?:in|of)\s+"
@@ -134,6 +153,18 @@ _RULES: dict[str, list[str]] = {
         r"\b(?:tired|sick)\s+of\s+(?:living|being\s+alive|life\s+itself|existing)\b",
         r"\b(?:i\s+(?:wish|hope)\s+i\s+(?:could\s+)?(?:just\s+)?(?:not\s+wake\s+up|die\s+in\s+my\s+sleep|"
         r"disappear\s+forever|stop\s+existing))\b",
+        r"\b(?:what'?s|whats|wats|what\s+is)\s+the\s+(?:point|use)\s+(?:of|in)\s+(?:living|"
+        r"going\s+on|carrying\s+on|being\s+alive|staying\s+alive|life\s+anymore)\b",
+        r"\b(?:feel\s+like|want\s+to|wanna|going\s+to|gonna|ready\s+to|plan\s+to|planning\s+to|"
+        r"thinking\s+(?:of|about))\s+end(?:ing)?\s+(?:everything|things|it\s+all)\b(?!\s+(?:with|between))",
+        r"\b(?:don'?t|do\s+not|won'?t|will\s+not)\s+(?:plan|intend|expect)\s+(?:on\s+|to\s+)?"
+        r"(?:be(?:ing)?\s+)?(?:alive|still\s+alive)\b|\bwon'?t\s+be\s+alive\s+(?:by|for|to|when|after|"
+        r"next|much)\b",
+        r"\bcheck(?:ing)?\s+out\s+(?:for\s+good|permanently|of\s+(?:life|this\s+world))\b"
+        r"(?!\s+(?:at|from|of\s+(?:the|my|our)\s+(?:hotel|room|flat|apartment)))",
+        r"\b(?:no\s+(?:other\s+)?way\s+out|only\s+way\s+out)\b[^.!?\n]{0,30}\b(?:dying|death|die|dead|"
+        r"suicide|ending\s+it|kill\s+myself)\b",
+        r"\bi\s+have\s+a\s+plan\b[^.!?\n]{0,40}\b(?:picked|chosen|set)\s+(?:a|the)\s+(?:date|day|time)\b",
     ],
     "abuse": [
         r"\b(?:he|she|they|my\s+(?:\w+\s+)?(?:husband|wife|partner|boyfriend|girlfriend|dad|father|"
@@ -141,9 +172,15 @@ _RULES: dict[str, list[str]] = {
         r"caregiver|carer|roommate|parents))(?:'s|\s+has|\s+keeps|\s+always|\s+sometimes|\s+then|"
         r"\s+just|\s+often)?\s+(?:hits?|hitting|beats?|beating|beaten|chokes?|choked|choking|hurts?|"
         r"kicks?|kicked|slapped|slaps|punched|punches|threatens?|threatened|raped|rapes|strangled|"
-        r"touches|touching|touched)\s+(?:me|us|my\s+(?:kids|children|son|daughter|little\s+\w+))\b",
+        r"touches|touching|touched|burns?|burned|whips?|whipped|starves?|starved)\s+(?:me|us|my\s+"
+        r"(?:kids|children|son|daughter|little\s+\w+))\b"
+        # "beat me at chess", "hit me up", "kicked me out of the game" are not abuse
+        r"(?!\s+(?:at|in\s+(?:a|the|every)|to\s+(?:it|the)|by\s+(?:a|an|\d|one|two|three|far|miles)\b|"
+        r"up\b|back\b|out\s+of\s+the\s+(?:game|"
+        r"match|lobby|group|chat)))",
         r"\b(?:said|says|told\s+me|threatened|threatening)\s+(?:that\s+)?(?:he|she|they)(?:'d|\s+would|"
-        r"'ll|\s+will|\s+is\s+going\s+to|'s\s+going\s+to)\s+(?:kill|hurt|beat|stab|shoot)\s+me\b",
+        r"'ll|\s+will|\s+is\s+going\s+to|'s\s+going\s+to)\s+(?:kill|hurt|beat|stab|shoot|break)\s+"
+        r"(?:me|my\s+(?:legs|arms|fingers|neck|kids|children|family|son|daughter))\b",
         r"\b(?:he|she|they)(?:'s|\s+is|\s+are|'re)\s+(?:going\s+to|gonna)\s+(?:kill|hurt|beat)\s+me\b",
         r"\b(?:scared|afraid|terrified)\s+(?:to\s+go\s+(?:back\s+)?home|of\s+my\s+(?:husband|wife|"
         r"partner|boyfriend|girlfriend|dad|father|mom|mother|stepdad|ex))\b",
@@ -155,7 +192,8 @@ _RULES: dict[str, list[str]] = {
         r"\b(?:won'?t|doesn'?t|does\s+not|don'?t)\s+let\s+me\s+(?:leave\s+the\s+house|leave|eat|"
         r"see\s+my\s+(?:family|friends))\b",
         r"\bforc(?:es|ed|ing)\s+me\s+to\s+have\s+sex\b|\bforced\s+to\s+work\s+without\s+pay\b|"
-        r"\btook\s+my\s+(?:passport|documents|papers)\b",
+        r"\btook\s+my\s+(?:passport|documents|papers)\b|\block(?:s|ed)?\s+me\s+(?:in|up)\s+(?:my|the|a|"
+        r"his|her|their)\s+(?:room|cupboard|closet|basement|cellar|garage|shed|house)\b",
         r"\b(?:follow(?:s|ed|ing)?\s+me\s+home|knows?\s+where\s+i\s+live)\b",
         r"\bbruises\b" + _NEAR + r"\b(?:he|she|him|her|husband|boyfriend|partner|dad|mom)\b",
         r"\b(?:he|she|my\s+(?:\w+\s+)?(?:husband|wife|partner|boyfriend|girlfriend|dad|father|mom|"
@@ -177,7 +215,9 @@ _RULES: dict[str, list[str]] = {
     "harm_to_others": [
         r"\b(?:outside|waiting\s+(?:for|outside))\b" + _NEAR + r"\bwith\s+(?:a|my)\s+(?:gun|knife|"
         r"crowbar|bat|hammer|machete|axe)\b",
-        r"\bshoot\s+up\s+(?:my|the|our|a)\s+(?:school|office|work|mall|church|class)\b",
+        r"\bshoot\s+up\s+(?:my|the|our|a|that|this)\s+(?:old\s+|former\s+|local\s+)?(?:school|office|"
+        r"work|workplace|mall|church|mosque|synagogue|class|college|university|campus|store|shop|"
+        r"factory|warehouse|gym|club)\b",
         r"\bbeat\s+(?:\w+\s+){1,3}to\s+death\b|\bslash\s+(?:his|her|their)\s+(?:throat|face)\b",
         r"\b(?:killing|kill|murder(?:ing)?)\s+my\s+(?:mother|mom|mum|father|dad|wife|husband|"
         r"partner|boss|brother|sister|family|kids?|baby)\b(?!\s+(?:when|if)\s+(?:she|he|they)\s+(?:sees?|finds?))",
@@ -196,13 +236,26 @@ _RULES: dict[str, list[str]] = {
         r"\b(?:i\s+have|i'?ve\s+got|i\s+bought|i\s+own)\s+(?:a|my)\s+(?:gun|rifle|pistol|knife|shotgun)\b"
         + _NEAR
         + r"\b(?:use\s+it|kill|hurt|shoot|stab|make\s+\w+\s+pay|come\s+(?:down|over|in))\b",
-        r"\b(?:thinking|thought|fantasi[sz]\w*|dream\w*)\s+(?:about|of)\s+(?:hurting|killing|stabbing|"
-        r"shooting|strangling|poisoning)\s+" + _PERSON + r"\b",
+        r"\b(?:thinking|thoughts?|fantasi[sz]\w*|dream\w*)\s+(?:about|of)\s+(?:hurting|killing|stabbing|"
+        r"shooting|strangling|poisoning|smothering|drowning|suffocating|shaking)\s+(?:"
+        + _PERSON
+        + r"|him|her|them|my\s+\w+)\b",
         r"\bi\s+know\s+where\s+(?:you|he|she|they|your\s+\w+)\s+lives?\b"
-        + _NEAR
-        + r"\b(?:hurt|kill|pay|sorry|visit|coming|come\s+for)\b",
+        + r"[^\n]{0,100}"  # the threat often comes in the next sentence
+        + r"\b(?:hurt|kill|pay|sorry|visit|coming|come\s+for|see\s+what\s+happens|what\s+happens\s+to)\b",
         r"\b(?:i'?ll|i\s+will|i'?m\s+going\s+to|gonna)\s+(?:come\s+(?:down\s+)?there|find\s+(?:you|him|her|"
         r"them|your\s+\w+))\s+and\s+(?:hurt|kill|stab|shoot|beat|break)\b",
+        r"\b(?:drive|driving|ram|ramming|plough|plow|crash)\s+(?:my|a|the|this|our)\s+(?:car|truck|"
+        r"van|lorry|suv|bus)\s+(?:into|through)\s+(?:the\s+|a\s+|that\s+|those\s+)?(?:\w+\s+)?"
+        r"(?:crowd|people|protest\w*|march|parade|market|pedestrians|them)\b",
+        r"\b(?:afraid|scared|worried|terrified)\s+(?:that\s+)?i(?:'m|\s+am|'ll|\s+will|\s+might|"
+        r"\s+could)\s+(?:going\s+to\s+|gonna\s+)?(?:hurt|shake|hit|smother)\s+(?:him|her|them|"
+        r"the\s+baby|my\s+(?:baby|son|daughter|kid|child|children|kids))\b|"
+        r"\bshake\s+(?:him|her|the\s+baby|my\s+baby)\s+(?:really\s+|so\s+|too\s+)?hard\b",
+        # A weapon and a score to settle in the same message.
+        r"\b(?:ammunition|ammo|bullets|shotgun|rifle|handgun|pistol|gun)\b(?=[^\n]{0,120}\b(?:deal\s+with|"
+        r"take\s+care\s+of|settle\s+(?:things|it|the\s+score)\s+with|get\s+rid\s+of|teach)\s+(?:\w+\s+)?"
+        r"(?:\w+\s+)?(?:for\s+good|once\s+and\s+for\s+all|permanently|a\s+lesson)\b)",
     ],
 }
 
@@ -218,7 +271,7 @@ _IDIOMS = re.compile(
     r"suicide|self[- ]harm|overdoses?|abuse)|(?:years|months)\s+ago\b[^,;.!?\n]{0,40}|"
     r"(?:character|book|movie|film|episode|novel|series)\s+(?:\w+\s+){0,4}(?:kills?|dies|died|suicide)|"
     r"(?:i|i'm|im)\s+(?:\w+\s+){0,3}die\s+of\s+(?:embarrassment|shame|boredom|laughter|laughing|"
-    r"cringe|envy|jealousy)|"
+    r"cringe|envy|jealousy)|(?:will|'ll|would|'d|is\s+going\s+to|gonna)\s+have\s+my\s+(?:head|guts)|"
     # People who work with or have come through abuse, speaking about it, not in it now.
     r"(?:survivors?\s+of|support\w*|help\w*|work\s+with|volunteer\w*\s+(?:at|with|for))\s+"
     r"(?:\w+\s+){0,2}domestic\s+(?:abuse|violence)|domestic\s+(?:abuse|violence)\s+(?:survivors?|"
@@ -283,6 +336,10 @@ MAX_SENTENCES = 24  # per message; beyond that the whole-message vector has to d
 # Below this many words the whole-message vector is not diluted enough to need the sentences
 # (and most messages are short: this keeps the encoder batch small).
 MIN_WORDS_FOR_SENTENCES = 16
+# A figure of speech with crisis words ("my boss will have my head") pulls the learned head
+# towards danger: without a rule match, a message holding one must make the head this sure, and
+# its sentence alone cannot.
+IDIOM_MODEL_THRESHOLD = 0.995
 # The learned head alone does not flag a message this short ("hi", "get me a manager"): too little
 # to read. Explicit short statements ("I want to die") are the rules' job.
 MIN_WORDS_FOR_MODEL = 4
@@ -328,10 +385,18 @@ def detect_crisis(
         return CrisisSignal(kind, round(confidence, 4), tuple(rules[kind]))  # type: ignore[arg-type]
     if probs is not None and head is not None and len(text.split()) >= MIN_WORDS_FOR_MODEL:
         danger = 1.0 - probs[:, -1]
+        spans = [Span(0, len(text), text.strip()[:300])] + list(parts or [])
+        idioms = [(m.start(), m.end()) for m in _IDIOMS.finditer(text)]
+        threshold = head.threshold
+        if idioms:
+            threshold = max(threshold, IDIOM_MODEL_THRESHOLD)
+            # A sentence holding the figure of speech gets no say of its own.
+            for i, span in enumerate(spans[1 : len(danger)], start=1):
+                if any(s < span.end and span.start < e for s, e in idioms):
+                    danger[i] = 0.0
         row = int(np.argmax(danger))
-        if danger[row] >= head.threshold:
+        if danger[row] >= threshold:
             kind = CRISIS_KINDS[int(np.argmax(probs[row, :-1]))]
-            spans = [Span(0, len(text), text.strip()[:300])] + list(parts or [])
             evidence = spans[row] if row < len(spans) else spans[0]
             return CrisisSignal(kind, round(float(danger[row]), 4), (evidence,))  # type: ignore[arg-type]
     return None
