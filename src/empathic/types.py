@@ -104,11 +104,13 @@ class Reading:
 
 Strategy = Literal[
     "acknowledge", "validate", "apologize", "reassure", "celebrate", "ask", "restate", "inform",
-    "suggest", "next_step", "handoff", "support", "thank_back", "greet", "farewell",
+    "suggest", "next_step", "handoff", "support", "thank_back", "greet", "farewell", "reflect",
 ]  # fmt: skip
 STRATEGIES: tuple[str, ...] = Strategy.__args__  # type: ignore[attr-defined]
 # Strategies whose sentences are about the person's feelings: they spend the empathy budget.
-EMPATHY_STRATEGIES = frozenset({"acknowledge", "validate", "reassure", "support", "celebrate"})
+EMPATHY_STRATEGIES = frozenset(
+    {"acknowledge", "validate", "reassure", "support", "celebrate", "reflect"}
+)
 
 EmpathyLevel = Literal["none", "light", "moderate", "high"]
 EMPATHY_LEVELS: tuple[str, ...] = EmpathyLevel.__args__  # type: ignore[attr-defined]
@@ -178,6 +180,9 @@ class Plan:
     max_apologies: int = 0
     predicted_strategy: str | None = None  # from the ESConv-trained model, before the rules
     knowledge: tuple[str, ...] = ()  # facts retrieved for this turn
+    # The person is telling us about their life, not about our service: a listener's wording,
+    # no service talk (no reference numbers, next steps or apologies on the shop's behalf).
+    personal: bool = False
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,34 @@ _OUR_FAULT = (
     "hold", "agent", "nobody", "no one", "never arrived", "still", "again",
 )  # fmt: skip
 
+# Words that tie a conversation to a shop or service. A conversation in which none appears is
+# someone telling us about their life (people do tell a support bot that their dog died), and
+# gets a listener's reply, not a reference-number request.
+_SERVICE = re.compile(
+    r"\b(?:(?<!in\s)order(?:s|ed|ing)?|parcel|package|deliver\w*|courier|shipping|shipped|"
+    r"tracking|refund\w*|account|subscri\w+|payment|invoice|billing|billed|charged|charges|"
+    r"(?:credit|debit|bank|gift|sim)\s+card|password|log\s*in|login|sign\s+in|app|website|"
+    r"online|checkout|basket|cart|item|product|replacement|warranty|receipt|voucher|coupon|"
+    r"discount|promo\w*|membership|booking|upgrade|download|install\w*|bug|glitch|error|"
+    r"device|customer\w*|complaint|support|agent|representative|technician|chat\s*bot|bot|"
+    r"human|operator|your\s+(?:company|team|service|store|shop|staff|policy|site|system)|"
+    r"you\s+guys|this\s+(?:company|service|shop|store))\b",
+    re.IGNORECASE,
+)
+# In a personal conversation, "goodbye" and "request a human" must be said, not guessed: chat
+# such as "Yeah me either" reads to the intent model like a sign-off.
+_CLOSING = re.compile(
+    r"\b(?:bye|goodbye|good\s*night|see\s+(?:you|ya)|take\s+care|talk\s+(?:to\s+you\s+)?"
+    r"(?:later|soon)|ttyl|have\s+a\s+(?:good|nice|great|lovely)|that'?s\s+(?:all|it)|gotta\s+go|"
+    r"got\s+to\s+go|i'?m\s+off|cheers|thanks|thank\s+you)\b",
+    re.IGNORECASE,
+)
+_ASK_HUMAN = re.compile(
+    r"\b(?:human|real\s+person|a\s+person|someone\s+real|agent|representative|operator|"
+    r"manager|supervisor|staff|speak\s+to|talk\s+to)\b",
+    re.IGNORECASE,
+)
+
 HANDOFF_ESCALATED_TURNS = 2
 HANDOFF_UNRESOLVED = 3
 
@@ -87,12 +115,32 @@ def uses_prediction(plan: Plan) -> bool:
     )
 
 
-def handoff_reason(reading: Reading, state: State) -> str | None:
+def personal_story(reading: Reading, state: State, knowledge: tuple[str, ...] = ()) -> bool:
+    """Whether the person is telling us about their life: nothing in the conversation so far is
+    about a shop or service, nothing was found in the knowledge base, and it is not a question."""
+    if knowledge or reading.intent in {"question", "thanks", "greeting"}:
+        return False
+    texts = [reading.text, *(t.text for t in state.turns)]
+    return not any(_SERVICE.search(t) for t in texts)
+
+
+def _intent(reading: Reading, personal: bool) -> str:
+    """The intent the plan answers: in a personal conversation a sign-off or a request for a
+    human is taken only when it is said."""
+    intent = reading.intent
+    if personal and intent == "goodbye" and not _CLOSING.search(reading.text):
+        return "other"
+    if personal and intent == "request_human" and not _ASK_HUMAN.search(reading.text):
+        return "other"
+    return intent
+
+
+def handoff_reason(reading: Reading, state: State, intent: str | None = None) -> str | None:
     if reading.crisis is not None:
         return f"crisis: {reading.crisis.kind}"
     if state.handoff == "raised":
         return None  # already with a human; do not raise it twice
-    if reading.intent == "request_human":
+    if (intent or reading.intent) == "request_human":
         return "asked for a human"
     if state.escalated_turns >= HANDOFF_ESCALATED_TURNS:
         return f"escalation above {ESCALATION_THRESHOLD} for {state.escalated_turns} turns"
@@ -110,7 +158,11 @@ def plan_turn(
     """The plan for answering ``reading`` given the conversation ``state``."""
     family = emotion_family(reading)
     avoid = list(ALWAYS_AVOID)
-    reason = handoff_reason(reading, state)
+    personal = (
+        reading.crisis is None and not state.crisis and personal_story(reading, state, knowledge)
+    )
+    intent = _intent(reading, personal)
+    reason = handoff_reason(reading, state, intent)
 
     if reading.crisis is not None:
         return Plan(
@@ -126,12 +178,16 @@ def plan_turn(
             predicted_strategy=predicted_strategy,
         )
 
-    intent = reading.intent
     strategies: list[str]
     level = 0
     max_apologies = 0
     tone = "friendly, clear"
-    if intent == "greeting":
+    if personal and intent not in {"goodbye", "request_human"}:
+        strategies, family, level, tone, max_apologies = _listen(reading, intent, family)
+        if max_apologies == 0:
+            avoid.append("apology")
+        avoid += ["product talk", "upselling"]
+    elif intent == "greeting":
         strategies = ["greet"]
     elif intent == "goodbye":
         strategies = ["farewell"]
@@ -222,7 +278,8 @@ def plan_turn(
 
     suggestion = ESCONV_TO_STRATEGY.get(predicted_strategy or "")
     if (
-        suggestion
+        not personal
+        and suggestion
         and suggestion not in strategies
         and level >= 2
         and not reason
@@ -250,4 +307,30 @@ def plan_turn(
         max_apologies=max_apologies,
         predicted_strategy=predicted_strategy,
         knowledge=knowledge,
+        personal=personal,
+    )
+
+
+def _listen(reading: Reading, intent: str, family: str) -> tuple[list[str], str, int, str, int]:
+    """Strategies, family, empathy level, tone and apology allowance for a story from the
+    person's life: react to the feeling, show what we understood, ask about it. Nothing to fix,
+    so no next step; the one "sorry" allowed to a hard story is sympathy ("I'm so sorry you went
+    through that"), not an apology for the shop."""
+    if intent == "good_news" or family in {"joy", "gratitude"}:
+        return ["celebrate", "reflect", "ask"], "joy", 2, "warm, glad", 0
+    if family in {"sadness", "fear"}:
+        strategies = ["acknowledge", "reflect", "ask"]
+        if reading.intensity >= 0.6:
+            strategies.insert(2, "support")
+        return strategies, family, 3, "gentle, unhurried", 1
+    if family == "neutral" and intent not in {"venting", "complaint"}:
+        return ["acknowledge", "ask"], "neutral", 1, "warm, curious", 0
+    if family not in {"frustration", "disappointment", "confusion"}:
+        family = "disappointment"
+    return (
+        ["acknowledge", "reflect", "ask"],
+        family,
+        2,
+        "warm, attentive",
+        int(family != "confusion"),
     )

@@ -32,6 +32,47 @@ _FALLBACK = {
 }
 
 
+# A personal story has a listener's wording of its own: the phrase-bank table used for each
+# strategy instead of the support one (celebrating reads the joy key of the acknowledgements: the
+# listener's own gladness).
+_PERSONAL_TABLES = {
+    "acknowledge": "personal_acknowledge",
+    "celebrate": "personal_acknowledge",
+    "reflect": "personal_reflect",
+    "ask": "personal_ask",
+}
+# A reaction to the reading's top EmpatheticDialogues emotion is used only this sure of it, and
+# only inside the plan's family (a "proud" reaction to a story planned as disappointment reads
+# as a misreading).
+REACTION_CONFIDENCE = 0.4
+_ED_FAMILIES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("sad", "devastated", "lonely"), ("sadness", "disappointment")),
+    **dict.fromkeys(("afraid", "terrified", "anxious", "apprehensive"), ("fear",)),
+    **dict.fromkeys(("angry", "furious", "annoyed", "disgusted", "jealous"), ("frustration",)),
+    **dict.fromkeys(("disappointed", "ashamed", "embarrassed", "guilty"), ("disappointment",)),
+    **dict.fromkeys(
+        (
+            "joyful",
+            "excited",
+            "proud",
+            "impressed",
+            "confident",
+            "content",
+            "grateful",
+            "hopeful",
+            "anticipating",
+            "caring",
+            "faithful",
+            "trusting",
+            "prepared",
+        ),
+        ("joy",),
+    ),  # fmt: skip
+    **dict.fromkeys(("nostalgic", "sentimental"), ("joy", "sadness", "neutral")),
+    "surprised": ("joy", "neutral", "fear"),
+}
+
+
 @cache
 def phrase_bank() -> dict:
     with PHRASES.open("rb") as handle:
@@ -65,7 +106,9 @@ class Composer:
     def __init__(self, bank: dict | None = None):
         self.bank = bank or phrase_bank()
 
-    def templates(self, strategy: str, family: str) -> list[str]:
+    def templates(self, strategy: str, family: str, personal: bool = False) -> list[str]:
+        if personal and strategy in _PERSONAL_TABLES:
+            strategy = _PERSONAL_TABLES[strategy]
         table = self.bank.get(strategy, {})
         for candidate in (family, *_FALLBACK.get(family, ("neutral",))):
             if table.get(candidate):
@@ -79,10 +122,11 @@ class Composer:
         values: dict[str, str],
         avoid: set[str],
         rng: random.Random,
+        personal: bool = False,
     ) -> Sentence | None:
         """One sentence for ``strategy``: slot-filled variants first, never one in ``avoid``."""
         options = []
-        for template in self.templates(strategy, family):
+        for template in self.templates(strategy, family, personal):
             names = set(_SLOT.findall(template))
             if not names <= values.keys():
                 continue
@@ -101,7 +145,9 @@ class Composer:
         seed = hashlib.sha256(f"{state.conversation_id}:{len(state.turns)}".encode()).digest()
         rng = random.Random(int.from_bytes(seed[:8], "big"))
         values = slots.fill(reading.text)
-        if state.issue and "issue" not in values:
+        # A personal story is answered about what was just said; an earlier turn's clause echoed
+        # under a new feeling reads like not listening.
+        if state.issue and "issue" not in values and not plan.personal:
             issue = slots.issue(state.issue)
             if issue:
                 values["issue"] = issue
@@ -114,7 +160,11 @@ class Composer:
                     out.append(lead)
                 out += [Sentence(_without_apology(fact), "inform") for fact in plan.knowledge[:2]]
                 continue
-            sentence = self.sentence(strategy, plan.family, values, avoid, rng)
+            sentence = None
+            if plan.personal and strategy in {"acknowledge", "celebrate"} and rng.random() < 0.5:
+                sentence = self.reaction(reading, plan.family, avoid, rng)
+            if sentence is None:
+                sentence = self.sentence(strategy, plan.family, values, avoid, rng, plan.personal)
             if sentence is not None:
                 out.append(sentence)
                 avoid.add(_norm(sentence.text))
@@ -122,8 +172,23 @@ class Composer:
                     values = {}  # echo the person's words once per reply, not in every sentence
         return Draft(tuple(out), "composer")
 
+    def reaction(
+        self, reading: Reading, family: str, avoid: set[str], rng: random.Random
+    ) -> Sentence | None:
+        """A short reaction to the fine emotion of a personal story ("That sounds terrifying."),
+        when the reading is confident of it and it belongs to the plan's family."""
+        emotion, probability = max(reading.ed_probs.items(), key=lambda kv: kv[1], default=("", 0))
+        if probability < REACTION_CONFIDENCE or family not in _ED_FAMILIES.get(emotion, ()):
+            return None
+        options = [
+            t for t in self.bank.get("personal_react", {}).get(emotion, []) if _norm(t) not in avoid
+        ]
+        if not options:
+            return None
+        return Sentence(rng.choice(options), "celebrate" if family == "joy" else "acknowledge")
+
     def alternative(self, sentence: Sentence, plan: Plan, state: State) -> Sentence | None:
         """Another wording for the same strategy, not yet used in this conversation."""
         avoid = {_norm(p) for p in state.used_phrases} | {_norm(sentence.text)}
         rng = random.Random(len(state.used_phrases))
-        return self.sentence(sentence.strategy, plan.family, {}, avoid, rng)
+        return self.sentence(sentence.strategy, plan.family, {}, avoid, rng, plan.personal)

@@ -20,6 +20,7 @@ _STRATEGY_TEXT = {
     "thank_back": "reply to their thanks briefly and warmly",
     "greet": "greet them and ask how you can help",
     "farewell": "say goodbye warmly and briefly",
+    "reflect": "say in one sentence what you understand they went through or felt",
 }
 # Marks the user's words so instructions inside them are treated as text, not as commands.
 USER_TEXT_NOTE = (
@@ -40,6 +41,11 @@ def system_prompt(plan: Plan, reading: Reading, avoid_phrases: tuple[str, ...] =
         f"(at most {budget} sentence{'s' if budget != 1 else ''} about feelings).",
         f"Do these, in order:\n{steps}",
     ]
+    if plan.personal:
+        lines.append(
+            "They are telling you about their own life, not about our service: answer as a warm "
+            "listener, with no service talk (no reference numbers, next steps or offers)."
+        )
     if plan.max_apologies == 0:
         lines.append("Do not apologize.")
     if plan.knowledge:
