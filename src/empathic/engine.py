@@ -323,6 +323,7 @@ def _esconv_label(plan: Plan) -> str | None:
     order = {
         "ask": "Question", "restate": "Restatement or Paraphrasing",
         "acknowledge": "Reflection of feelings", "validate": "Reflection of feelings",
+        "reflect": "Reflection of feelings",
         "reassure": "Affirmation and Reassurance", "support": "Affirmation and Reassurance",
         "suggest": "Providing Suggestions", "inform": "Information",
     }  # fmt: skip
