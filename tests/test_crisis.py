@@ -102,6 +102,7 @@ RULE_CRISES = [
     ("He said he'd break my fingers if I tell anyone", "abuse", "break my fingers"),
     ("She locks me in the basement when she drinks", "abuse", "locks me in the basement"),
     ("I'm scared I'll hurt my daughter, I can't cope", "harm_to_others", "hurt my daughter"),
+    ("Dad can't move the right side of his face", "medical_emergency", "right side of his face"),
 ]  # fmt: skip
 
 RULE_LOOKALIKES = [
@@ -135,3 +136,24 @@ def test_rules_leave_lookalikes_alone(text):
     from empathic.perceive.crisis import rule_matches
 
     assert rule_matches(text) == {}
+
+
+def test_crisis_set_is_split_cleanly():
+    """The labelled crisis set: big enough, half negatives, no message in two splits, and the
+    blind rows (written without sight of rules, model or set) only ever in the test split."""
+    import json
+    from collections import Counter
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "training" / "data" / "crisis.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) >= 300
+    assert {r["split"] for r in rows} <= {"train", "dev", "test"}
+    assert {r["label"] for r in rows} <= {"none", "self_harm", "harm_to_others", "abuse",
+                                          "medical_emergency"}  # fmt: skip
+    assert Counter(r["label"] == "none" for r in rows)[True] >= len(rows) * 0.4
+    splits_of: dict[str, set[str]] = {}
+    for r in rows:
+        splits_of.setdefault(r["text"].strip().lower(), set()).add(r["split"])
+    assert all(len(s) == 1 for s in splits_of.values())
+    assert all(r["split"] == "test" for r in rows if r.get("blind"))

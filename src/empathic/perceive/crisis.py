@@ -59,6 +59,10 @@ _RULES: dict[str, list[str]] = {
         r"unconscious|bleeding|not\s+making\s+sense)\b",
         r"\bfell\b" + _NEAR + r"\b(?:can'?t\s+get\s+up|hasn'?t\s+moved|all\s+night)\b",
         r"\bbone\s+(?:is\s+)?sticking\s+out\b|\bcan'?t\s+feel\s+(?:his|her|my)\s+(?:legs|arms|face)\b",
+        # Stroke signs: one side numb or weak, speech gone wrong.
+        r"\b(?:can'?t|cannot)\s+(?:feel|move)\s+(?:the\s+)?(?:left|right|one)\s+side\s+of\s+(?:my|his|her|"
+        r"their)\s+(?:body|face)\b|\b(?:my|his|her|their)\s+speech\s+(?:is|went|has\s+gone|sounds)\s+"
+        r"(?:all\s+)?(?:weird|strange|slurred|funny|garbled|wrong)\b",
         r"\bworst\s+headache\s+of\s+my\s+life\b",
         r"\bsmell\s+(?:of\s+)?gas\b"
         + _NEAR
