@@ -71,6 +71,11 @@ def main() -> None:
     # Replies at listener positions that were the fixed crisis reply (a crisis signal was read).
     result["ed_composer_safety_replies"] = sources.get("safety", 0)
     print(f"  composer reply sources: {sources}")
+    registers = ed.summary["composer_registers"]
+    result["ed_composer_personal_share"] = registers.get("personal", 0) / max(
+        sum(registers.values()), 1
+    )
+    print(f"  composer registers: {registers}")
     result["ed_composer_beats_human_er"] = composer["er"] > human["er"]
     result["ed_composer_beats_human_ex"] = composer["ex"] > human["ex"]
     result["ed_composer_over_empathy_below_5pct"] = composer["over_empathy_rate"] < 0.05

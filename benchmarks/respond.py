@@ -7,6 +7,8 @@
   every scenario turn (demo knowledge base loaded).
 * llm_overhead_p95_ms: the same turns steered through a local SmolLM2-135M server on 127.0.0.1;
   the time inside the upstream call is subtracted, what is left is what empathic adds.
+* where a turn's time goes, each part timed alone: perception with the conversation so far,
+  perception of the message without it, the knowledge-base query.
 * scenario pass rates: composer; SmolLM2 steered by the plan (with the critic); the same model
   with a plain system prompt.
 * ESConv: next-strategy accuracy and macro-F1 on the test split (published: 0.322 / 0.218
@@ -64,6 +66,35 @@ def timed_turns(engines, scenarios, client=None):
     return times
 
 
+def turn_costs(perceiver: Perceiver, knowledge, scenarios) -> dict:
+    """Where a turn's time goes, each part alone, in ms (p50 / p95 over every scenario turn):
+    perception with the conversation so far (message, context, sentences), the same message
+    without history, and the knowledge-base query."""
+
+    def timed(run) -> list[float]:
+        times = []
+        for scenario in scenarios:
+            history: list[str] = []
+            for turn in scenario.turns:
+                start = time.perf_counter()
+                run(turn["user"], history)
+                times.append((time.perf_counter() - start) * 1000)
+                history.append(turn["user"])
+        return times
+
+    parts = {
+        "perceive_turn": lambda text, history: perceiver.read_embedded(text, history),
+        "perceive_message": lambda text, history: perceiver.read_embedded(text, ()),
+        "knowledge_search": lambda text, history: knowledge.search(text, 2),
+    }
+    out = {}
+    for name, run in parts.items():
+        times = timed(run)
+        out[f"{name}_p50_ms"] = float(np.percentile(times, 50))
+        out[f"{name}_p95_ms"] = float(np.percentile(times, 95))
+    return out
+
+
 def esconv_scores(perceiver: Perceiver) -> dict:
     result = strategy_scores(StrategyModel.load(), perceiver.encoder, ds.esconv("test"))
     return {
@@ -90,12 +121,14 @@ def main() -> None:
 
     log("ESConv strategy model ...")
     esconv = esconv_scores(perceiver)
+    costs = turn_costs(perceiver, composer[True].knowledge, scenarios)
 
     results = {
         "composer_turn_p50_ms": float(np.percentile(composer_times, 50)),
         "composer_turn_p95_ms": float(np.percentile(composer_times, 95)),
         "scenario_pass_rate_composer": composer_rate,
         **esconv,
+        **costs,
         "llm_overhead_p95_ms": None,
         "scenario_pass_rate_llm_steered": None,
         "scenario_pass_rate_llm_unsteered": None,
@@ -139,6 +172,10 @@ def main() -> None:
     print(
         f"composer turn p50/p95 ms     {results['composer_turn_p50_ms']:.1f} / {results['composer_turn_p95_ms']:.1f}"
     )
+    for part in ("perceive_turn", "perceive_message", "knowledge_search"):
+        print(
+            f"  {part:<26} {results[f'{part}_p50_ms']:.1f} / {results[f'{part}_p95_ms']:.1f} (alone)"
+        )
     print(f"scenario pass rate composer  {composer_rate:.3f}")
     print(
         f"ESConv strategy acc / F1     {esconv['esconv_strategy_accuracy']:.3f} / {esconv['esconv_strategy_macro_f1']:.3f}  (published 0.322 / 0.218; SAGE 0.468)"

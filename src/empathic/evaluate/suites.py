@@ -195,6 +195,7 @@ def ed_suite(
         replies["backend"] = []
     trajectories: dict[str, list[float]] = {}
     sources: Counter[str] = Counter()  # composer, safety (the fixed crisis reply), ...
+    registers: Counter[str] = Counter()  # the plan's register: personal story or support
     perception = []  # (gold emotion, top-3 predicted ED emotions) per speaker turn
     for conversation in _progress(progress, conversations, "ED test conversations"):
         cid = f"ed-{conversation.conv_id}"
@@ -222,6 +223,7 @@ def ed_suite(
                 helpful = _without_empathy(last)
                 replies["composer"].append(last.reply.text)
                 sources[last.reply.source] += 1
+                registers["personal" if last.plan.personal else "support"] += 1
                 replies["human"].append(text)
                 replies["helpful_only"].append(helpful)
                 replies["max_empathy"].append(_maximal(helpful, index))
@@ -255,6 +257,7 @@ def ed_suite(
             "listener_turns": len(exchanges),
             "systems": summary,
             "composer_reply_sources": dict(sources),
+            "composer_registers": dict(registers),
             "perception_top1": round(float(np.mean([t[0] == g for g, t in perception])), 4)
             if perception
             else None,
