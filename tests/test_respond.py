@@ -229,3 +229,14 @@ def test_personal_bank_has_a_reaction_for_every_ed_emotion():
     for table in ("personal_acknowledge", "personal_reflect", "personal_ask"):
         for family in ("sadness", "fear", "frustration", "disappointment", "joy", "neutral"):
             assert len(bank[table][family]) >= 8, (table, family)
+
+
+def test_personal_reply_echoes_words_only_under_a_feeling_that_fits(read):
+    from empathic.respond.composer import Composer
+
+    reading = read("I finally finished painting my kitchen last weekend and it looks great")
+    assert reading.valence > 0.1
+    misread = Plan(("acknowledge", "reflect"), "moderate", "warm", "sadness", personal=True)
+    for n in range(20):  # every variant the composer might pick
+        draft = Composer().compose(misread, reading, State(conversation_id=f"echo-{n}"))
+        assert "painting" not in draft.text, draft.text

@@ -73,6 +73,15 @@ _ED_FAMILIES: dict[str, tuple[str, ...]] = {
 }
 
 
+def _feeling_agrees(family: str, valence: float) -> bool:
+    """Whether the message's valence fits the feeling the wording will name."""
+    if family in {"joy", "gratitude"}:
+        return valence >= 0.1
+    if family in {"sadness", "fear", "frustration", "disappointment"}:
+        return valence <= -0.1
+    return True
+
+
 @cache
 def phrase_bank() -> dict:
     with PHRASES.open("rb") as handle:
@@ -151,6 +160,10 @@ class Composer:
             issue = slots.issue(state.issue)
             if issue:
                 values["issue"] = issue
+        if plan.personal and not _feeling_agrees(plan.family, reading.valence):
+            # "I'm so sorry that you did get it done in the end": the plan's feeling was misread,
+            # and echoing their words under it would show it.
+            values = {}
         avoid = {_norm(p) for p in state.used_phrases}
         out: list[Sentence] = []
         for strategy in plan.strategies:
