@@ -11,8 +11,9 @@ Protocols:
 * Valence: GoEmotions test comments whose labels are all positive, all negative or neutral
   (sentiment_mapping.json), 3-way; ours and VADER each get their cut-off tuned on dev.
 * Crisis and intent: the held-out test split of training/data/{crisis,intents}.jsonl; crisis
-  recall and false-positive rate also on its "blind" rows alone (160 messages written by someone
-  who saw neither the rules, the model nor the rest of the set, scored before anyone read them). Also
+  recall and false-positive rate also on its "blind" rows alone (320 messages written by people
+  who saw neither the rules, the model nor the rest of the set; --show-crisis-errors never prints
+  them, so they stay blind). Also
   the crisis alarm rate on EmpatheticDialogues test speaker turns (each read with the turns
   before it): people telling everyday stories with feeling, almost none of them in crisis, so
   nearly every alarm there is a false one.
@@ -187,13 +188,13 @@ def bench_crisis(perceiver):
         for r, x in zip(rows, readings, strict=True)
         if x.crisis and r["label"] != "none"
     ]
-    # Rows marked "blind" were written by someone who saw neither the rules nor the model nor the
-    # rest of the set, after the rules were last changed: recall there is the honest one.
+    # Rows marked "blind" were written by people who saw neither the rules nor the model nor the
+    # rest of the set: recall there is the honest one. Their errors are never listed, or the next
+    # rule written would be fitted to them.
     blind = np.array([bool(r.get("blind")) for r in rows])
-    misses = [r["text"] for r, f, p in zip(rows, flagged, positive, strict=True) if p and not f]
-    false_alarms = [
-        r["text"] for r, f, p in zip(rows, flagged, positive, strict=True) if f and not p
-    ]
+    shown = [(r, f, p) for r, f, p, b in zip(rows, flagged, positive, blind, strict=True) if not b]
+    misses = [r["text"] for r, f, p in shown if p and not f]
+    false_alarms = [r["text"] for r, f, p in shown if f and not p]
     return (
         {
             "crisis_recall": float((flagged & positive).sum() / positive.sum()),
@@ -278,8 +279,9 @@ def main() -> None:
     parser.add_argument(
         "--show-crisis-errors",
         action="store_true",
-        help="print the held-out crisis messages that were missed or falsely flagged (looking at "
-        "them while editing the rules turns the test split into a training split)",
+        help="print the held-out crisis messages that were missed or falsely flagged, except the "
+        "blind ones (looking at them while editing the rules turns the test split into a "
+        "training split)",
     )
     args = parser.parse_args()
     rng = random.Random(0)
