@@ -131,6 +131,9 @@ def test_slots_turn_first_person_into_second():
     assert slots.event("I got the job!") == "you got the job"
     assert slots.thing("where is my refund") == "your refund"
     assert slots.issue("You lost my parcel") is None  # would read wrongly as an echo
+    # A chatty opener is not part of what happened.
+    assert slots.issue("Yeah it was scary. I'm okay now though.") == "it was scary"
+    assert slots.issue("No, my order still hasn't come") == "your order still hasn't come"
 
 
 def test_knowledge_base_answers_from_the_right_file(engine):

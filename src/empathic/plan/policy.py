@@ -320,7 +320,9 @@ def _listen(reading: Reading, intent: str, family: str) -> tuple[list[str], str,
         return ["celebrate", "reflect", "ask"], "joy", 2, "warm, glad", 0
     if family in {"sadness", "fear"}:
         strategies = ["acknowledge", "reflect", "ask"]
-        if reading.intensity >= 0.6:
+        if family == "sadness" and reading.intensity >= 0.6:
+            # Grief gets a line of comfort too ("Please be gentle with yourself"); the fear lines
+            # of the support bank are about waiting for news and would not fit a story.
             strategies.insert(2, "support")
         return strategies, family, 3, "gentle, unhurried", 1
     if family == "neutral" and intent not in {"venting", "complaint"}:

@@ -23,7 +23,8 @@ _SWAP = {
 }  # fmt: skip
 _SENTENCE = re.compile(r"[^.!?\n]+")
 _OPENERS = re.compile(
-    r"^(?:hi|hello|hey|ok|okay|so|well|ugh|omg|wow|yes|yay|guess what|great news|good news)"
+    r"^(?:hi|hello|hey|ok|okay|so|well|ugh|omg|wow|yes|yeah|yep|yup|no|nope|oh|ah|lol|haha|"
+    r"honestly|anyway|yay|guess what|great news|good news)"
     r"\b[,!.:\s-]*",
     re.I,
 )
