@@ -2,7 +2,9 @@
 
 One sentence per planned strategy, picked from many variants for the plan's emotion family,
 slot-filled with the person's own words where they fit, never a phrase this conversation has
-already heard. Facts from the knowledge base follow an "inform" lead-in.
+already heard. Facts from the knowledge base follow an "inform" lead-in. A personal story (the
+plan's personal register) is answered from the listener's tables of the bank instead, with short
+reactions keyed by the reading's EmpatheticDialogues emotion when it is sure of one.
 """
 
 from __future__ import annotations
