@@ -243,3 +243,14 @@ def test_personal_reply_echoes_words_only_under_a_feeling_that_fits(read):
     for n in range(20):  # every variant the composer might pick
         draft = Composer().compose(misread, reading, State(conversation_id=f"echo-{n}"))
         assert "painting" not in draft.text, draft.text
+
+
+def test_a_question_inside_a_personal_chat_is_answered_as_one(fresh):
+    fresh.respond("pq", "I spent the whole afternoon looking through my grandma's old photos")
+    turn = fresh.respond("pq", "Do you like to go through old family pictures?")
+    assert turn.plan.personal
+    assert not SERVICE_WORDS.search(turn.reply.text), turn.reply.text
+    assert "assistant" in turn.reply.text or "own" in turn.reply.text  # says it has no life to tell
+    assert turn.reply.text.rstrip().endswith("?")
+    opening = Engine(fresh.perceiver).respond("pq2", "Do you ship to Canada?")
+    assert not opening.plan.personal  # a conversation that opens with a question is support

@@ -117,8 +117,12 @@ def uses_prediction(plan: Plan) -> bool:
 
 def personal_story(reading: Reading, state: State, knowledge: tuple[str, ...] = ()) -> bool:
     """Whether the person is telling us about their life: nothing in the conversation so far is
-    about a shop or service, nothing was found in the knowledge base, and it is not a question."""
-    if knowledge or reading.intent in {"question", "thanks", "greeting"}:
+    about a shop or service and nothing was found in the knowledge base. A question opens a
+    conversation as a support question; asked inside a personal one ("Do you like old family
+    pictures?") it is part of the chat."""
+    if knowledge or reading.intent in {"thanks", "greeting"}:
+        return False
+    if reading.intent == "question" and len(state.turns) < 2:
         return False
     texts = [reading.text, *(t.text for t in state.turns)]
     return not any(_SERVICE.search(t) for t in texts)
@@ -316,6 +320,9 @@ def _listen(reading: Reading, intent: str, family: str) -> tuple[list[str], str,
     person's life: react to the feeling, show what we understood, ask about it. Nothing to fix,
     so no next step; the one "sorry" allowed to a hard story is sympathy ("I'm so sorry you went
     through that"), not an apology for the shop."""
+    if intent == "question":
+        # Asked about ourselves: say plainly we have no life of our own to tell, and turn it back.
+        return ["inform", "ask"], "neutral", 0, "warm, curious", 0
     if intent == "good_news" or family in {"joy", "gratitude"}:
         return ["celebrate", "reflect", "ask"], "joy", 2, "warm, glad", 0
     if family in {"sadness", "fear"}:

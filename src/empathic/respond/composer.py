@@ -42,6 +42,7 @@ _PERSONAL_TABLES = {
     "celebrate": "personal_acknowledge",
     "reflect": "personal_reflect",
     "ask": "personal_ask",
+    "inform": "personal_inform",
 }
 # A reaction to the reading's top EmpatheticDialogues emotion is used only this sure of it, and
 # only inside the plan's family (a "proud" reaction to a story planned as disappointment reads
