@@ -318,9 +318,15 @@ class CrisisHead:
         return exp / exp.sum(axis=1, keepdims=True)
 
 
-def rule_matches(text: str) -> dict[str, list[Span]]:
-    """Crisis phrases in ``text`` by kind, with figures of speech removed."""
-    idioms = [(m.start(), m.end()) for m in _IDIOMS.finditer(text)]
+def _idiom_spans(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _IDIOMS.finditer(text)]
+
+
+def rule_matches(text: str, idioms: list[tuple[int, int]] | None = None) -> dict[str, list[Span]]:
+    """Crisis phrases in ``text`` by kind, with figures of speech (``idioms``, found here when not
+    given) removed."""
+    if idioms is None:
+        idioms = _idiom_spans(text)
     recovered = _RECOVERED.search(text) is not None and _STILL_NOW.search(text) is None
     found: dict[str, list[Span]] = {}
     for kind, patterns in _COMPILED.items():
@@ -374,7 +380,8 @@ def detect_crisis(
     ``embeddings`` holds the message's vector first, then one per span in ``parts`` (its
     sentences, when it has several), so a crisis sentence inside a long message is not diluted.
     """
-    rules = rule_matches(text)
+    idioms = _idiom_spans(text)  # read by the rules and, without a rule match, by the head
+    rules = rule_matches(text, idioms)
     probs = None
     if head is not None and embeddings is not None:
         probs = head.probabilities(np.atleast_2d(embeddings))
@@ -390,7 +397,6 @@ def detect_crisis(
     if probs is not None and head is not None and len(text.split()) >= MIN_WORDS_FOR_MODEL:
         danger = 1.0 - probs[:, -1]
         spans = [Span(0, len(text), text.strip()[:300])] + list(parts or [])
-        idioms = [(m.start(), m.end()) for m in _IDIOMS.finditer(text)]
         threshold = head.threshold
         if idioms:
             threshold = max(threshold, IDIOM_MODEL_THRESHOLD)

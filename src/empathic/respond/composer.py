@@ -48,29 +48,16 @@ _PERSONAL_TABLES = {
 # only inside the plan's family (a "proud" reaction to a story planned as disappointment reads
 # as a misreading).
 REACTION_CONFIDENCE = 0.4
+_JOYFUL = (
+    "joyful", "excited", "proud", "impressed", "confident", "content", "grateful", "hopeful",
+    "anticipating", "caring", "faithful", "trusting", "prepared",
+)  # fmt: skip
 _ED_FAMILIES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("sad", "devastated", "lonely"), ("sadness", "disappointment")),
     **dict.fromkeys(("afraid", "terrified", "anxious", "apprehensive"), ("fear",)),
     **dict.fromkeys(("angry", "furious", "annoyed", "disgusted", "jealous"), ("frustration",)),
     **dict.fromkeys(("disappointed", "ashamed", "embarrassed", "guilty"), ("disappointment",)),
-    **dict.fromkeys(
-        (
-            "joyful",
-            "excited",
-            "proud",
-            "impressed",
-            "confident",
-            "content",
-            "grateful",
-            "hopeful",
-            "anticipating",
-            "caring",
-            "faithful",
-            "trusting",
-            "prepared",
-        ),
-        ("joy",),
-    ),  # fmt: skip
+    **dict.fromkeys(_JOYFUL, ("joy",)),
     **dict.fromkeys(("nostalgic", "sentimental"), ("joy", "sadness", "neutral")),
     "surprised": ("joy", "neutral", "fear"),
 }
@@ -193,7 +180,10 @@ class Composer:
     ) -> Sentence | None:
         """A short reaction to the fine emotion of a personal story ("That sounds terrifying."),
         when the reading is confident of it and it belongs to the plan's family."""
-        emotion, probability = max(reading.ed_probs.items(), key=lambda kv: kv[1], default=("", 0))
+        top = reading.top_ed(1)
+        if not top:
+            return None
+        emotion, probability = top[0]
         if probability < REACTION_CONFIDENCE or family not in _ED_FAMILIES.get(emotion, ()):
             return None
         options = [
