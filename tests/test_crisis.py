@@ -157,3 +157,19 @@ def test_crisis_set_is_split_cleanly():
         splits_of.setdefault(r["text"].strip().lower(), set()).add(r["split"])
     assert all(len(s) == 1 for s in splits_of.values())
     assert all(r["split"] == "test" for r in rows if r.get("blind"))
+
+
+def test_sentences_are_read_one_by_one_only_when_the_message_is_not_plainly_safe(engine):
+    perceiver = engine.perceiver
+    safe = (
+        "My parcel arrived two days late again and the box was soaking wet. The mug inside was "
+        "fine, luckily. Can you tell the courier to leave it in the porch next time?"
+    )
+    alarming = (
+        "You charged me twice for March and nobody answers my emails. Honestly I don't want to "
+        "be alive anymore. Can you at least refund the second charge?"
+    )
+    messages = perceiver.embed([safe, alarming])
+    safe_parts, alarming_parts = perceiver._crisis_sentences([safe, alarming], messages)
+    assert safe_parts == []  # no second encoder call for a plainly safe complaint
+    assert [s.text for s in alarming_parts][1] == "Honestly I don't want to be alive anymore."
