@@ -68,24 +68,29 @@ def timed_turns(engines, scenarios, client=None):
 
 def turn_costs(perceiver: Perceiver, knowledge, scenarios) -> dict:
     """Where a turn's time goes, each part alone, in ms (p50 / p95 over every scenario turn):
-    perception with the conversation so far (message, context, sentences), the same message
-    without history, and the knowledge-base query."""
+    perception with the conversation so far as the engine does it (message, the opening
+    message's embedding kept from its turn, sentences when needed), the same message without
+    history, and the knowledge-base query."""
 
     def timed(run) -> list[float]:
         times = []
         for scenario in scenarios:
             history: list[str] = []
+            opening = None
             for turn in scenario.turns:
                 start = time.perf_counter()
-                run(turn["user"], history)
+                embedding = run(turn["user"], history, opening)
                 times.append((time.perf_counter() - start) * 1000)
                 history.append(turn["user"])
+                opening = embedding if opening is None else opening
         return times
 
     parts = {
-        "perceive_turn": lambda text, history: perceiver.read_embedded(text, history),
-        "perceive_message": lambda text, history: perceiver.read_embedded(text, ()),
-        "knowledge_search": lambda text, history: knowledge.search(text, 2),
+        "perceive_turn": lambda text, history, opening: perceiver.read_embedded(
+            text, history, opening
+        )[1],
+        "perceive_message": lambda text, history, opening: perceiver.read_embedded(text)[1],
+        "knowledge_search": lambda text, history, opening: knowledge.search(text, 2) and None,
     }
     out = {}
     for name, run in parts.items():

@@ -271,3 +271,21 @@ def test_knowledge_base_retrieves_labelled_customer_questions(engine):
     answerable = [q for q in queries if q["entry"]]
     found = sum(q["entry"] in [h.entry.question for h in kb.search(q["query"])] for q in answerable)
     assert found / len(answerable) >= 0.75
+
+
+def test_a_restored_conversation_reads_the_next_turn_as_the_original_does(engine):
+    """Perception reads each turn beside the conversation's opening message; the engine keeps
+    its embedding, and one restored from a snapshot (another worker, a restart) rebuilds it."""
+    first, second = "My grandmother passed away last week.", "I keep thinking about her."
+    original = Engine(engine.perceiver)
+    original.respond("r", first)
+    snapshot = original.snapshot("r")
+    expected = original.respond("r", second).reading
+    restored = Engine(engine.perceiver)
+    restored.restore("r", snapshot)
+    again = restored.respond("r", second).reading
+    assert again.context_turns == expected.context_turns == 1
+    assert again.ed_emotion == expected.ed_emotion
+    assert again.ed_probs == pytest.approx(expected.ed_probs, abs=1e-4)
+    alone = engine.perceiver.read(second)
+    assert alone.ed_probs != pytest.approx(expected.ed_probs, abs=1e-3)  # the opening counts

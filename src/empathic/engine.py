@@ -9,6 +9,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from empathic.check.critic import critique, repair, tag_sentences
 from empathic.errors import InputError, ModelArtifactError
 from empathic.perceive import Perceiver
@@ -44,6 +46,8 @@ class _Conversation:
     state: State
     messages: list[dict] = field(default_factory=list)  # chat history for an LLM backend
     strategies: list[str] = field(default_factory=list)  # ESConv labels of our earlier turns
+    # Embedding of the person's first message: perception reads every later turn beside it.
+    opening: np.ndarray | None = None
 
 
 class Engine:
@@ -160,7 +164,11 @@ class Engine:
         search = None
         if self.knowledge is not None:
             search = self._searches.submit(self.knowledge.search, validate_message(text), 2)
-        reading, embedding = self.perceiver.read_embedded(text, history)
+        if history and conversation.opening is None:  # restored from a snapshot
+            conversation.opening = self.perceiver.embed(history[:1])[0]
+        reading, embedding = self.perceiver.read_embedded(text, history, conversation.opening)
+        if not history:
+            conversation.opening = embedding
         state = track(conversation.state, reading, conversation_id)
         knowledge = self._knowledge_for(reading, search)
         plan = plan_turn(reading, state, None, knowledge)
