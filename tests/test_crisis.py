@@ -2,6 +2,8 @@
 
 import pytest
 
+from empathic.perceive.crisis import scan
+
 IDIOMS = [
     "this delay is killing me",
     "I'm dying to know when my parcel ships",
@@ -165,11 +167,15 @@ def test_sentences_are_read_one_by_one_only_when_the_message_is_not_plainly_safe
         "My parcel arrived two days late again and the box was soaking wet. The mug inside was "
         "fine, luckily. Can you tell the courier to leave it in the porch next time?"
     )
-    alarming = (
+    unsure = (
+        "The refund is late again and I'm so tired of everything lately. Nothing feels worth it "
+        "anymore. Just cancel the order."
+    )
+    flagged = (  # a crisis phrase already flags it: its sentences add nothing
         "You charged me twice for March and nobody answers my emails. Honestly I don't want to "
         "be alive anymore. Can you at least refund the second charge?"
     )
-    messages = perceiver.embed([safe, alarming])
-    safe_parts, alarming_parts = perceiver._crisis_sentences([safe, alarming], messages)
-    assert safe_parts == []  # no second encoder call for a plainly safe complaint
-    assert [s.text for s in alarming_parts][1] == "Honestly I don't want to be alive anymore."
+    texts = [safe, unsure, flagged]
+    parts = perceiver._crisis_sentences(texts, perceiver.embed(texts), [scan(t) for t in texts])
+    assert parts[0] == [] and parts[2] == []  # no second encoder call for these
+    assert [s.text for s in parts[1]][1] == "Nothing feels worth it anymore."

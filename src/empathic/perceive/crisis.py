@@ -369,19 +369,26 @@ def sentences(text: str) -> list[Span]:
     return spans[:MAX_SENTENCES] if len(spans) >= 2 else []
 
 
+def scan(text: str) -> tuple[list[tuple[int, int]], dict[str, list[Span]]]:
+    """The figures of speech in ``text`` and its crisis phrases by kind (figures removed)."""
+    idioms = _idiom_spans(text)  # read by the rules and, without a rule match, by the head
+    return idioms, rule_matches(text, idioms)
+
+
 def detect_crisis(
     text: str,
     embeddings: np.ndarray | None,
     head: CrisisHead | None,
     parts: list[Span] | None = None,
+    scanned: tuple[list[tuple[int, int]], dict[str, list[Span]]] | None = None,
 ) -> CrisisSignal | None:
     """The crisis signal for one message, or None.
 
     ``embeddings`` holds the message's vector first, then one per span in ``parts`` (its
     sentences, when it has several), so a crisis sentence inside a long message is not diluted.
+    ``scanned`` is ``scan(text)`` when the caller already has it.
     """
-    idioms = _idiom_spans(text)  # read by the rules and, without a rule match, by the head
-    rules = rule_matches(text, idioms)
+    idioms, rules = scanned if scanned is not None else scan(text)
     probs = None
     if head is not None and embeddings is not None:
         probs = head.probabilities(np.atleast_2d(embeddings))

@@ -9,7 +9,7 @@ import numpy as np
 
 from empathic.errors import InputError
 from empathic.perceive.affect import affect
-from empathic.perceive.crisis import detect_crisis, sentences
+from empathic.perceive.crisis import detect_crisis, scan, sentences
 from empathic.perceive.cues import detect_cues
 from empathic.perceive.encoder import Encoder
 from empathic.perceive.heads import Heads
@@ -103,29 +103,35 @@ class Perceiver:
         for i, opening in enumerate(openings):
             if histories[i]:
                 ed_inputs[i] = OPENING_WEIGHT * opening + (1 - OPENING_WEIGHT) * messages[i]
-        parts = self._crisis_sentences(texts, messages)
+        scans = [scan(t) for t in texts]
+        parts = self._crisis_sentences(texts, messages, scans)
         pieces = self.encoder.embed([span.text for spans in parts for span in spans])
         crisis_rows, row = [], 0
         for i, spans in enumerate(parts):
             crisis_rows.append(np.vstack([messages[i : i + 1], pieces[row : row + len(spans)]]))
             row += len(spans)
-        readings = self._readings(texts, histories, messages, ed_inputs, parts, crisis_rows)
+        readings = self._readings(texts, histories, messages, ed_inputs, parts, crisis_rows, scans)
         return readings, messages
 
-    def _crisis_sentences(self, texts: Sequence[str], messages: np.ndarray) -> list[list[Span]]:
+    def _crisis_sentences(
+        self, texts: Sequence[str], messages: np.ndarray, scans: list
+    ) -> list[list[Span]]:
         """The sentences of each message that the crisis head reads one by one, so a crisis
         sentence inside a long complaint is not diluted; none for a message the head reads as
-        plainly safe as a whole (it costs a second encoder call only when some message needs it).
-        """
+        plainly safe as a whole, or that a crisis phrase already flags (a second encoder call
+        is paid only when some message needs it)."""
         danger = 1.0 - self.heads.crisis.probabilities(messages)[:, -1]
         return [
-            sentences(t) if d >= SENTENCE_GATE else [] for t, d in zip(texts, danger, strict=True)
+            sentences(t) if d >= SENTENCE_GATE and not rules else []
+            for t, d, (_, rules) in zip(texts, danger, scans, strict=True)
         ]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self.encoder.embed([validate_message(t) for t in texts])
 
-    def _readings(self, texts, histories, messages, ed_inputs, parts, crisis_rows) -> list[Reading]:
+    def _readings(
+        self, texts, histories, messages, ed_inputs, parts, crisis_rows, scans
+    ) -> list[Reading]:
         h = self.heads
         ed = h.ed(ed_inputs)
         go = h.goemotions(messages)
@@ -166,7 +172,7 @@ class Perceiver:
                     intent=intent,
                     intent_probs=intent_probs,
                     cues=cues,
-                    crisis=detect_crisis(text, crisis_rows[i], h.crisis, parts[i]),
+                    crisis=detect_crisis(text, crisis_rows[i], h.crisis, parts[i], scans[i]),
                     context_turns=len(histories[i]),
                 )
             )
