@@ -289,3 +289,16 @@ def test_a_restored_conversation_reads_the_next_turn_as_the_original_does(engine
     assert again.ed_probs == pytest.approx(expected.ed_probs, abs=1e-4)
     alone = engine.perceiver.read(second)
     assert alone.ed_probs != pytest.approx(expected.ed_probs, abs=1e-3)  # the opening counts
+
+
+def test_conversations_rarely_read_alike(engine):
+    """The same complaint in six conversations of one engine: the composer rotates through its
+    variants instead of drawing them afresh, so no acknowledgement is said twice."""
+    fresh = Engine(engine.perceiver)
+    openings = [
+        fresh.respond(f"same-{i}", "My parcel is two weeks late and nobody answers my emails!!")
+        .reply.sentences[0]
+        .text
+        for i in range(6)
+    ]
+    assert len(set(openings)) == 6, openings

@@ -13,6 +13,7 @@ import hashlib
 import random
 import re
 import tomllib
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -104,6 +105,17 @@ class Composer:
 
     def __init__(self, bank: dict | None = None):
         self.bank = bank or phrase_bank()
+        # How often each template was said, over every conversation of this composer: each pick
+        # goes to the least used of the fitting ones, so two conversations rarely read alike.
+        # (Updated without a lock: a lost count under concurrent turns only weakens the spread.)
+        self._said: Counter[str] = Counter()
+
+    def _pick(self, options: list[tuple[str, str]], rng: random.Random) -> str:
+        """The text of one of ``options`` (template, text), least said first, ties by ``rng``."""
+        fewest = min(self._said[template] for template, _ in options)
+        template, text = rng.choice([o for o in options if self._said[o[0]] == fewest])
+        self._said[template] += 1
+        return text
 
     def templates(self, strategy: str, family: str, personal: bool = False) -> list[str]:
         if personal and strategy in _PERSONAL_TABLES:
@@ -131,14 +143,14 @@ class Composer:
                 continue
             text = template.format(**{n: values[n] for n in names})
             if _norm(text) not in avoid:
-                options.append((len(names), text))
+                options.append((len(names), template, text))
         if not options:
             return None
         # Prefer a template that uses the person's words half of the time: echoing every turn
         # sounds like a form letter.
-        with_slots = [t for n, t in options if n]
-        pool = with_slots if with_slots and rng.random() < 0.5 else [t for _, t in options]
-        return Sentence(rng.choice(pool), strategy)
+        with_slots = [(t, x) for n, t, x in options if n]
+        pool = with_slots if with_slots and rng.random() < 0.5 else [(t, x) for _, t, x in options]
+        return Sentence(self._pick(pool, rng), strategy)
 
     def compose(self, plan: Plan, reading: Reading, state: State) -> Draft:
         seed = hashlib.sha256(f"{state.conversation_id}:{len(state.turns)}".encode()).digest()
@@ -187,11 +199,13 @@ class Composer:
         if probability < REACTION_CONFIDENCE or family not in _ED_FAMILIES.get(emotion, ()):
             return None
         options = [
-            t for t in self.bank.get("personal_react", {}).get(emotion, []) if _norm(t) not in avoid
+            (t, t)
+            for t in self.bank.get("personal_react", {}).get(emotion, [])
+            if _norm(t) not in avoid
         ]
         if not options:
             return None
-        return Sentence(rng.choice(options), "celebrate" if family == "joy" else "acknowledge")
+        return Sentence(self._pick(options, rng), "celebrate" if family == "joy" else "acknowledge")
 
     def alternative(self, sentence: Sentence, plan: Plan, state: State) -> Sentence | None:
         """Another wording for the same strategy, not yet used in this conversation."""
