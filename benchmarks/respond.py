@@ -85,12 +85,19 @@ def turn_costs(perceiver: Perceiver, knowledge, scenarios) -> dict:
                 opening = embedding if opening is None else opening
         return times
 
+    def perceive_turn(text, history, opening):
+        return perceiver.read_embedded(text, history, opening)[1]
+
+    def perceive_message(text, history, opening):
+        return perceiver.read_embedded(text)[1]
+
+    def knowledge_search(text, history, opening):
+        knowledge.search(text, 2)
+
     parts = {
-        "perceive_turn": lambda text, history, opening: perceiver.read_embedded(
-            text, history, opening
-        )[1],
-        "perceive_message": lambda text, history, opening: perceiver.read_embedded(text)[1],
-        "knowledge_search": lambda text, history, opening: knowledge.search(text, 2) and None,
+        "perceive_turn": perceive_turn,
+        "perceive_message": perceive_message,
+        "knowledge_search": knowledge_search,
     }
     out = {}
     for name, run in parts.items():
