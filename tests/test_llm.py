@@ -86,7 +86,8 @@ def test_bad_upstream_falls_back_to_composer(engine, bad_upstream):
     fallback = Engine(engine.perceiver, llm=client)
     start = time.perf_counter()
     turn = fallback.respond("c", "Where is my order? It is late.")
-    assert time.perf_counter() - start < 5
+    # The timeout bounds the whole call, retries included (a slow upstream gets no second try).
+    assert time.perf_counter() - start < 1.5
     assert turn.reply.source == "composer-fallback"
     assert turn.reply.text
     assert fallback.events["upstream_errors"] == 1

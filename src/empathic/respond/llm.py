@@ -51,12 +51,19 @@ class ChatClient:
         }
 
     def complete(self, messages: list[dict]) -> str:
-        """The assistant's reply text. Retries transient failures, then raises UpstreamError."""
+        """The assistant's reply text. Retries transient failures, then raises UpstreamError.
+
+        ``timeout`` bounds the whole call, retries included (a person is waiting for the
+        fallback): a retry is made only while a quarter of it is left.
+        """
         last: Exception | None = None
+        deadline = time.monotonic() + self.timeout
         for attempt in range(self.retries + 1):
             try:
                 response = self._http.post(
-                    f"{self.base_url}/chat/completions", json=self._payload(messages, False)
+                    f"{self.base_url}/chat/completions",
+                    json=self._payload(messages, False),
+                    timeout=max(deadline - time.monotonic(), 0.001),
                 )
                 if response.status_code >= 500 or response.status_code == 429:
                     raise UpstreamError(f"upstream answered {response.status_code}")
@@ -78,8 +85,10 @@ class ChatClient:
             ) as exc:
                 last = exc
                 retryable = not (isinstance(exc, UpstreamError) and "refused" in str(exc))
-                if attempt < self.retries and retryable:
-                    time.sleep(0.2 * (attempt + 1))
+                pause = 0.2 * (attempt + 1)
+                left = deadline - time.monotonic() - pause
+                if attempt < self.retries and retryable and left >= self.timeout / 4:
+                    time.sleep(pause)
                     continue
                 break
         raise UpstreamError(f"LLM upstream {self.base_url} failed: {last}") from last
