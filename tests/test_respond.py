@@ -302,3 +302,14 @@ def test_conversations_rarely_read_alike(engine):
         for i in range(6)
     ]
     assert len(set(openings)) == 6, openings
+
+
+def test_a_weak_knowledge_match_is_offered_as_possibly_not_the_answer(engine):
+    with_kb = Engine(engine.perceiver, knowledge=KB)
+    weak = with_kb.respond("w", "do you offer gift wrapping?")
+    strong = with_kb.respond("s", "How many days do I have to return something?")
+    assert strong.plan.knowledge and not strong.plan.knowledge_tentative
+    assert "30 days" in strong.reply.text
+    assert weak.plan.knowledge_tentative
+    hedges = phrase_bank()["inform_tentative"]["neutral"]
+    assert any(h in weak.reply.text for h in hedges), weak.reply.text

@@ -6,7 +6,7 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ from empathic.perceive.perceiver import validate_message
 from empathic.plan.policy import plan_turn, uses_prediction
 from empathic.plan.strategy_model import POSITION_SCALE, StrategyModel
 from empathic.respond.composer import Composer, banned_phrases
-from empathic.respond.knowledge import KnowledgeBase
+from empathic.respond.knowledge import CONFIDENT_MATCH, KnowledgeBase
 from empathic.respond.llm import ChatClient, UpstreamError
 from empathic.respond.prompt import PLAIN_PROMPT, system_prompt
 from empathic.respond.safety import crisis_response
@@ -170,11 +170,13 @@ class Engine:
         if not history:
             conversation.opening = embedding
         state = track(conversation.state, reading, conversation_id)
-        knowledge = self._knowledge_for(reading, search)
+        knowledge, tentative = self._knowledge_for(reading, search)
         plan = plan_turn(reading, state, None, knowledge)
         if self.strategy_model is not None and uses_prediction(plan):
             predicted = self.strategy_model.predict(embedding, conversation.strategies)
             plan = plan_turn(reading, state, predicted, knowledge)
+        if tentative and plan.knowledge:
+            plan = replace(plan, knowledge_tentative=True)
         reply = self._reply(plan, reading, state, conversation)
 
         handoff = None
@@ -213,11 +215,13 @@ class Engine:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _knowledge_for(self, reading: Reading, search: Future | None) -> tuple[str, ...]:
+    def _knowledge_for(
+        self, reading: Reading, search: Future | None
+    ) -> tuple[tuple[str, ...], bool]:
         """The answers of the knowledge-base ``search`` started for this message, when the
-        reading says it wants one."""
+        reading says it wants one, and whether the best of them is only a weak match."""
         if search is None:
-            return ()
+            return (), False
         if reading.crisis is not None or reading.intent not in {
             "question",
             "complaint",
@@ -226,10 +230,13 @@ class Engine:
             "good_news",
         }:
             search.cancel()  # a no-op when it is already running; its result is dropped
-            return ()
+            return (), False
         hits = search.result()
+        if not hits:
+            return (), False
         # A second answer joins only when it scores close to the first (a two-topic message).
-        return tuple(h.entry.answer for h in hits if h.score >= 0.9 * hits[0].score)
+        answers = tuple(h.entry.answer for h in hits if h.score >= 0.9 * hits[0].score)
+        return answers, hits[0].score < CONFIDENT_MATCH
 
     def _reply(
         self, plan: Plan, reading: Reading, state: State, conversation: _Conversation

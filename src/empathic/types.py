@@ -180,6 +180,8 @@ class Plan:
     max_apologies: int = 0
     predicted_strategy: str | None = None  # from the ESConv-trained model, before the rules
     knowledge: tuple[str, ...] = ()  # facts retrieved for this turn
+    # The best match was weak: the facts are offered as possibly not what was asked.
+    knowledge_tentative: bool = False
     # The person is telling us about their life, not about our service: a listener's wording,
     # no service talk (no reference numbers, next steps or apologies on the shop's behalf).
     personal: bool = False

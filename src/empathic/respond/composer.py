@@ -170,7 +170,8 @@ class Composer:
         out: list[Sentence] = []
         for strategy in plan.strategies:
             if strategy == "inform" and plan.knowledge:
-                lead = self.sentence("inform", "neutral", {}, avoid, rng)
+                table = "inform_tentative" if plan.knowledge_tentative else "inform"
+                lead = self.sentence(table, "neutral", {}, avoid, rng)
                 if lead:
                     out.append(lead)
                 out += [Sentence(_without_apology(fact), "inform") for fact in plan.knowledge[:2]]

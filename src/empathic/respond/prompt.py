@@ -51,6 +51,11 @@ def system_prompt(plan: Plan, reading: Reading, avoid_phrases: tuple[str, ...] =
     if plan.knowledge:
         facts = "\n".join(f"- {fact}" for fact in plan.knowledge)
         lines.append(f"Facts you may use (use only these, do not invent others):\n{facts}")
+        if plan.knowledge_tentative:
+            lines.append(
+                "These facts are only the closest match found and may not answer the question: "
+                "if they do not, say you are not sure and ask what they need."
+            )
     avoid = [a for a in (*plan.must_avoid, *avoid_phrases) if a]
     if avoid:
         lines.append("Never say: " + "; ".join(f'"{a}"' for a in avoid) + ".")
