@@ -79,17 +79,16 @@ def turn_costs(perceiver: Perceiver, knowledge, scenarios) -> dict:
             opening = None
             for turn in scenario.turns:
                 start = time.perf_counter()
-                embedding = run(turn["user"], history, opening)
+                opening = run(turn["user"], history, opening)
                 times.append((time.perf_counter() - start) * 1000)
                 history.append(turn["user"])
-                opening = embedding if opening is None else opening
         return times
 
     def perceive_turn(text, history, opening):
-        return perceiver.read_embedded(text, history, opening)[1]
+        return perceiver.read_embedded(text, history, opening)[2]
 
     def perceive_message(text, history, opening):
-        return perceiver.read_embedded(text)[1]
+        perceiver.read_embedded(text)
 
     def knowledge_search(text, history, opening):
         knowledge.search(text, 2)

@@ -164,11 +164,11 @@ class Engine:
         search = None
         if self.knowledge is not None:
             search = self._searches.submit(self.knowledge.search, validate_message(text), 2)
-        if history and conversation.opening is None:  # restored from a snapshot
-            conversation.opening = self.perceiver.embed(history[:1])[0]
-        reading, embedding = self.perceiver.read_embedded(text, history, conversation.opening)
-        if not history:
-            conversation.opening = embedding
+        # The opening's embedding is kept from the first turn (rebuilt in the same encoder call
+        # for a conversation restored from a snapshot).
+        reading, embedding, conversation.opening = self.perceiver.read_embedded(
+            text, history, conversation.opening
+        )
         state = track(conversation.state, reading, conversation_id)
         knowledge, tentative = self._knowledge_for(reading, search)
         plan = plan_turn(reading, state, None, knowledge)

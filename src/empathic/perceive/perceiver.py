@@ -66,14 +66,15 @@ class Perceiver:
 
     def read_embedded(
         self, text: str, history: Sequence[str] = (), opening: np.ndarray | None = None
-    ) -> tuple[Reading, np.ndarray]:
-        """The reading and the message's embedding, for later stages that read it too.
+    ) -> tuple[Reading, np.ndarray, np.ndarray]:
+        """The reading, the message's embedding (for later stages that read it too) and the
+        embedding of the conversation's opening message, to keep for its next turns.
 
-        ``opening`` is the embedding of ``history[0]`` when the caller kept it (from the
-        ``read_embedded`` of that first message); without it, it is computed here.
+        ``opening`` is the embedding of ``history[0]`` when the caller kept it; without it, it is
+        computed here (in the same encoder call). With no history the message is the opening.
         """
-        readings, messages = self._read_batch([text], [history], [opening])
-        return readings[0], messages[0]
+        readings, messages, openings = self._read_batch([text], [history], [opening])
+        return readings[0], messages[0], openings[0]
 
     def read_batch(
         self, texts: Sequence[str], histories: Sequence[Sequence[str]] | None = None
@@ -86,7 +87,7 @@ class Perceiver:
         texts: Sequence[str],
         histories: Sequence[Sequence[str]] | None,
         openings: Sequence[np.ndarray | None] | None = None,
-    ) -> tuple[list[Reading], np.ndarray]:
+    ) -> tuple[list[Reading], np.ndarray, list[np.ndarray]]:
         texts = [validate_message(t) for t in texts]
         histories = histories or [()] * len(texts)
         if len(histories) != len(texts):
@@ -103,6 +104,8 @@ class Perceiver:
         for i, opening in enumerate(openings):
             if histories[i]:
                 ed_inputs[i] = OPENING_WEIGHT * opening + (1 - OPENING_WEIGHT) * messages[i]
+            else:
+                openings[i] = messages[i]
         scans = [scan(t) for t in texts]
         parts = self._crisis_sentences(texts, messages, scans)
         pieces = self.encoder.embed([span.text for spans in parts for span in spans])
@@ -111,7 +114,7 @@ class Perceiver:
             crisis_rows.append(np.vstack([messages[i : i + 1], pieces[row : row + len(spans)]]))
             row += len(spans)
         readings = self._readings(texts, histories, messages, ed_inputs, parts, crisis_rows, scans)
-        return readings, messages
+        return readings, messages, openings
 
     def _crisis_sentences(
         self, texts: Sequence[str], messages: np.ndarray, scans: list
