@@ -32,8 +32,7 @@ QUERIES = REPO / "benchmarks" / "data" / "shop_kb_queries.jsonl"
 KB = REPO / "examples" / "shop_kb"
 
 
-def score(kb: kn.KnowledgeBase, queries: list[dict], cosine_weight: float) -> dict:
-    kn.COSINE_WEIGHT = cosine_weight  # read at search time
+def score(kb: kn.KnowledgeBase, queries: list[dict]) -> dict:
     for q in queries[:5]:
         kb.search(q["query"])  # warm-up
     top1 = top2 = answerable = no_answer_ok = unanswerable = 0
@@ -81,11 +80,10 @@ def main() -> None:
     )
     result = {}
     for name, (encoder, weight) in retrievers.items():
-        figures = score(kn.KnowledgeBase(entries, encoder), queries, weight)
+        figures = score(kn.KnowledgeBase(entries, encoder, weight), queries)
         print(f"  {name:<20} {figures['top1']:6.3f} {figures['top2']:6.3f} "
               f"{figures['no_answer_ok']:9.3f} {figures['p50_ms']:7.2f} {figures['p95_ms']:7.2f}")  # fmt: skip
         result |= {f"{name}_{k}": v for k, v in figures.items()}
-    kn.COSINE_WEIGHT = blend
     print(json.dumps(result))
 
 

@@ -48,7 +48,7 @@ def main() -> None:
         quantize_dynamic(folded, target, weight_type=QuantType.QInt8, per_channel=True)
     manifest_path = MODELS_DIR / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    manifest[RETRIEVAL_MODEL] = file_sha256.__wrapped__(target)
+    manifest[RETRIEVAL_MODEL] = file_sha256.__wrapped__(target)  # uncached: just rewritten
     manifest_path.write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n")
     print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB); manifest.json updated")
 

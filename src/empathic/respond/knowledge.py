@@ -172,10 +172,16 @@ def _markdown_entries(file: Path) -> list[Entry]:
 class KnowledgeBase:
     """Entries and their embeddings; ``search`` returns the best matching answers."""
 
-    def __init__(self, entries: list[Entry], encoder: Encoder | None = None):
+    def __init__(
+        self,
+        entries: list[Entry],
+        encoder: Encoder | None = None,
+        cosine_weight: float = COSINE_WEIGHT,
+    ):
         if not entries:
             raise InputError("the knowledge base is empty (no '## question' sections found)")
         self.entries = entries
+        self.cosine_weight = cosine_weight
         self.encoder = encoder = encoder or retrieval_encoder()
         # Customers ask the way the headings are phrased: match against the question alone and
         # against question + answer, and keep the better of the two.
@@ -207,6 +213,6 @@ class KnowledgeBase:
         overlap = np.array(
             [sum(self.idf[w] for w in words if w in ew) / norm for ew in self.entry_words]
         )
-        scores = COSINE_WEIGHT * cosine + (1 - COSINE_WEIGHT) * overlap
+        scores = self.cosine_weight * cosine + (1 - self.cosine_weight) * overlap
         order = np.argsort(-scores)[:k]
         return [Hit(self.entries[i], float(scores[i])) for i in order if scores[i] >= min_score]
