@@ -4,7 +4,10 @@ in another (``empathic serve``), both on 127.0.0.1.
     python benchmarks/serve.py [--quick] [--postgres URL]
 
 1. POST /v1/analyze (one message per request) and GET /healthz at 50 concurrent clients:
-   throughput and latency percentiles, side by side (the ratio is what the engine costs).
+   throughput and latency percentiles, side by side (the ratio is what the engine costs); the
+   same load on a FastAPI route that does nothing (benchmarks/bare_app.py: the floor that this
+   machine, the framework and the load generator set); and the engine alone, in process, whose
+   rate bounds the mean latency of 50 waiting clients from below (Little's law).
 2. 50 concurrent conversations of 20 turns: every turn stored exactly once and in order, on
    SQLite and on PostgreSQL (``--postgres`` or EMPATHIC_TEST_POSTGRES_URL; null when absent).
 3. Upstream LLM down, slow, or answering garbage: every request still gets a reply (composer
@@ -143,16 +146,23 @@ async def load(port: int, method: str, path: str, body_for, clients: int, second
 
 
 class Server:
-    def __init__(self, db_url: str, *extra: str):
+    """``empathic serve`` on a free port (or, with ``bare=True``, benchmarks/bare_app.py)."""
+
+    def __init__(self, db_url: str, *extra: str, bare: bool = False):
         self.port = free_port()
         self.db_url = db_url
         self.extra = extra
+        self.bare = bare
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Server:
-        command = [sys.executable, "-m", "empathic", "serve", "--port", str(self.port), "--db",
-                   self.db_url, "--rate-limit", "0", "--knowledge", str(ROOT / "examples" / "shop_kb"),
-                   *self.extra]  # fmt: skip
+        if self.bare:
+            command = [sys.executable, "-m", "uvicorn", "bare_app:app", "--app-dir",
+                       str(ROOT / "benchmarks"), "--port", str(self.port), "--log-level", "warning"]  # fmt: skip
+        else:
+            command = [sys.executable, "-m", "empathic", "serve", "--port", str(self.port), "--db",
+                       self.db_url, "--rate-limit", "0", "--knowledge", str(ROOT / "examples" / "shop_kb"),
+                       *self.extra]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -200,7 +210,29 @@ def bench_load(db_url: str, clients: int, seconds: float, workers: int) -> dict:
         healthz = asyncio.run(
             load(server.port, "GET", "/healthz", lambda i: None, clients, seconds)
         )
-    return {"analyze": analyze, "healthz": healthz}
+    with Server(db_url, bare=True) as server:
+        bare = asyncio.run(load(server.port, "GET", "/healthz", lambda i: None, clients, seconds))
+    return {"analyze": analyze, "healthz": healthz, "bare app": bare}
+
+
+def bench_engine(seconds: float) -> tuple[float, int]:
+    """The most messages per second the engine alone reads, and the batch size that gives it:
+    in process, no HTTP, no load generator on the cores. The server's batcher takes whatever
+    arrived while the last batch ran, so its batches vary; the best of several sizes bounds the
+    server's rate from above."""
+    from empathic.engine import Engine
+
+    engine = Engine()
+    best = (0.0, 0)
+    for size in (8, 16, 32, 50):
+        texts = [MESSAGES[i % len(MESSAGES)] for i in range(size)]
+        engine.analyze(texts, [[]] * size)  # warm
+        read, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds / 4:
+            engine.analyze(texts, [[]] * size)
+            read += size
+        best = max(best, (read / (time.perf_counter() - started), size))
+    return best
 
 
 # -- 2. concurrent conversations, stored exactly once and in order -----------------------------
@@ -393,12 +425,19 @@ def main() -> None:
 
     print(f"load: {args.clients} concurrent clients, {seconds:.0f} s per endpoint, "
           f"{args.workers} server worker(s)", flush=True)  # fmt: skip
+    engine_rate, engine_batch = bench_engine(seconds / 2)
+    # Little's law: with every client waiting on its answer, the mean latency is clients / rate.
+    floor_ms = 1000 * args.clients / engine_rate
+    print(f"  the engine alone, in process: at most {engine_rate:.0f} messages/s (batches of "
+          f"{engine_batch}), so {args.clients} clients wait {floor_ms:.0f} ms on average at best",
+          flush=True)  # fmt: skip
     loaded = bench_load(f"sqlite:///{work / 'load.db'}", args.clients, seconds, args.workers)
     for name, row in loaded.items():
         print(f"  {name:8s} {row['rps']:8.1f} req/s  p50 {row['p50_ms']:7.2f} ms  "
               f"p99 {row['p99_ms']:7.2f} ms  errors {row['errors']}", flush=True)  # fmt: skip
     ratio = loaded["healthz"]["rps"] / max(loaded["analyze"]["rps"], 1e-9)
-    print(f"  /healthz serves {ratio:.1f}x the requests of /v1/analyze", flush=True)
+    print(f"  /healthz serves {ratio:.1f}x the requests of /v1/analyze; 'bare app' is a FastAPI "
+          "route that does nothing", flush=True)  # fmt: skip
 
     print(f"conversations: {args.clients} x {turns} turns", flush=True)
     sqlite_run = bench_conversations(sqlite, args.clients, turns, args.workers)
@@ -428,6 +467,10 @@ def main() -> None:
         "analyze_rps_c50": loaded["analyze"]["rps"],
         "healthz_rps_c50": loaded["healthz"]["rps"],
         "healthz_p99_ms_c50": loaded["healthz"]["p99_ms"],
+        "bare_app_rps_c50": loaded["bare app"]["rps"],
+        "bare_app_p99_ms_c50": loaded["bare app"]["p99_ms"],
+        "engine_msgs_per_s": round(engine_rate, 1),
+        "mean_latency_floor_ms_c50": round(floor_ms, 1),
         "errors": loaded["analyze"]["errors"] + loaded["healthz"]["errors"],
         "turns_lost_sqlite": sqlite_run["turns_lost"],
         "turns_lost_postgres": postgres_run["turns_lost"] if postgres_run else None,
