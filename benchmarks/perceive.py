@@ -13,8 +13,9 @@ Protocols:
 * Crisis and intent: the held-out test split of training/data/{crisis,intents}.jsonl; crisis
   recall and false-positive rate also on its "blind" rows alone (320 messages written by people
   who saw neither the rules, the model nor the rest of the set; --show-crisis-errors never prints
-  them, so they stay blind). Also
-  the crisis alarm rate on EmpatheticDialogues test speaker turns (each read with the turns
+  them, so they stay blind); and on training/data/crisis_writers.jsonl, 1,035 messages by four
+  more blind writers with hard negatives (never trained on, errors never printed). Also the
+  crisis alarm rate on EmpatheticDialogues test speaker turns (each read with the turns
   before it): people telling everyday stories with feeling, almost none of them in crisis, so
   nearly every alarm there is a false one.
 * Speed: one message of <= 40 words at a time (p50/p95 latency), and batched throughput.
@@ -214,6 +215,21 @@ def bench_crisis(perceiver):
     )
 
 
+def bench_crisis_writers(perceiver) -> dict:
+    """Recall and false-positive rate on training/data/crisis_writers.jsonl: 1,035 messages by
+    four more writers, briefed only with the labels' definitions, who saw neither rules, model nor
+    set, each for other kinds of business; 395 of them hard negatives that use crisis words
+    harmlessly. Never trained on, and their errors are never printed."""
+    rows = list(ds.iter_jsonl(REPO / "training" / "data" / "crisis_writers.jsonl"))
+    readings = perceiver.read_batch([r["text"] for r in rows])
+    positive = np.array([r["label"] != "none" for r in rows])
+    flagged = np.array([x.crisis is not None for x in readings])
+    return {
+        "crisis_recall_writers": float((flagged & positive).sum() / positive.sum()),
+        "crisis_fpr_writers": float((flagged & ~positive).sum() / (~positive).sum()),
+    }
+
+
 def bench_everyday_alarms(perceiver, conversations) -> dict:
     texts, histories = [], []
     for conversation in conversations:
@@ -308,6 +324,7 @@ def main() -> None:
     if args.quick:
         stories = rng.sample(stories, 300)
     crisis |= bench_everyday_alarms(perceiver, stories)
+    crisis |= bench_crisis_writers(perceiver)
     intent = bench_intent(perceiver)
     log("speed ...")
     texts = [s.text for s in ds.goemotions("test")[:2000]]
@@ -343,6 +360,10 @@ def main() -> None:
     print(
         f"  of them written blind       {crisis['crisis_recall_blind']:.3f} / "
         f"{crisis['crisis_fpr_blind']:.3f}"
+    )
+    print(
+        f"  four more blind writers     {crisis['crisis_recall_writers']:.3f} / "
+        f"{crisis['crisis_fpr_writers']:.3f}"
     )
     print(f"crisis alarms, ED stories   {crisis['crisis_alarm_rate_ed_stories']:.3f}")
     print(

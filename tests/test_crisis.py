@@ -161,6 +161,28 @@ def test_crisis_set_is_split_cleanly():
     assert all(r["split"] == "test" for r in rows if r.get("blind"))
 
 
+def test_later_blind_writers_stay_out_of_training():
+    """crisis_writers.jsonl is a blind test set: every row test and blind, none also in the
+    crisis set or the extra training rows, and no training script reads it."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    data = root / "training" / "data"
+
+    def texts(name: str) -> set[str]:
+        lines = (data / name).read_text(encoding="utf-8").splitlines()
+        return {json.loads(line)["text"].strip().lower() for line in lines}
+
+    rows = [json.loads(line) for line in
+            (data / "crisis_writers.jsonl").read_text(encoding="utf-8").splitlines()]  # fmt: skip
+    assert len(rows) >= 1000
+    assert all(r["split"] == "test" and r.get("blind") for r in rows)
+    assert not texts("crisis_writers.jsonl") & (texts("crisis.jsonl") | texts("crisis_extra.jsonl"))
+    for script in (root / "training").glob("*.py"):
+        assert "crisis_writers" not in script.read_text(encoding="utf-8"), script.name
+
+
 def test_sentences_are_read_one_by_one_only_when_the_message_is_not_plainly_safe(engine):
     perceiver = engine.perceiver
     safe = (
