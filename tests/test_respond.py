@@ -121,6 +121,16 @@ def test_event_slot_leaves_the_feeling_to_the_template():
     assert slots.event("I'm so happy, I got the job!") == "you got the job"
 
 
+def test_slots_skip_clauses_with_nothing_to_echo_or_a_feeling_of_their_own():
+    # The template says the feeling; "Of course you're sad that you feel sad ..." says it twice.
+    assert slots.issue("I feel really sad because she should have told me.") is None
+    assert slots.issue("I was so scared and thought someone had broken in") is None
+    assert slots.event("I hope so.") is None and slots.issue("I think so.") is None
+    assert slots.event("We're thrilled, we got the keys to our first flat") is None
+    assert slots.event("We got the keys to our first flat!") == "you got the keys to your first flat"
+    assert slots.issue("Yeah it was scary. I'm okay now though.") == "it was scary"
+
+
 def test_slots_never_echo_shouting_or_insults():
     assert slots.issue("I've had ENOUGH of this stupid bot.") is None
     assert slots.issue("My useless parcel tracker shows nothing.") is None

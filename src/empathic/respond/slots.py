@@ -72,6 +72,30 @@ _INSULT = re.compile(
 )
 
 
+# The template says the feeling; a clause that says it again doubles it ("Of course you're sad
+# that you feel really sad because ...").
+_OWN_FEELING = re.compile(
+    r"\b(?:feel|feels|felt|feeling)\b|\b(?:i'?m|i\s+am|i\s+was|we're|we\s+are|we\s+were)\s+"
+    r"(?:so\s+|really\s+|very\s+|just\s+|a\s+bit\s+)?(?:sad|happy|glad|upset|angry|mad|annoyed|"
+    r"scared|afraid|worried|anxious|excited|proud|disappointed|frustrated|nervous|thrilled)\b",
+    re.I,
+)
+# Words that carry no story of their own: a clause of nothing else ("I hope so", "I think so")
+# says nothing to echo.
+_LIGHT = frozenset((
+    "i", "i'm", "im", "i've", "i'd", "i'll", "me", "my", "we", "our", "us", "it", "it's", "its",
+    "the", "a", "an", "and", "or", "but", "so", "to", "of", "in", "on", "at", "for", "with", "that",
+    "this", "is", "are", "was", "were", "be", "been", "am", "do", "did", "does", "have", "has",
+    "had", "just", "really", "very", "not", "no", "think", "hope", "guess", "know", "suppose",
+    "too", "also", "well", "yes", "yeah",
+))  # fmt: skip
+
+
+def _reads_cleanly(clause: str) -> bool:
+    weighty = [w for w in re.findall(r"[a-z0-9']+", clause.lower()) if w not in _LIGHT]
+    return bool(weighty) and not _OWN_FEELING.search(clause)
+
+
 def issue(text: str) -> str | None:
     """The problem as a second-person clause, or None when it would not read cleanly."""
     if "?" in text:
@@ -79,7 +103,7 @@ def issue(text: str) -> str | None:
     clause = _clause(text)
     if clause is None or re.search(r"\b(?:you|your|you're)\b", clause, re.I):
         return None  # "you lost my parcel" would become "you lost your parcel": skip
-    if _SHOUTED.search(clause) or _INSULT.search(clause):
+    if _SHOUTED.search(clause) or _INSULT.search(clause) or not _reads_cleanly(clause):
         return None
     swapped = _second_person(clause)
     return swapped[0].lower() + swapped[1:]
@@ -96,6 +120,8 @@ _FEELING_LEAD = re.compile(
 def event(text: str) -> str | None:
     clause = _clause(_FEELING_LEAD.sub("", _OPENERS.sub("", text.strip())))
     if clause is None or not re.match(r"(?i)(?:i|my|we|our)\b", clause):
+        return None
+    if not _reads_cleanly(clause):
         return None
     swapped = _second_person(clause)
     return swapped[0].lower() + swapped[1:]
