@@ -127,7 +127,9 @@ def test_slots_skip_clauses_with_nothing_to_echo_or_a_feeling_of_their_own():
     assert slots.issue("I was so scared and thought someone had broken in") is None
     assert slots.event("I hope so.") is None and slots.issue("I think so.") is None
     assert slots.event("We're thrilled, we got the keys to our first flat") is None
-    assert slots.event("We got the keys to our first flat!") == "you got the keys to your first flat"
+    assert (
+        slots.event("We got the keys to our first flat!") == "you got the keys to your first flat"
+    )
     assert slots.issue("Yeah it was scary. I'm okay now though.") == "it was scary"
 
 
