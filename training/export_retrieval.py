@@ -10,13 +10,13 @@ perception encoder. Here onnxruntime folds those constants into float weights an
 about half the time per query. Nothing is trained; the vocabulary is the
 shipped tokenizer.json's.
 
-Writes src/empathic/models/retrieval.int8.onnx and its sha256 in models/manifest.json (other
-keys kept). `python benchmarks/knowledge.py` compares its retrieval with the original's.
+Writes src/empathic/models/retrieval.int8.onnx and records it in models/manifest.json (the
+manifest of every shipped artifact, as train_heads.py writes it). `python benchmarks/knowledge.py`
+compares its retrieval with the original's.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -27,6 +27,9 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from empathic.perceive.encoder import MODELS_DIR, file_sha256
 from empathic.respond.knowledge import RETRIEVAL_MODEL
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_heads import write_manifest  # noqa: E402
 
 SOURCE_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 
@@ -46,10 +49,7 @@ def main() -> None:
         # Per-channel scales: embeddings at cosine 0.992 of the original on the shop queries,
         # against 0.962 with one scale per matrix (which reordered borderline answers).
         quantize_dynamic(folded, target, weight_type=QuantType.QInt8, per_channel=True)
-    manifest_path = MODELS_DIR / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest[RETRIEVAL_MODEL] = file_sha256.__wrapped__(target)  # uncached: just rewritten
-    manifest_path.write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n")
+    write_manifest()
     print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB); manifest.json updated")
 
 
