@@ -2,7 +2,7 @@
 
     python benchmarks/knowledge.py
 
-benchmarks/data/shop_kb_queries.jsonl holds customer messages written for examples/shop_kb/,
+benchmarks/data/shop_kb_queries.jsonl holds customer messages written for the demo knowledge base,
 each labelled with the one entry that answers it (170) or with none (40: small talk, personal
 stories, other companies' products). Each retriever is scored the way the engine uses it:
 
@@ -24,12 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
+from empathic.data import demo_knowledge
 from empathic.perceive.encoder import Encoder
 from empathic.respond import knowledge as kn
 
 REPO = Path(__file__).resolve().parents[1]
 QUERIES = REPO / "benchmarks" / "data" / "shop_kb_queries.jsonl"
-KB = REPO / "examples" / "shop_kb"
+KB = demo_knowledge()
 
 
 def score(kb: kn.KnowledgeBase, queries: list[dict]) -> dict:

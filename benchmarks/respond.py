@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from empathic.data import demo_knowledge
 from empathic.engine import Engine
 from empathic.evaluate import datasets as ds
 from empathic.evaluate.scenarios import load_scenarios, pass_rate, run_scenarios
@@ -36,7 +37,7 @@ from empathic.plan.strategy_model import StrategyModel
 from empathic.respond.llm import ChatClient
 
 REPO = Path(__file__).resolve().parents[1]
-KB = REPO / "examples" / "shop_kb"
+KB = demo_knowledge()
 
 
 class TimedClient(ChatClient):

@@ -161,7 +161,7 @@ class Server:
                        str(ROOT / "benchmarks"), "--port", str(self.port), "--log-level", "warning"]  # fmt: skip
         else:
             command = [sys.executable, "-m", "empathic", "serve", "--port", str(self.port), "--db",
-                       self.db_url, "--rate-limit", "0", "--knowledge", str(ROOT / "examples" / "shop_kb"),
+                       self.db_url, "--rate-limit", "0", "--knowledge", "demo",
                        *self.extra]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60

@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 from empathic.check.critic import critique, repair, tag_sentences
+from empathic.data import demo_knowledge
 from empathic.engine import Engine
 from empathic.respond import slots
 from empathic.respond.composer import phrase_bank
 from empathic.respond.knowledge import KnowledgeBase, load_entries
 from empathic.types import Draft, Plan, Sentence, State
 
-KB = Path(__file__).resolve().parents[1] / "examples" / "shop_kb"
+KB = demo_knowledge()
 
 
 @pytest.fixture
@@ -274,7 +275,9 @@ def test_knowledge_base_retrieves_labelled_customer_questions(engine):
     two hits for most, and a folder's README is not read as answers."""
     queries = [
         json.loads(line)
-        for line in (KB.parents[1] / "benchmarks" / "data" / "shop_kb_queries.jsonl")
+        for line in (
+            Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "shop_kb_queries.jsonl"
+        )
         .read_text("utf-8")
         .splitlines()
     ]

@@ -1,14 +1,13 @@
 """The multi-turn scenario suite runs against the built-in composer: every expectation holds."""
 
-from pathlib import Path
-
 import pytest
 
+from empathic.data import demo_knowledge
 from empathic.engine import Engine
 from empathic.evaluate.scenarios import load_scenarios, run_scenarios
 
 SCENARIOS = load_scenarios()
-KB = Path(__file__).resolve().parents[1] / "examples" / "shop_kb"
+KB = demo_knowledge()
 
 
 def test_there_are_enough_scenarios():

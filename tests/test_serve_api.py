@@ -14,7 +14,7 @@ from empathic.respond.local_llm import free_port
 from empathic.serve import Settings, create_app
 from empathic.store import Store
 
-KB = "examples/shop_kb"
+KB = "demo"
 
 
 def _client(engine, url, **settings) -> TestClient:

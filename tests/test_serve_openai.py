@@ -20,7 +20,7 @@ from empathic.store import Store
 def server(engine, tmp_path_factory):
     url = database_url("sqlite", tmp_path_factory.mktemp("openai"))
     app = create_app(Settings(db_url=url, require_keys=False),
-                     engine=Engine(engine.perceiver, knowledge="examples/shop_kb"))  # fmt: skip
+                     engine=Engine(engine.perceiver, knowledge="demo"))  # fmt: skip
     with running(app) as base:
         yield base, url
 

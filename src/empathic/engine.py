@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from empathic.check.critic import critique, repair, tag_sentences
+from empathic.data import resolve_knowledge
 from empathic.errors import InputError, ModelArtifactError
 from empathic.perceive import Perceiver
 from empathic.perceive.perceiver import validate_message
@@ -69,7 +70,7 @@ class Engine:
         except ModelArtifactError:
             self.strategy_model = None
         if knowledge is not None and not isinstance(knowledge, KnowledgeBase):
-            knowledge = KnowledgeBase.from_path(knowledge)
+            knowledge = KnowledgeBase.from_path(resolve_knowledge(knowledge))
         self.knowledge = knowledge
         self.llm = llm
         self.locale = locale

@@ -12,12 +12,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from empathic.data import demo_knowledge
 from empathic.errors import DataNotFoundError, EmpathicError
 from empathic.evaluate import suites as su
 from empathic.evaluate.epitome import MECHANISMS, REPLICATION, EpitomeScorer
 from empathic.evaluate.report import score_table, write_report
-
-KB_PATH = Path(__file__).resolve().parents[3] / "examples" / "shop_kb"
 
 
 @dataclass(frozen=True)
@@ -172,7 +171,7 @@ def run_eval(
 
                     def engine_for(knowledge: bool, _cache=llm_engines):
                         if knowledge not in _cache:
-                            kb = KB_PATH if knowledge and KB_PATH.is_dir() else None
+                            kb = demo_knowledge() if knowledge else None
                             _cache[knowledge] = Engine(perceiver, knowledge=kb, llm=llm,
                                                        steer=options.steer)  # fmt: skip
                         return _cache[knowledge]

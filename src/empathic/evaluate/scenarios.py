@@ -1,9 +1,9 @@
 """The multi-turn scenario suite: expected behaviour per turn, checked against real turns.
 
-A scenario is a TOML file in tests/scenarios/:
+A scenario is a TOML file in the packaged suite (``empathic.data.scenarios_dir()``):
 
     name = "frustrated customer escalates"
-    knowledge = true                 # answer from the demo knowledge base (examples/shop_kb)
+    knowledge = true                 # answer from the demo knowledge base (``empathic.data.demo_knowledge()``)
     [[turns]]
     user = "My parcel is two weeks late."
     [turns.expect]
@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from empathic.check.critic import tag_sentences
+from empathic.data import scenarios_dir
 from empathic.types import EMPATHY_STRATEGIES, Turn
 
-SCENARIOS_DIR = Path(__file__).resolve().parents[3] / "tests" / "scenarios"
 _APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|apologies)\b", re.I)
 _HUMAN = re.compile(r"\b(?:colleague|human|person|agent|team|specialist|someone)\b", re.I)
 _SAFE = re.compile(
@@ -56,9 +56,9 @@ class Outcome:
     detail: str
 
 
-def load_scenarios(folder: Path = SCENARIOS_DIR) -> list[Scenario]:
+def load_scenarios(folder: Path | None = None) -> list[Scenario]:
     scenarios = []
-    for path in sorted(folder.glob("*.toml")):
+    for path in sorted((folder or scenarios_dir()).glob("*.toml")):
         with path.open("rb") as handle:
             data = tomllib.load(handle)
         turns = tuple(data.get("turns", ()))

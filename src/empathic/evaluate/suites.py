@@ -339,9 +339,9 @@ def esconv_suite(perceiver) -> SuiteResult:
 
 def scenarios_suite(engine_for: Callable[[bool], object], folder: Path | None = None,
                     progress=None) -> SuiteResult:  # fmt: skip
-    from empathic.evaluate.scenarios import SCENARIOS_DIR, load_scenarios, pass_rate, run_scenarios
+    from empathic.evaluate.scenarios import load_scenarios, pass_rate, run_scenarios
 
-    scenarios = load_scenarios(folder or SCENARIOS_DIR)
+    scenarios = load_scenarios(folder)
     outcomes = []
     for scenario in _progress(progress, scenarios, "scenarios"):
         outcomes += run_scenarios(engine_for, [scenario])
