@@ -12,7 +12,18 @@ import uvicorn
 from sqlalchemy import create_engine, text
 
 from empathic.respond.local_llm import free_port
-from empathic.store.repository import normalize_url
+from empathic.store import normalize_url
+from empathic.types import (
+    Check,
+    CrisisSignal,
+    HandoffEvent,
+    Plan,
+    Reading,
+    Reply,
+    Span,
+    State,
+    Turn,
+)
 
 POSTGRES_ENV = "EMPATHIC_TEST_POSTGRES_URL"
 BACKENDS = [
@@ -57,3 +68,62 @@ def running(app):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def make_turn(
+    conversation_id: str,
+    index: int,
+    text: str,
+    *,
+    ekman: str = "neutral",
+    intent: str = "other",
+    valence: float = 0.0,
+    escalation: float = 0.0,
+    peak_escalation: float | None = None,
+    escalated_turns: int = 0,
+    deescalating: bool = False,
+    handoff: str | None = None,
+    crisis: str | None = None,
+    repairs: tuple[str, ...] = (),
+    source: str = "composer",
+    reply: str = "Thank you for telling me.",
+) -> Turn:
+    """A Turn with exactly these figures, built without a model: what the store tests write.
+
+    ``handoff`` is the hand-off's reason (None: no hand-off); ``crisis`` a crisis kind, which
+    marks the reading and the hand-off."""
+    signal = (
+        CrisisSignal(kind=crisis, confidence=0.9, evidence=(Span(0, len(text), text),))  # type: ignore[arg-type]
+        if crisis
+        else None
+    )
+    reading = Reading(
+        text=text, ed_emotion="content", ed_probs={"content": 1.0}, goemotions={},
+        goemotions_labels=(), ekman=ekman, ekman_probs={ekman: 1.0}, valence=valence,
+        arousal=abs(valence), intensity=abs(valence), intent=intent, intent_probs={intent: 1.0},
+        crisis=signal,
+    )  # fmt: skip
+    state = State(
+        conversation_id=conversation_id, valence=valence, escalation=escalation,
+        escalated_turns=escalated_turns,
+        peak_escalation=escalation if peak_escalation is None else peak_escalation,
+        deescalating=deescalating, crisis=signal is not None,
+        handoff="raised" if handoff else "none",
+    )  # fmt: skip
+    event = (
+        HandoffEvent(
+            conversation_id=conversation_id,
+            reason=handoff,
+            summary=f"{handoff}: {text}",
+            issue=text,
+            trajectory=(valence,),
+            tried=(),
+            crisis=signal,
+        )  # fmt: skip
+        if handoff
+        else None
+    )
+    plan = Plan(strategies=("acknowledge",), empathy_level="light", tone="warm", family=ekman,
+                handoff=event is not None, safety_override=signal is not None)  # fmt: skip
+    answer = Reply(text=reply, source=source, checks=(Check("length", True),), repairs=repairs)
+    return Turn(conversation_id, index, reading, state, plan, answer, event)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from empathic.errors import InputError
 from empathic.perceive.perceiver import validate_message
 from empathic.serve.problems import problem
+from empathic.store import Analytics
 
 router = APIRouter(prefix="/v1")
 
@@ -159,7 +160,7 @@ def dashboard(request: Request, hours: float = Query(24.0, gt=0, le=24 * 90)):
     bucket = max(60.0, hours * 3600 / 48)
     since = (time.time() - hours * 3600) // bucket * bucket  # buckets start on round times
     return {
-        "stats": store.dashboard(since, bucket),
+        "stats": Analytics(store).dashboard(since, bucket),
         "handoffs": store.open_handoffs(50),
         "conversations": store.conversations(50),
     }

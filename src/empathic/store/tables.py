@@ -27,7 +27,8 @@ class ConversationRow(Base):
     created_at: Mapped[float] = mapped_column(Float, index=True)
     updated_at: Mapped[float] = mapped_column(Float)
     turn_count: Mapped[int] = mapped_column(Integer, default=0)
-    # Engine.snapshot() after the last stored turn: how a restarted server picks the thread up.
+    # The conversation's state after its last stored turn, as the server gives it (any JSON
+    # object): how a restarted server picks the thread up. Returned as "snapshot".
     snapshot: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     # sha256 of the user/assistant messages so far: finds the conversation an OpenAI client continues.
     fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
