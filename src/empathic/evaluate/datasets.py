@@ -1,18 +1,19 @@
 """Readers for the public data sets in ``../shared/data``.
 
-They are read in place (never copied into the repo). The folder is found from ``EMPATHIC_DATA``
-or, failing that, ``../shared/data`` beside the repository checkout.
+They are read in place (never copied into the repo). The folder is the configuration's
+``data_dir`` (``EMPATHIC_DATA``, see empathic.config) or, failing that, ``../shared/data`` beside
+the repository checkout.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from empathic.config import EmpathicConfig
 from empathic.errors import DataNotFoundError
 
 ED_EMOTIONS: tuple[str, ...] = (
@@ -44,8 +45,8 @@ def have_data() -> bool:
 
 def data_root() -> Path:
     """The folder holding the public data sets."""
-    env = os.environ.get("EMPATHIC_DATA")
-    candidates = [Path(env)] if env else []
+    configured = EmpathicConfig.load().data_dir
+    candidates = [configured] if configured else []
     repo = Path(__file__).resolve().parents[3]
     candidates += [repo.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
     for candidate in candidates:

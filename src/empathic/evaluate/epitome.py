@@ -13,7 +13,6 @@ whole) and three 3-way heads read its pooled vector. Int8 ONNX at run time, no t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
+from empathic.config import EmpathicConfig
 from empathic.errors import ModelArtifactError
 from empathic.perceive.encoder import MODELS_DIR, artifact
 
@@ -117,7 +117,8 @@ class EpitomeScorer:
     def __init__(self, threads: int | None = None):
         self.tokenizer = load_tokenizer(str(artifact("tokenizer.json")))
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or int(os.environ.get("EMPATHIC_THREADS", "0"))
+        # Default: the config's threads (EMPATHIC_THREADS), else 0 = all cores (batch scoring).
+        options.intra_op_num_threads = threads or EmpathicConfig.load().threads or 0
         options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(
             str(_artifact("epitome.int8.onnx")), options, providers=["CPUExecutionProvider"]

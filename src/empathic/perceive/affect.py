@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from empathic.config import PerceptionConfig
 from empathic.types import Cue
+
+_DEFAULTS = PerceptionConfig()
 
 ANCHORS: dict[str, tuple[float, float]] = {
     "admiration": (0.6, 0.4), "amusement": (0.7, 0.6), "anger": (-0.8, 0.85),
@@ -23,15 +26,22 @@ ANCHORS: dict[str, tuple[float, float]] = {
     "sadness": (-0.75, 0.3), "surprise": (0.15, 0.8), "neutral": (0.0, 0.2),
 }  # fmt: skip
 
-_CUE_BOOST = {"all_caps": 0.15, "repeated_punctuation": 0.1, "profanity": 0.15, "urgency": 0.05}
+# Arousal and intensity added per cue kind (perception.cue_boost).
+_CUE_BOOST = _DEFAULTS.cue_boost
 
 
 # Labels that describe a stance more than a feeling: a curious question is not an intense message.
 _NOT_FELT = frozenset({"neutral", "curiosity", "realization", "approval"})
 
 
-def affect(labels: tuple[str, ...], probs: np.ndarray, cues: tuple[Cue, ...]) -> tuple[float, ...]:
+def affect(
+    labels: tuple[str, ...],
+    probs: np.ndarray,
+    cues: tuple[Cue, ...],
+    config: PerceptionConfig | None = None,
+) -> tuple[float, ...]:
     """(valence in [-1, 1], arousal in [0, 1], intensity in [0, 1]) for one message."""
+    config = config or _DEFAULTS
     anchors = np.array([ANCHORS[label] for label in labels])
     weights = probs / max(float(probs.sum()), 1e-6)
     valence, arousal = (weights[:, None] * anchors).sum(0)
@@ -39,8 +49,8 @@ def affect(labels: tuple[str, ...], probs: np.ndarray, cues: tuple[Cue, ...]) ->
     emotional = max(
         float(p) for label, p in zip(labels, probs, strict=True) if label not in _NOT_FELT
     )
-    boost = sum(_CUE_BOOST.get(kind, 0.0) for kind in {c.kind for c in cues})
-    intensity = emotional * (1.0 - 0.5 * neutral) + boost
+    boost = sum(config.cue_boost.get(kind, 0.0) for kind in {c.kind for c in cues})
+    intensity = emotional * (1.0 - config.neutral_damping * neutral) + boost
     return (
         float(np.clip(valence, -1, 1)),
         float(np.clip(arousal + boost, 0, 1)),

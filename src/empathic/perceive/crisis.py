@@ -19,7 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from empathic.config import PerceptionConfig
 from empathic.types import CRISIS_KINDS, CrisisSignal, Span
+
+# The defaults of the perception settings (empathic.config); the names stay for callers.
+_DEFAULTS = PerceptionConfig()
 
 _I = r"(?:i|i'm|im|i am|i've|ive|i have|i'll|ill|i will|i'd|id|i was|me|my|myself)"
 
@@ -342,23 +346,25 @@ def rule_matches(text: str, idioms: list[tuple[int, int]] | None = None) -> dict
 
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
-MAX_SENTENCES = 24  # per message; beyond that the whole-message vector has to do
+# Per message; beyond that the whole-message vector has to do (perception.max_sentences).
+MAX_SENTENCES = _DEFAULTS.max_sentences
 # Below this many words the whole-message vector is not diluted enough to need the sentences
 # (and most messages are short: this keeps the encoder batch small).
-MIN_WORDS_FOR_SENTENCES = 16
+MIN_WORDS_FOR_SENTENCES = _DEFAULTS.min_words_for_sentences
 # A figure of speech with crisis words ("my boss will have my head") pulls the learned head
 # towards danger: without a rule match, a message holding one must make the head this sure, and
 # its sentence alone cannot.
-IDIOM_MODEL_THRESHOLD = 0.995
+IDIOM_MODEL_THRESHOLD = _DEFAULTS.idiom_model_threshold
 # The learned head alone does not flag a message this short ("hi", "get me a manager"): too little
 # to read. Explicit short statements ("I want to die") are the rules' job.
-MIN_WORDS_FOR_MODEL = 4
+MIN_WORDS_FOR_MODEL = _DEFAULTS.min_words_for_model
 
 
-def sentences(text: str) -> list[Span]:
+def sentences(text: str, config: PerceptionConfig | None = None) -> list[Span]:
     """Sentences of three or more words of a long message; a crisis is often one sentence
     inside a complaint."""
-    if len(text.split()) < MIN_WORDS_FOR_SENTENCES:
+    config = config or _DEFAULTS
+    if len(text.split()) < config.min_words_for_sentences:
         return []
     spans = []
     for m in _SENTENCE.finditer(text):
@@ -366,7 +372,7 @@ def sentences(text: str) -> list[Span]:
         if len(piece.split()) >= 3:
             start = text.index(piece, m.start())
             spans.append(Span(start, start + len(piece), piece))
-    return spans[:MAX_SENTENCES] if len(spans) >= 2 else []
+    return spans[: config.max_sentences] if len(spans) >= 2 else []
 
 
 def scan(text: str) -> tuple[list[tuple[int, int]], dict[str, list[Span]]]:
@@ -381,13 +387,16 @@ def detect_crisis(
     head: CrisisHead | None,
     parts: list[Span] | None = None,
     scanned: tuple[list[tuple[int, int]], dict[str, list[Span]]] | None = None,
+    config: PerceptionConfig | None = None,
 ) -> CrisisSignal | None:
     """The crisis signal for one message, or None.
 
     ``embeddings`` holds the message's vector first, then one per span in ``parts`` (its
     sentences, when it has several), so a crisis sentence inside a long message is not diluted.
-    ``scanned`` is ``scan(text)`` when the caller already has it.
+    ``scanned`` is ``scan(text)`` when the caller already has it. ``config`` holds the
+    thresholds (``perception.crisis_threshold`` replaces the head's trained one when set).
     """
+    config = config or _DEFAULTS
     idioms, rules = scanned if scanned is not None else scan(text)
     probs = None
     if head is not None and embeddings is not None:
@@ -397,16 +406,17 @@ def detect_crisis(
         # self-harm: they need the fastest, most specific response.
         priority = ("medical_emergency", "self_harm", "abuse", "harm_to_others")
         kind = next(k for k in priority if k in rules)
+        floor = config.crisis_rule_confidence
         confidence = (
-            0.9 if probs is None else max(0.9, float(probs[:, CRISIS_KINDS.index(kind)].max()))
+            floor if probs is None else max(floor, float(probs[:, CRISIS_KINDS.index(kind)].max()))
         )
         return CrisisSignal(kind, round(confidence, 4), tuple(rules[kind]))  # type: ignore[arg-type]
-    if probs is not None and head is not None and len(text.split()) >= MIN_WORDS_FOR_MODEL:
+    if probs is not None and head is not None and len(text.split()) >= config.min_words_for_model:
         danger = 1.0 - probs[:, -1]
         spans = [Span(0, len(text), text.strip()[:300])] + list(parts or [])
-        threshold = head.threshold
+        threshold = head.threshold if config.crisis_threshold is None else config.crisis_threshold
         if idioms:
-            threshold = max(threshold, IDIOM_MODEL_THRESHOLD)
+            threshold = max(threshold, config.idiom_model_threshold)
             # A sentence holding the figure of speech gets no say of its own.
             for i, span in enumerate(spans[1 : len(danger)], start=1):
                 if any(s < span.end and span.start < e for s, e in idioms):

@@ -16,6 +16,7 @@ import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
+from empathic.config import EmpathicConfig
 from empathic.errors import ModelArtifactError
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "models"
@@ -64,7 +65,8 @@ class Encoder:
     at another MiniLM-vocabulary ONNX file instead; one that outputs token states is mean-pooled
     here.
 
-    Each run uses ``threads`` cores (default 1, or EMPATHIC_THREADS; 0 = all cores); the
+    Each run uses ``threads`` cores (default: the config's ``threads``, i.e. EMPATHIC_THREADS,
+    else 1; 0 = all cores); the
     length batches of one call run side by side on a pool of ``os.cpu_count()`` threads. Measured
     on 2 cores, that beats two-thread runs: a run split across cores gains little at these sizes,
     and after an idle moment (an LLM call, a pause between messages) waking the parked second
@@ -79,7 +81,8 @@ class Encoder:
         self.tokenizer.no_padding()
         options = ort.SessionOptions()
         if threads is None:
-            threads = int(os.environ.get("EMPATHIC_THREADS", "1"))
+            configured = EmpathicConfig.load().threads
+            threads = 1 if configured is None else configured
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

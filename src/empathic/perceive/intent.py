@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import re
 
+from empathic.config import PerceptionConfig
+
+_DEFAULTS = PerceptionConfig()
+
 _REQUEST_HUMAN = re.compile(
     r"\b(?:(?:speak|talk|chat)\s+(?:to|with)|(?:get|give|put|transfer|connect|escalate)\s+"
     r"(?:me\s+)?(?:(?:to|through\s+to|with)\s+)?(?:this\s+to\s+)?|want|need|request|"
@@ -44,22 +48,25 @@ def resolve_intent(
     valence: float = 0.0,
     upset: bool = False,
     afraid_or_sad: bool = False,
+    config: PerceptionConfig | None = None,
 ) -> tuple[str, dict]:
     """The intent label and its probabilities, after the rules.
 
     An explicit request for a person always wins. "Thanks a lot" with a sarcasm cue or a clearly
     negative feeling is a complaint, never thanks or good news. A calm question about a problem
-    (no shouting, swearing or repeating, not frightened or sad) is a question.
+    (no shouting, swearing or repeating, not frightened or sad) is a question. The valence
+    limits are ``config.sarcasm_valence`` and ``config.calm_valence``.
     """
+    config = config or _DEFAULTS
     by_label = dict(zip(labels, probs, strict=True))
     if asks_for_human(text):
         return "request_human", by_label
     intent = max(by_label, key=by_label.__getitem__)
-    if intent in {"thanks", "good_news"} and (sarcastic or valence < -0.3):
+    if intent in {"thanks", "good_news"} and (sarcastic or valence < config.sarcasm_valence):
         return "complaint", by_label
     if intent == "other" and ("?" in text or _ASKS.search(text)):
         return "question", by_label
-    calm = not upset and not afraid_or_sad and valence > -0.3
+    calm = not upset and not afraid_or_sad and valence > config.calm_valence
     if intent == "complaint" and calm and _ASKS.search(text):
         # A calm question or request about a problem ("is that covered by the warranty?",
         # "I need to change my email address") wants an answer, not an apology.

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from empathic.config import EmpathicConfig, PerceptionConfig
 from empathic.errors import InputError
 from empathic.perceive.affect import affect
 from empathic.perceive.crisis import detect_crisis, scan, sentences
@@ -16,23 +17,26 @@ from empathic.perceive.heads import Heads
 from empathic.perceive.intent import UPSET_CUES, resolve_intent
 from empathic.types import Reading, Span
 
-MAX_MESSAGE_CHARS = 20_000
+# The defaults of the perception settings (empathic.config); the names stay for callers.
+_DEFAULTS = PerceptionConfig()
+MAX_MESSAGE_CHARS = _DEFAULTS.max_message_chars
 # The ED-32 head reads a conversation through its opening message and the latest one (the
 # emotion of a conversation is set early): a weighted mean of their two embeddings. On 2,000 ED
 # valid turns that read 0.481 accuracy against 0.489 for the first 64 tokens of the whole context
 # (about 0.46 for the opening alone, 0.35 for the latest message alone), and it needs no encoder row
 # of its own when the caller keeps the opening's embedding from its turn (the engine does): the
 # context row was a turn's costliest.
-OPENING_WEIGHT = 0.6
+OPENING_WEIGHT = _DEFAULTS.opening_weight  # perception.opening_weight
 # A message whose crisis danger as a whole is below this has its sentences left unread by the
 # crisis head. On the labelled crisis set, the crisis messages found only through one sentence
 # read at least 0.019 as a whole; 73% of multi-sentence EmpatheticDialogues messages and 23 of the
 # 32 multi-sentence scenario messages read below 0.003 (their sentences were the costliest rows).
-SENTENCE_GATE = 0.003
+SENTENCE_GATE = _DEFAULTS.sentence_gate  # perception.sentence_gate
 
 
-def validate_message(text: object) -> str:
-    """The message as a clean string, or an InputError that says what is wrong."""
+def validate_message(text: object, max_chars: int = MAX_MESSAGE_CHARS) -> str:
+    """The message as a clean string, or an InputError that says what is wrong (a message over
+    ``max_chars`` characters is refused)."""
     if not isinstance(text, str):
         raise InputError(f"a message must be text, got {type(text).__name__}")
     if "\x00" in text:
@@ -45,20 +49,35 @@ def validate_message(text: object) -> str:
         raise InputError(
             f"the message is not valid Unicode (lone surrogate at character {exc.start + 1})"
         ) from exc
-    if len(text) > MAX_MESSAGE_CHARS:
+    if len(text) > max_chars:
         raise InputError(
-            f"the message is {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,} "
+            f"the message is {len(text):,} characters; the limit is {max_chars:,} "
             "(split long transcripts into messages)"
         )
     return text
 
 
 class Perceiver:
-    """Reads messages. Loading takes about a second; reuse one instance."""
+    """Reads messages. Loading takes about a second; reuse one instance.
 
-    def __init__(self, encoder: Encoder | None = None, heads: Heads | None = None):
+    ``config`` holds the thresholds (default: ``EmpathicConfig.load().perception``, so the
+    environment and ``EMPATHIC_CONFIG`` apply).
+    """
+
+    def __init__(
+        self,
+        encoder: Encoder | None = None,
+        heads: Heads | None = None,
+        *,
+        config: PerceptionConfig | None = None,
+    ):
+        self.config = config or EmpathicConfig.load().perception
         self.encoder = encoder or Encoder()
         self.heads = heads or Heads.load()
+
+    def validate(self, text: object) -> str:
+        """``validate_message`` with this perceiver's ``max_message_chars``."""
+        return validate_message(text, self.config.max_message_chars)
 
     def read(self, text: str, history: Sequence[str] = ()) -> Reading:
         """The reading of one message, optionally with the turns that came before it."""
@@ -88,7 +107,7 @@ class Perceiver:
         histories: Sequence[Sequence[str]] | None,
         openings: Sequence[np.ndarray | None] | None = None,
     ) -> tuple[list[Reading], np.ndarray, list[np.ndarray]]:
-        texts = [validate_message(t) for t in texts]
+        texts = [self.validate(t) for t in texts]
         histories = histories or [()] * len(texts)
         if len(histories) != len(texts):
             raise InputError("histories must have one entry per text")
@@ -101,9 +120,10 @@ class Perceiver:
         for row, i in enumerate(missing, start=len(texts)):
             openings[i] = embeddings[row]
         ed_inputs = messages.copy()
+        weight = self.config.opening_weight
         for i, opening in enumerate(openings):
             if histories[i]:
-                ed_inputs[i] = OPENING_WEIGHT * opening + (1 - OPENING_WEIGHT) * messages[i]
+                ed_inputs[i] = weight * opening + (1 - weight) * messages[i]
             else:
                 openings[i] = messages[i]
         scans = [scan(t) for t in texts]
@@ -125,12 +145,12 @@ class Perceiver:
         is paid only when some message needs it)."""
         danger = 1.0 - self.heads.crisis.probabilities(messages)[:, -1]
         return [
-            sentences(t) if d >= SENTENCE_GATE and not rules else []
+            sentences(t, self.config) if d >= self.config.sentence_gate and not rules else []
             for t, d, (_, rules) in zip(texts, danger, scans, strict=True)
         ]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return self.encoder.embed([validate_message(t) for t in texts])
+        return self.encoder.embed([self.validate(t) for t in texts])
 
     def _readings(
         self, texts, histories, messages, ed_inputs, parts, crisis_rows, scans
@@ -150,7 +170,7 @@ class Perceiver:
             ) or ("neutral",)
             # The Ekman label is the group furthest above its tuned threshold.
             ekman_label = h.ekman_labels[int(np.argmax(ekman[i] / h.ekman_thresholds))]
-            valence, arousal, intensity = affect(h.go_labels, go[i], cues)
+            valence, arousal, intensity = affect(h.go_labels, go[i], cues, self.config)
             intent, intent_probs = resolve_intent(
                 text,
                 h.intent_labels,
@@ -159,6 +179,7 @@ class Perceiver:
                 valence=valence,
                 upset=any(c.kind in UPSET_CUES for c in cues),
                 afraid_or_sad=ekman_label in {"fear", "sadness"},
+                config=self.config,
             )
             readings.append(
                 Reading(
@@ -175,7 +196,9 @@ class Perceiver:
                     intent=intent,
                     intent_probs=intent_probs,
                     cues=cues,
-                    crisis=detect_crisis(text, crisis_rows[i], h.crisis, parts[i], scans[i]),
+                    crisis=detect_crisis(
+                        text, crisis_rows[i], h.crisis, parts[i], scans[i], self.config
+                    ),
                     context_turns=len(histories[i]),
                 )
             )

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from empathic.config import EmpathicConfig, KnowledgeConfig
 from empathic.errors import InputError
 from empathic.perceive.encoder import Encoder, artifact
 
@@ -86,13 +87,16 @@ _STOP = frozenset(
 )
 
 
+# The defaults of the retrieval settings (empathic.config, responding.knowledge); the names stay
+# for callers.
+_DEFAULTS = KnowledgeConfig()
 # Share of the score from the embeddings; the rest is word overlap (see the module docstring).
-COSINE_WEIGHT = 0.6
+COSINE_WEIGHT = _DEFAULTS.cosine_weight
 # Below this a best match is offered as possibly not what was asked. On the 210 labelled shop
 # queries (benchmarks/knowledge.py) a quarter of right answers score under 0.41, and 16 of the 21
 # unanswerable messages that retrieve anything (>= 0.22: "do you offer gift wrapping?" finds
 # express delivery) score under 0.4.
-CONFIDENT_MATCH = 0.4
+CONFIDENT_MATCH = _DEFAULTS.confident_match
 RETRIEVAL_MODEL = "retrieval.int8.onnx"
 
 
@@ -170,18 +174,27 @@ def _markdown_entries(file: Path) -> list[Entry]:
 
 
 class KnowledgeBase:
-    """Entries and their embeddings; ``search`` returns the best matching answers."""
+    """Entries and their embeddings; ``search`` returns the best matching answers.
+
+    ``config`` holds the retrieval settings (default: ``EmpathicConfig.load()``'s
+    ``responding.knowledge``); ``cosine_weight``, when given, overrides its blend.
+    """
 
     def __init__(
         self,
         entries: list[Entry],
         encoder: Encoder | None = None,
-        cosine_weight: float = COSINE_WEIGHT,
+        cosine_weight: float | None = None,
+        *,
+        config: KnowledgeConfig | None = None,
     ):
         if not entries:
             raise InputError("the knowledge base is empty (no '## question' sections found)")
+        self.config = config or EmpathicConfig.load().responding.knowledge
         self.entries = entries
-        self.cosine_weight = cosine_weight
+        self.cosine_weight = self.config.cosine_weight if cosine_weight is None else cosine_weight
+        # Best score below which an answer is offered as tentative (see CONFIDENT_MATCH).
+        self.confident_match = self.config.confident_match
         self.encoder = encoder = encoder or retrieval_encoder()
         # Customers ask the way the headings are phrased: match against the question alone and
         # against question + answer, and keep the better of the two.
@@ -197,13 +210,23 @@ class KnowledgeBase:
         self.idf = {w: math.log(1 + len(entries) / n) for w, n in frequency.items()}
 
     @classmethod
-    def from_path(cls, path: str | Path, encoder: Encoder | None = None) -> KnowledgeBase:
+    def from_path(
+        cls,
+        path: str | Path,
+        encoder: Encoder | None = None,
+        *,
+        config: KnowledgeConfig | None = None,
+    ) -> KnowledgeBase:
         path = Path(path)
         if not path.exists():
             raise InputError(f"knowledge base {path} does not exist")
-        return cls(load_entries(path), encoder)
+        return cls(load_entries(path), encoder, config=config)
 
-    def search(self, query: str, k: int = 2, min_score: float = 0.22) -> list[Hit]:
+    def search(self, query: str, k: int | None = None, min_score: float | None = None) -> list[Hit]:
+        """The best ``k`` entries (config ``top_k``) scoring at least ``min_score`` (config
+        ``min_score``), best first."""
+        k = self.config.top_k if k is None else k
+        min_score = self.config.min_score if min_score is None else min_score
         query_vector = self.encoder.embed([query])[0]
         cosine = (self.vectors @ (query_vector / np.linalg.norm(query_vector))).max(axis=0)
         words = set(_words(query))

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import httpx
 
+from empathic.config import EmpathicConfig, LLMConfig
 from empathic.errors import EmpathicError
 
 
@@ -21,17 +21,37 @@ class UpstreamError(EmpathicError):
     """The LLM upstream failed, timed out or answered something unusable."""
 
 
-@dataclass
 class ChatClient:
-    base_url: str
-    model: str = "default"
-    api_key: str | None = None
-    timeout: float = 20.0
-    retries: int = 1
-    max_tokens: int = 160
-    temperature: float = 0.3
+    """A client of one upstream. Each argument left out comes from ``config`` (default:
+    ``EmpathicConfig.load().llm``, so ``EMPATHIC_LLM_MODEL`` and ``EMPATHIC_LLM_API_KEY``
+    apply); ``base_url`` defaults to ``config.url``."""
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        model: str | None = None,
+        api_key: str | None = None,
+        timeout: float | None = None,
+        retries: int | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        *,
+        config: LLMConfig | None = None,
+    ) -> None:
+        config = config or EmpathicConfig.load().llm
+        base_url = base_url or config.url
+        if not base_url:
+            raise EmpathicError("ChatClient needs a base URL (argument or llm.url)")
+        secret = config.api_key.get_secret_value() if config.api_key is not None else None
+        self.base_url = base_url
+        self.model = config.model if model is None else model
+        self.api_key = secret if api_key is None else api_key
+        self.timeout = config.timeout if timeout is None else timeout
+        self.retries = config.retries if retries is None else retries
+        self.max_tokens = config.max_tokens if max_tokens is None else max_tokens
+        self.temperature = config.temperature if temperature is None else temperature
+        self.retry_pause = config.retry_pause
+        self.retry_min_left = config.retry_min_left
         self.base_url = self.base_url.rstrip("/").removesuffix("/chat/completions")
         if not self.base_url.endswith("/v1"):
             self.base_url += "/v1"
@@ -54,7 +74,7 @@ class ChatClient:
         """The assistant's reply text. Retries transient failures, then raises UpstreamError.
 
         ``timeout`` bounds the whole call, retries included (a person is waiting for the
-        fallback): a retry is made only while a quarter of it is left.
+        fallback): a retry is made only while ``retry_min_left`` of it (a quarter) is left.
         """
         last: Exception | None = None
         deadline = time.monotonic() + self.timeout
@@ -85,9 +105,13 @@ class ChatClient:
             ) as exc:
                 last = exc
                 retryable = not (isinstance(exc, UpstreamError) and "refused" in str(exc))
-                pause = 0.2 * (attempt + 1)
+                pause = self.retry_pause * (attempt + 1)
                 left = deadline - time.monotonic() - pause
-                if attempt < self.retries and retryable and left >= self.timeout / 4:
+                if (
+                    attempt < self.retries
+                    and retryable
+                    and left >= self.timeout * self.retry_min_left
+                ):
                     time.sleep(pause)
                     continue
                 break
