@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -31,9 +32,12 @@ class ConflictError(EmpathicError):
 class Store:
     """Conversations, turns, events and API keys in one database (SQLite or PostgreSQL)."""
 
-    def __init__(self, url: str = DEFAULT_URL, migrate: bool = True):
+    def __init__(
+        self, url: str = DEFAULT_URL, migrate: bool = True, clock: Callable[[], float] = time.time
+    ):
         self.database = Database(url, migrate)
-        self.keys = ApiKeys(self.database)
+        self.keys = ApiKeys(self.database, clock)
+        self.clock = clock  # the time stamped on what is stored (seconds since the epoch)
 
     # -- the database ----------------------------------------------------------------------
 
@@ -70,7 +74,7 @@ class Store:
         conversation_id = conversation_id or secrets.token_hex(12)
         if not (0 < len(conversation_id) <= 64):
             raise InputError("a conversation id has 1 to 64 characters")
-        row = _new_conversation(conversation_id, time.time(), api_key_id)
+        row = _new_conversation(conversation_id, self.clock(), api_key_id)
         with self._session() as session, session.begin():
             if session.get(ConversationRow, conversation_id) is not None:
                 raise ConflictError(f"conversation {conversation_id!r} already exists")
@@ -149,7 +153,7 @@ class Store:
         Raises ConflictError when the turn's index is not the next one for its conversation
         (another worker answered in between), so nothing is stored twice or out of order.
         """
-        now = time.time()
+        now = self.clock()
         cid = turn.conversation_id
         try:
             with self._session() as session, session.begin():
@@ -207,7 +211,7 @@ class Store:
                     EventRow.kind == "handoff",
                     EventRow.resolved_at.is_(None),
                 )  # fmt: skip
-                .values(resolved_at=time.time())
+                .values(resolved_at=self.clock())
             )
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -24,8 +25,9 @@ def hash_key(secret: str) -> str:
 class ApiKeys:
     """Create, look up, list and revoke API keys."""
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, clock: Callable[[], float] = time.time):
         self.database = database
+        self.clock = clock
 
     def create(self, name: str, rate_limit: int | None = None) -> tuple[str, dict[str, Any]]:
         """A new key: (the secret, shown once; its record). Only the hash is stored."""
@@ -33,7 +35,7 @@ class ApiKeys:
             raise InputError("a key needs a name of 1 to 100 characters")
         secret = KEY_PREFIX + secrets.token_urlsafe(32)
         row = ApiKeyRow(name=name.strip(), prefix=secret[:10], key_hash=hash_key(secret),
-                        created_at=time.time(), rate_limit=rate_limit)  # fmt: skip
+                        created_at=self.clock(), rate_limit=rate_limit)  # fmt: skip
         with self.database.session() as session, session.begin():
             session.add(row)
         return secret, _key_dict(row)
@@ -68,7 +70,7 @@ class ApiKeys:
             result = session.execute(
                 update(ApiKeyRow)
                 .where(ApiKeyRow.id == key_id, ApiKeyRow.revoked_at.is_(None))
-                .values(revoked_at=time.time())
+                .values(revoked_at=self.clock())
             )
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
