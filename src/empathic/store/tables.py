@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -29,7 +31,7 @@ class ConversationRow(Base):
     turn_count: Mapped[int] = mapped_column(Integer, default=0)
     # The conversation's state after its last stored turn, as the server gives it (any JSON
     # object): how a restarted server picks the thread up. Returned as "snapshot".
-    snapshot: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # sha256 of the user/assistant messages so far: finds the conversation an OpenAI client continues.
     fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     escalation: Mapped[float] = mapped_column(Float, default=0.0)
@@ -60,7 +62,8 @@ class TurnRow(Base):
     source: Mapped[str] = mapped_column(String(32))
     passed: Mapped[bool] = mapped_column(Boolean)
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
-    data: Mapped[dict] = mapped_column(JSON)  # Turn.to_dict(): reading, plan, reply, checks
+    # Turn.to_dict(): reading, plan, reply, checks
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class EventRow(Base):
@@ -75,7 +78,7 @@ class EventRow(Base):
     # handoff, escalation, deescalation, repair, upstream_error
     kind: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[float] = mapped_column(Float, index=True)
-    detail: Mapped[dict] = mapped_column(JSON)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
     resolved_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
