@@ -30,7 +30,7 @@ def test_keys_create_prints_the_key_once(tmp_path):
 def _start(url: str, port: int, *extra: str) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "empathic", "serve", "--port", str(port), "--db", url,
-         "--knowledge", "examples/shop_kb", *extra],
+         "--knowledge", "demo", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     first = process.stdout.readline()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal, NoReturn, TextIO
 
 import typer
 from rich.console import Console
@@ -15,6 +15,9 @@ from rich.table import Table
 from empathic.errors import EmpathicError, InputError
 from empathic.types import Reading
 
+if TYPE_CHECKING:
+    from empathic.config import EmpathicConfig, LLMConfig
+
 app = typer.Typer(
     help="empathic: an empathetic dialogue engine for customer-facing chatbots.",
     no_args_is_help=True,
@@ -24,14 +27,53 @@ err = Console(stderr=True)
 BATCH = 256
 
 
-def _engine():
-    from empathic.engine import Engine
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", help="TOML configuration file (default: env EMPATHIC_CONFIG)"),
+]
 
+
+def _fail(exc: Exception) -> NoReturn:
+    """Print an error the user can act on and exit 2."""
+    err.print(f"[red]error:[/red] {_plain(str(exc))}")
+    raise typer.Exit(2) from exc
+
+
+def _load_config(path: Path | None = None, **sections: dict[str, Any]) -> EmpathicConfig:
+    """The configuration: the command's options (``sections``, None meaning not given) over
+    the environment, over the TOML file, over the defaults; exit 2 when it is not valid."""
+    from empathic.config import ConfigError, EmpathicConfig
+
+    overrides = {
+        name: given
+        for name, values in sections.items()
+        if (given := {k: v for k, v in values.items() if v is not None})
+    }
     try:
-        return Engine()
+        return EmpathicConfig.load(path, **overrides)
+    except ConfigError as exc:
+        _fail(exc)
+
+
+def _engine(config: EmpathicConfig, llm=None):
+    """The engine the configuration describes (perception, knowledge base, locale), answering
+    through ``llm`` when given; exit 2 when a model or the knowledge base cannot be loaded."""
+    from empathic.data import resolve_knowledge
+    from empathic.engine import Engine
+    from empathic.perceive import Perceiver
+    from empathic.respond.knowledge import KnowledgeBase
+
+    responding = config.responding
+    try:
+        knowledge = None
+        if responding.knowledge_base is not None:
+            knowledge = KnowledgeBase.from_path(
+                resolve_knowledge(responding.knowledge_base), config=responding.knowledge
+            )
+        return Engine(Perceiver(config=config.perception), knowledge=knowledge, llm=llm,
+                      locale=responding.locale, steer=responding.steer)  # fmt: skip
     except EmpathicError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        _fail(exc)
 
 
 def _plain(text: str) -> str:
@@ -79,122 +121,146 @@ def analyze(
     context: Annotated[
         bool, typer.Option(help="use earlier messages of the same conversation_id as context")
     ] = True,
+    config: ConfigOption = None,
 ) -> None:
     """Read messages (plain lines, JSONL or CSV) and write one reading per message.
 
     Bad lines are reported on standard error with their line number and skipped; the exit code
     is 1 when any line was skipped, 2 when nothing could be analysed.
     """
-    from empathic.transcripts import (
-        LineError,
-        Message,
-        ReadingWriter,
-        guess_format,
-        read_messages,
-        reading_record,
-    )
+    from empathic.transcripts import guess_format
 
     fmt = guess_format(path) if input_format == "auto" else input_format
-    try:
-        stream = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
-    except OSError as exc:
-        err.print(f"[red]error:[/red] cannot open {path}: {exc.strerror}")
-        raise typer.Exit(2) from exc
+    stream = _open_input(path)
     if output and path != "-" and output.resolve() == Path(path).resolve():
         err.print("[red]error:[/red] --output is the input file; choose another path")
         raise typer.Exit(2)
-    engine = _engine()
+    engine = _engine(_load_config(config))
+    out = _open_output(output)
+    run = _Analysis(engine, out, output_format, context)
+    total_bytes = Path(path).stat().st_size if path != "-" else None
+    run.read_all(stream, fmt, total_bytes)
+    if output_format == "table":
+        Console(file=out, width=160).print(reading_table(run.table_rows))
+    if output:
+        out.close()
+    if run.analysed == 0:
+        err.print("[red]error:[/red] no message could be analysed (empty input?)")
+        raise typer.Exit(2)
+    err.print(f"analysed {run.analysed} message(s), skipped {run.skipped} line(s)")
+    if run.skipped:
+        raise typer.Exit(1)
+
+
+def _open_input(path: str) -> BinaryIO:
+    """The input as bytes: standard input for ``-``; exit 2 when the file cannot be opened."""
     try:
-        out = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
+        return sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot open {path}: {exc.strerror}")
+        raise typer.Exit(2) from exc
+
+
+def _open_output(output: Path | None) -> TextIO:
+    """Where readings go: the ``--output`` file or standard output; exit 2 when not writable."""
+    try:
+        return open(output, "w", encoding="utf-8", newline="") if output else sys.stdout  # noqa: SIM115
     except OSError as exc:
         err.print(f"[red]error:[/red] cannot write {output}: {exc.strerror}")
         raise typer.Exit(2) from exc
-    writer = None if output_format == "table" else ReadingWriter(out, output_format)
-    total_bytes = Path(path).stat().st_size if path != "-" else None
-    histories: dict[str, list[str]] = {}
-    table_rows: list[tuple[str, Reading]] = []
-    analysed = skipped = 0
 
-    def flush(batch: list[tuple[Message, list[str]]]) -> None:
-        nonlocal analysed, skipped
-        errors, readings = engine.analyze_messages(
+
+class _Analysis:
+    """One ``empathic analyze`` run: reads messages in batches, writes their readings, and
+    counts what was analysed and what was skipped."""
+
+    def __init__(self, engine, out: TextIO, output_format: str, context: bool):
+        from empathic.transcripts import ReadingWriter
+
+        self.engine = engine
+        self.writer = None if output_format == "table" else ReadingWriter(out, output_format)
+        self.context = context
+        self.histories: dict[str, list[str]] = {}
+        self.table_rows: list[tuple[str, Reading]] = []
+        self.analysed = 0
+        self.skipped = 0
+
+    def read_all(self, stream: BinaryIO, fmt: str, total_bytes: int | None) -> None:
+        """Every message of ``stream``, in batches of BATCH, with a progress bar on big files."""
+        from empathic.transcripts import LineError, read_messages
+
+        with Progress(
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+            TimeRemainingColumn(), console=err, transient=True,
+            disable=total_bytes is not None and total_bytes < 50_000,
+        ) as progress:  # fmt: skip
+            task = progress.add_task("analysing", total=total_bytes)
+            batch: list[tuple[Any, list[str]]] = []
+            for item in read_messages(stream, fmt):
+                if isinstance(item, LineError):
+                    err.print(f"[yellow]{_plain(str(item))}[/yellow]")
+                    self.skipped += 1
+                    continue
+                batch.append((item, self.history(item)))
+                if len(batch) >= BATCH:
+                    self.flush(batch)
+                    batch = []
+                    if total_bytes:
+                        progress.update(task, completed=stream.tell())
+            if batch:
+                self.flush(batch)
+            progress.update(task, completed=total_bytes)
+
+    def history(self, message) -> list[str]:
+        """The context of ``message``: what came before it in its conversation, even within
+        the same batch (the last 8 messages); none without --context or a conversation_id."""
+        if not (self.context and message.conversation_id):
+            return []
+        earlier = self.histories.setdefault(message.conversation_id, [])
+        history = earlier[-8:]
+        earlier.append(message.text)
+        return history
+
+    def flush(self, batch: list[tuple[Any, list[str]]]) -> None:
+        """Reads one batch; bad messages are reported by line and skipped."""
+        from empathic.transcripts import reading_record
+
+        errors, readings = self.engine.analyze_messages(
             [m.text for m, _ in batch], [history for _, history in batch]
         )
         for index, error in errors.items():
             err.print(f"[yellow]line {batch[index][0].line}:[/yellow] {_plain(str(error))}")
-            skipped += 1
+            self.skipped += 1
         records = []
         kept = [m for i, (m, _) in enumerate(batch) if i not in errors]
         for message, reading in zip(kept, readings, strict=True):
             records.append(reading_record(message, reading))
-            table_rows.append((str(message.line), reading))
-        analysed += len(records)
-        if writer:
-            writer.write(records)
-            table_rows.clear()
-
-    with Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=err, transient=True,
-        disable=total_bytes is not None and total_bytes < 50_000,
-    ) as progress:  # fmt: skip
-        task = progress.add_task("analysing", total=total_bytes)
-        batch: list[tuple[Message, list[str]]] = []
-        for item in read_messages(stream, fmt):
-            if isinstance(item, LineError):
-                err.print(f"[yellow]{_plain(str(item))}[/yellow]")
-                skipped += 1
-                continue
-            # The context is what came before this message, even within the same batch.
-            history: list[str] = []
-            if context and item.conversation_id:
-                earlier = histories.setdefault(item.conversation_id, [])
-                history = earlier[-8:]
-                earlier.append(item.text)
-            batch.append((item, history))
-            if len(batch) >= BATCH:
-                flush(batch)
-                batch = []
-                if total_bytes:
-                    progress.update(task, completed=stream.tell())
-        if batch:
-            flush(batch)
-        progress.update(task, completed=total_bytes)
-    if output_format == "table":
-        Console(file=out, width=160).print(reading_table(table_rows))
-    if output:
-        out.close()
-    if analysed == 0:
-        err.print("[red]error:[/red] no message could be analysed (empty input?)")
-        raise typer.Exit(2)
-    err.print(f"analysed {analysed} message(s), skipped {skipped} line(s)")
-    if skipped:
-        raise typer.Exit(1)
+            self.table_rows.append((str(message.line), reading))
+        self.analysed += len(records)
+        if self.writer:
+            self.writer.write(records)
+            self.table_rows.clear()
 
 
-def _llm_client(backend: str | None, model: Path | None, timeout: float):
-    """(client, server) for --backend URL or --model PATH.gguf; (None, None) for the composer."""
-    from empathic.respond.llm import ChatClient
+def _llm_client(config: LLMConfig, default_timeout: float):
+    """(client, server) for the configured LLM (``--backend URL`` or ``--model PATH.gguf``);
+    (None, None) for the composer. Without a timeout in the options, environment or file the
+    command's own ``default_timeout`` applies."""
+    from empathic.respond.llm import open_llm
 
-    if model is not None:
-        from empathic.respond.local_llm import LocalLlamaServer
-
-        try:
-            server = LocalLlamaServer(model)
-        except EmpathicError as exc:
-            err.print(f"[red]error:[/red] {exc}")
-            raise typer.Exit(2) from exc
-        return ChatClient(server.url, timeout=timeout), server
-    if backend:
-        import os
-
-        return ChatClient(backend, model=os.environ.get("EMPATHIC_LLM_MODEL", "default"),
-                          api_key=os.environ.get("EMPATHIC_LLM_API_KEY"), timeout=timeout), None  # fmt: skip
-    return None, None
+    if "timeout" not in config.model_fields_set:
+        config = config.model_copy(update={"timeout": default_timeout})
+    try:
+        return open_llm(config)
+    except EmpathicError as exc:
+        _fail(exc)
 
 
 KnowledgeOption = Annotated[
-    Path | None, typer.Option("--knowledge", "-k", help="markdown/FAQ folder to answer from")
+    str | None,
+    typer.Option(
+        "--knowledge", "-k", help="markdown/FAQ folder to answer from, or 'demo' (the demo shop)"
+    ),
 ]
 BackendOption = Annotated[
     str | None, typer.Option("--backend", help="OpenAI-compatible base URL of an LLM to steer")
@@ -210,25 +276,30 @@ def chat(
     backend: BackendOption = None,
     model: ModelOption = None,
     show_reading: Annotated[bool, typer.Option(help="show each message's reading")] = True,
-    timeout: Annotated[float, typer.Option(help="seconds to wait for the LLM")] = 30.0,
+    timeout: Annotated[
+        float | None, typer.Option(help="seconds to wait for the LLM (default 30)")
+    ] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Talk to the engine in the terminal. Ctrl-D or /quit ends.
 
     Replies come from the built-in composer unless --backend or --model names an LLM.
     """
-    from empathic.engine import Engine
-
-    client, server = _llm_client(backend, model, timeout)
+    settings = _load_config(
+        config,
+        llm={"url": backend, "local_model": _text(model), "timeout": timeout},
+        responding={"knowledge_base": knowledge},
+    )
+    client, server = _llm_client(settings.llm, 30.0)
     try:
-        engine = Engine(knowledge=knowledge, llm=client)
-    except EmpathicError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    try:
-        _chat_loop(engine, show_reading)
+        _chat_loop(_engine(settings, client), show_reading)
     finally:
         if server is not None:
             server.close()
+
+
+def _text(path: Path | None) -> str | None:
+    return None if path is None else str(path)
 
 
 def _chat_loop(engine, show_reading: bool) -> None:
@@ -316,7 +387,8 @@ def eval_(
         tuple(dict.fromkeys(suites)), name, out, limit, seed, transcripts, folder,
         steer=not unsteered, write=report, command="empathic eval " + " ".join(sys.argv[2:]),
     )  # fmt: skip
-    client, server = _llm_client(backend, model, timeout)
+    settings = _load_config(llm={"url": backend, "local_model": _text(model)})
+    client, server = _llm_client(settings.llm, timeout)
     try:
         run_eval(options, client, err=err)
     except EmpathicError as exc:
@@ -329,8 +401,8 @@ def eval_(
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    host: Annotated[str | None, typer.Option(help="address to listen on [127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on [8000]")] = None,
     db: Annotated[
         str | None,
         typer.Option(
@@ -342,11 +414,16 @@ def serve(
     knowledge: KnowledgeOption = None,
     backend: BackendOption = None,
     model: ModelOption = None,
-    timeout: Annotated[float, typer.Option(help="seconds per upstream LLM call")] = 20.0,
+    timeout: Annotated[
+        float | None, typer.Option(help="seconds per upstream LLM call [20]")
+    ] = None,
     rate_limit: Annotated[
-        int, typer.Option(help="requests per minute per key or client address; 0 = off")
-    ] = 600,
-    max_body_bytes: Annotated[int, typer.Option(help="largest request body accepted")] = 256_000,
+        int | None,
+        typer.Option(help="requests per minute per key or client address; 0 = off [600]"),
+    ] = None,
+    max_body_bytes: Annotated[
+        int | None, typer.Option(help="largest request body accepted [256000]")
+    ] = None,
     cors_origin: Annotated[
         list[str] | None, typer.Option(help="allow browser calls from this origin (repeatable)")
     ] = None,
@@ -355,68 +432,86 @@ def serve(
         typer.Option("--require-keys/--open", help="default: keys required once one exists"),
     ] = None,
     encoder_threads: Annotated[
-        int, typer.Option(help="threads per encoder run; 0 = all cores (onnxruntime's default)")
-    ] = 1,
+        int | None,
+        typer.Option(help="threads per encoder run; 0 = all cores (onnxruntime's default) [1]"),
+    ] = None,
     workers: Annotated[
-        int, typer.Option(help="worker processes, each with its own engine, sharing the store")
-    ] = 1,
+        int | None,
+        typer.Option(help="worker processes, each with its own engine, sharing the store [1]"),
+    ] = None,
+    config: ConfigOption = None,
 ) -> None:
-    """Start the HTTP service: JSON API, OpenAI-compatible endpoint, chat page and dashboard."""
-    import os
+    """Start the HTTP service: JSON API, OpenAI-compatible endpoint, chat page and dashboard.
 
-    import uvicorn
-
-    from empathic.serve import Settings, create_app
-
-    settings = Settings(
-        db_url=db or os.environ.get("EMPATHIC_DB_URL") or Settings.db_url,
-        knowledge=str(knowledge) if knowledge else None,
-        backend=backend,
-        backend_model=os.environ.get("EMPATHIC_LLM_MODEL", "default"),
-        backend_api_key=os.environ.get("EMPATHIC_LLM_API_KEY"),
-        model=str(model) if model else None,
-        upstream_timeout=timeout,
-        rate_limit=rate_limit,
-        max_body_bytes=max_body_bytes,
-        cors_origins=list(cors_origin or []),
-        require_keys=require_keys,
-        encoder_threads=encoder_threads,
-    )
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{'127.0.0.1' if host in {'0.0.0.0', '::'} else shown}:{port}"
+    Options override the environment (EMPATHIC_*), which overrides the --config file.
+    """
+    settings = _load_config(
+        config,
+        serving={
+            "host": host, "port": port, "db_url": db, "rate_limit": rate_limit,
+            "max_body_bytes": max_body_bytes, "cors_origins": cors_origin or None,
+            "require_keys": require_keys, "encoder_threads": encoder_threads, "workers": workers,
+        },
+        llm={"url": backend, "local_model": _text(model), "timeout": timeout},
+        responding={"knowledge_base": knowledge},
+    )  # fmt: skip
+    serving = settings.serving
+    shown = f"[{serving.host}]" if ":" in serving.host else serving.host
+    local = "127.0.0.1" if serving.host in {"0.0.0.0", "::"} else shown
+    url = f"http://{local}:{serving.port}"
     banner = (
         f"empathic serving on {url}  (chat {url}/ , dashboard {url}/dashboard , API {url}/docs)"
     )
-    if workers > 1:
-        import json
-        import tempfile
-        from dataclasses import asdict
+    if serving.workers > 1:
+        _serve_workers(settings, banner)
+    else:
+        _serve_one(settings, banner)
 
-        from empathic.store import Store
 
-        try:
-            store = Store(settings.db_url)  # migrate once, before the workers start
-        except Exception as exc:  # noqa: BLE001 - a bad URL or an unreachable database
-            err.print(f"[red]error:[/red] cannot open the store {settings.db_url}: {exc}")
-            raise typer.Exit(2) from exc
-        keyed = settings.require_keys or (settings.require_keys is None and store.active_keys())
-        store.close()
-        # Workers count into shared files; /metrics adds them up.
-        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="empathic-"))
-        os.environ["EMPATHIC_SERVE_SETTINGS"] = json.dumps(asdict(settings))
-        print(f"{banner}, {workers} workers", flush=True)
-        _warn_if_open(host, bool(keyed))
-        uvicorn.run("empathic.serve.app:create_app_from_environment", factory=True,
-                    workers=workers, host=host, port=port, log_level="warning")  # fmt: skip
-        return
+def _serve_one(settings: EmpathicConfig, banner: str) -> None:
+    """One process: the app is built here, so a bad model or store fails before listening."""
+    import uvicorn
+
+    from empathic.serve import create_app
+
+    serving = settings.serving
     try:
         application = create_app(settings)
     except EmpathicError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        _fail(exc)
     print(banner, flush=True)
-    _warn_if_open(host, application.state.services.keys.required())
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    _warn_if_open(serving.host, application.state.services.keys.required())
+    uvicorn.run(application, host=serving.host, port=serving.port, log_level="warning")
+
+
+def _serve_workers(settings: EmpathicConfig, banner: str) -> None:
+    """Several uvicorn workers: the store is migrated once here, then each worker builds its
+    app from the configuration passed to it as JSON (``empathic.config.WORKER_ENV``)."""
+    import os
+    import tempfile
+
+    import uvicorn
+
+    from empathic.config import WORKER_ENV
+    from empathic.store import Store
+
+    serving = settings.serving
+    try:
+        store = Store(serving.db_url)  # migrate once, before the workers start
+    except Exception as exc:  # noqa: BLE001 - a bad URL or an unreachable database
+        err.print(f"[red]error:[/red] cannot open the store {serving.db_url}: {exc}")
+        raise typer.Exit(2) from exc
+    keyed = serving.require_keys or (serving.require_keys is None and store.active_keys())
+    store.close()
+    # Workers count into shared files; /metrics adds them up. These are written for the worker
+    # processes, never read here.
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="empathic-"))
+    os.environ[WORKER_ENV] = settings.to_json()
+    print(f"{banner}, {serving.workers} workers", flush=True)
+    _warn_if_open(serving.host, bool(keyed))
+    uvicorn.run("empathic.serve.app:create_app_from_environment", factory=True,
+                workers=serving.workers, host=serving.host, port=serving.port,
+                log_level="warning")  # fmt: skip
 
 
 def _warn_if_open(host: str, keyed: bool) -> None:
@@ -431,11 +526,10 @@ DbOption = Annotated[str | None, typer.Option("--db", help="store URL (env EMPAT
 
 
 def _store(db: str | None):
-    import os
+    """The store of ``--db``, else of the configuration (EMPATHIC_DB_URL, EMPATHIC_CONFIG)."""
+    from empathic.store import Store
 
-    from empathic.store import DEFAULT_URL, Store
-
-    return Store(db or os.environ.get("EMPATHIC_DB_URL") or DEFAULT_URL)
+    return Store(_load_config(serving={"db_url": db}).serving.db_url)
 
 
 @keys_app.command("create")

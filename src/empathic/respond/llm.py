@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 
@@ -138,3 +139,19 @@ class ChatClient:
             raise UpstreamError(
                 f"LLM upstream {self.base_url} failed while streaming: {exc}"
             ) from exc
+
+
+def open_llm(config: LLMConfig, retries: int | None = None) -> tuple[ChatClient | None, Any]:
+    """The client the configuration names, and the local server to close with it:
+    ``config.local_model`` (a GGUF file, served by llama.cpp on 127.0.0.1), else ``config.url``,
+    else (None, None): the built-in composer answers. ``retries`` overrides ``config.retries``."""
+    if config.local_model:
+        from empathic.respond.local_llm import LocalLlamaServer
+
+        server = LocalLlamaServer(config.local_model)
+        # The upstream's key is not sent to the local server.
+        local = config.model_copy(update={"api_key": None})
+        return ChatClient(server.url, retries=retries, config=local), server
+    if config.url:
+        return ChatClient(config.url, retries=retries, config=config), None
+    return None, None

@@ -1,16 +1,14 @@
-"""The FastAPI app factory: ``create_app(Settings())`` is the whole service."""
+"""The FastAPI app factory: ``create_app(EmpathicConfig.load())`` is the whole service."""
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
@@ -19,15 +17,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from empathic.config import EmpathicConfig, ServingConfig, worker_config
+from empathic.data import resolve_knowledge
 from empathic.engine import Engine
 from empathic.errors import EmpathicError, InputError
+from empathic.perceive import Perceiver
+from empathic.respond.knowledge import KnowledgeBase
+from empathic.respond.llm import open_llm
 from empathic.serve import api, openai_compat
 from empathic.serve.auth import Gate, KeyBook, RateLimiter
 from empathic.serve.batcher import AnalyzeBatcher
 from empathic.serve.conversations import Conversations
 from empathic.serve.metrics import Metrics
 from empathic.serve.problems import problem
-from empathic.serve.settings import Settings
 from empathic.store import ConflictError, Store
 
 STATIC = Path(__file__).parent / "static"
@@ -44,7 +46,7 @@ what empathic adds (reading, plan, checks, hand-off) is under the `empathic` key
 
 @dataclass
 class Services:
-    settings: Settings
+    settings: ServingConfig
     engine: Engine
     store: Store
     metrics: Metrics
@@ -53,32 +55,32 @@ class Services:
     keys: KeyBook
     model_names: tuple[str, ...]
     closers: tuple
+    config: EmpathicConfig | None = None
 
 
-def build_engine(settings: Settings, perceiver=None) -> tuple[Engine, tuple]:
-    """The engine the settings describe, and what must be closed with it."""
-    from empathic.respond.llm import ChatClient
-
+def build_engine(
+    config: EmpathicConfig, perceiver: Perceiver | None = None
+) -> tuple[Engine, tuple]:
+    """The engine the configuration describes, and what must be closed with it."""
     closers: list = []
-    client = None
-    if settings.model:
-        from empathic.respond.local_llm import LocalLlamaServer
-
-        server = LocalLlamaServer(settings.model)
+    client, server = open_llm(config.llm, retries=config.serving.upstream_retries)
+    if server is not None:
         closers.append(server)
-        client = ChatClient(server.url, timeout=settings.upstream_timeout, retries=0)
-    elif settings.backend:
-        client = ChatClient(settings.backend, model=settings.backend_model,
-                            api_key=settings.backend_api_key, timeout=settings.upstream_timeout,
-                            retries=0)  # fmt: skip
     if client is not None:
         closers.append(client)
     if perceiver is None:
-        from empathic.perceive import Perceiver
         from empathic.perceive.encoder import Encoder
 
-        perceiver = Perceiver(Encoder(threads=settings.encoder_threads))
-    engine = Engine(perceiver, knowledge=settings.knowledge, llm=client, locale=settings.locale)
+        encoder = Encoder(threads=config.serving.encoder_threads)
+        perceiver = Perceiver(encoder, config=config.perception)
+    responding = config.responding
+    knowledge = None
+    if responding.knowledge_base is not None:
+        knowledge = KnowledgeBase.from_path(
+            resolve_knowledge(responding.knowledge_base), config=responding.knowledge
+        )
+    engine = Engine(perceiver, knowledge=knowledge, llm=client, locale=responding.locale,
+                    steer=responding.steer)  # fmt: skip
     return engine, tuple(closers)
 
 
@@ -112,124 +114,186 @@ class _Timing:
 
 
 def create_app_from_environment() -> FastAPI:
-    """The app for uvicorn's worker processes (``empathic serve --workers N``): the settings
-    come as JSON in EMPATHIC_SERVE_SETTINGS."""
-    return create_app(Settings(**json.loads(os.environ["EMPATHIC_SERVE_SETTINGS"])))
+    """The app for uvicorn's worker processes (``empathic serve --workers N``): the
+    configuration comes from ``empathic.config.worker_config`` (JSON the parent process left)."""
+    return create_app(worker_config())
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None,
-               store: Store | None = None) -> FastAPI:  # fmt: skip
-    """The service. Pass ``engine`` or ``store`` to share them (tests); otherwise they are built
-    from ``settings`` and closed with the app. The schema is migrated to head on creation."""
-    settings = settings or Settings()
+def create_app(settings: EmpathicConfig | ServingConfig | None = None,
+               engine: Engine | None = None, store: Store | None = None) -> FastAPI:  # fmt: skip
+    """The service. ``settings`` is a whole ``EmpathicConfig`` or only its ``serving`` section
+    (the rest then comes from the environment and ``EMPATHIC_CONFIG``); by default
+    ``EmpathicConfig.load()``. Pass ``engine`` or ``store`` to share them (tests); otherwise they
+    are built from the configuration and closed with the app. The schema is migrated to head on
+    creation."""
+    config = _as_config(settings)
+    services, own_store = _services(config, engine, store)
+    app = FastAPI(
+        title="empathic", version="0.1.0", description=DESCRIPTION,
+        lifespan=_lifespan(services, own_store), docs_url="/docs", openapi_url="/openapi.json",
+    )  # fmt: skip
+    app.state.services = services
+    app.include_router(api.router)
+    app.include_router(openai_compat.router)
+    _add_error_handlers(app)
+    app.include_router(_ops)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _add_middleware(app, services)
+    return app
+
+
+def _as_config(settings: EmpathicConfig | ServingConfig | None) -> EmpathicConfig:
+    """A whole configuration from what ``create_app`` was given."""
+    if isinstance(settings, EmpathicConfig):
+        return settings
+    if settings is None:
+        return EmpathicConfig.load()
+    return EmpathicConfig.load(serving=settings)
+
+
+def _services(
+    config: EmpathicConfig, engine: Engine | None, store: Store | None
+) -> tuple[Services, bool]:
+    """The app's shared objects, and whether the store is the app's own to close."""
+    settings = config.serving
     closers: tuple = ()
     own_store = store is None
     store = store or Store(settings.db_url)
     if engine is None:
-        engine, closers = build_engine(settings)
+        engine, closers = build_engine(config)
     metrics = Metrics()
-    keys = KeyBook(store, settings.require_keys)
+    keys = KeyBook(store, settings.require_keys, settings.key_cache_seconds)
     names = (openai_compat.MODEL_NAME,)
     if engine.llm is not None and engine.llm.model not in names:
         names = (*names, engine.llm.model)
     services = Services(
         settings, engine, store, metrics, Conversations(engine, store, metrics),
-        AnalyzeBatcher(engine, threads=settings.analyze_threads), keys, names, closers,
+        AnalyzeBatcher(engine, threads=settings.analyze_threads), keys, names, closers, config,
     )  # fmt: skip
+    return services, own_store
+
+
+def _lifespan(services: Services, own_store: bool):
+    """Closes what the app owns when it stops."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         yield
         services.batcher.close()
-        for closer in closers:
+        for closer in services.closers:
             closer.close()
         if own_store:
-            store.close()
+            services.store.close()
 
-    app = FastAPI(
-        title="empathic", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-        docs_url="/docs", openapi_url="/openapi.json",
-    )  # fmt: skip
-    app.state.services = services
-    app.include_router(api.router)
-    app.include_router(openai_compat.router)
+    return lifespan
 
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = exc.errors()
-        if any(e.get("type") == "json_invalid" for e in errors):
-            where = next(e for e in errors if e.get("type") == "json_invalid")
-            return problem(400, "The body is not valid JSON "
-                           f"({where.get('ctx', {}).get('error', 'parse error')} at position "
-                           f"{where.get('loc', ('body', '?'))[-1]}). Send a JSON object with "
-                           "'Content-Type: application/json'.", request.url.path)  # fmt: skip
-        content_type = request.headers.get("content-type", "")
-        if request.method == "POST" and "json" not in content_type:
-            return problem(415, f"The body was sent as {content_type or 'no content type'!r}; "
-                           "send JSON with 'Content-Type: application/json'.", request.url.path)  # fmt: skip
-        fields = [
-            {"field": ".".join(str(p) for p in e.get("loc", ())), "detail": e.get("msg", "")}
-            for e in errors
-        ]
-        summary = "; ".join(f"{f['field']}: {f['detail']}" for f in fields[:5])
-        return problem(422, f"The request does not match the schema: {summary}. "
-                       "See /docs for the expected body.", request.url.path, errors=fields)  # fmt: skip
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        if exc.status_code == 404:
-            detail = f"No route {request.method} {request.url.path}. The API is listed at /docs."
-        elif exc.status_code == 405:
-            detail = f"{request.method} is not allowed on {request.url.path}; see /docs."
-        return problem(exc.status_code, detail, request.url.path, headers=exc.headers)
+async def _invalid(request: Request, exc: Exception) -> Response:
+    """422 for a body that does not match the schema; 400 for one that is not JSON; 415 for a
+    POST that is not sent as JSON."""
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        where = next(e for e in errors if e.get("type") == "json_invalid")
+        return problem(400, "The body is not valid JSON "
+                       f"({where.get('ctx', {}).get('error', 'parse error')} at position "
+                       f"{where.get('loc', ('body', '?'))[-1]}). Send a JSON object with "
+                       "'Content-Type: application/json'.", request.url.path)  # fmt: skip
+    content_type = request.headers.get("content-type", "")
+    if request.method == "POST" and "json" not in content_type:
+        return problem(415, f"The body was sent as {content_type or 'no content type'!r}; "
+                       "send JSON with 'Content-Type: application/json'.", request.url.path)  # fmt: skip
+    fields = [
+        {"field": ".".join(str(p) for p in e.get("loc", ())), "detail": e.get("msg", "")}
+        for e in errors
+    ]
+    summary = "; ".join(f"{f['field']}: {f['detail']}" for f in fields[:5])
+    return problem(422, f"The request does not match the schema: {summary}. "
+                   "See /docs for the expected body.", request.url.path, errors=fields)  # fmt: skip
 
-    @app.exception_handler(InputError)
-    async def _input(request: Request, exc: InputError) -> Response:
-        return problem(422, str(exc), request.url.path)
 
-    @app.exception_handler(ConflictError)
-    async def _conflict(request: Request, exc: ConflictError) -> Response:
-        return problem(409, str(exc), request.url.path)
+async def _http(request: Request, exc: Exception) -> Response:
+    """Starlette's HTTP errors as problems, with a hint for an unknown route or method."""
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code == 404:
+        detail = f"No route {request.method} {request.url.path}. The API is listed at /docs."
+    elif exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}; see /docs."
+    return problem(exc.status_code, detail, request.url.path, headers=exc.headers)
 
-    @app.exception_handler(EmpathicError)
-    async def _empathic(request: Request, exc: EmpathicError) -> Response:
-        return problem(502 if "upstream" in str(exc).lower() else 500, str(exc), request.url.path)
 
-    @app.exception_handler(Exception)
-    async def _crash(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s", request.url.path)
-        return problem(500, f"The server failed on this request ({type(exc).__name__}); it was "
-                       "logged. Retry, and report it if it happens again.", request.url.path)  # fmt: skip
+async def _input(request: Request, exc: Exception) -> Response:
+    """A message the engine cannot read: 422 with what is wrong."""
+    return problem(422, str(exc), request.url.path)
 
-    @app.get("/healthz", summary="Liveness; ?deep=1 also checks the store", tags=["ops"])
-    def healthz(deep: bool = False):
-        body = {"status": "ok", "store": "sqlite" if store.is_sqlite else "postgresql",
-                "upstream_llm": engine.llm is not None}  # fmt: skip
-        if deep:
-            try:
-                body["schema"] = store.schema_revision()
-            except Exception as exc:  # noqa: BLE001 - any store failure means not healthy
-                return JSONResponse({**body, "status": "store unavailable",
-                                     "detail": str(exc)[:300]}, status_code=503)  # fmt: skip
-        return body
 
-    @app.get("/metrics", summary="Prometheus metrics", tags=["ops"])
-    def prometheus():
-        return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+async def _conflict(request: Request, exc: Exception) -> Response:
+    """A write that lost a race or repeats an id: 409."""
+    return problem(409, str(exc), request.url.path)
 
-    @app.get("/", include_in_schema=False)
-    def chat_page():
-        return FileResponse(STATIC / "chat.html")
 
-    @app.get("/dashboard", include_in_schema=False)
-    def dashboard_page():
-        return FileResponse(STATIC / "dashboard.html")
+async def _empathic(request: Request, exc: Exception) -> Response:
+    """An engine failure: 502 when the upstream LLM failed, else 500."""
+    return problem(502 if "upstream" in str(exc).lower() else 500, str(exc), request.url.path)
 
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+async def _crash(request: Request, exc: Exception) -> Response:
+    """Anything else: logged, and a 500 that says so."""
+    log.exception("unhandled error on %s", request.url.path)
+    return problem(500, f"The server failed on this request ({type(exc).__name__}); it was "
+                   "logged. Retry, and report it if it happens again.", request.url.path)  # fmt: skip
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error as ``application/problem+json`` (RFC 9457)."""
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(InputError, _input)
+    app.add_exception_handler(ConflictError, _conflict)
+    app.add_exception_handler(EmpathicError, _empathic)
+    app.add_exception_handler(Exception, _crash)
+
+
+_ops = APIRouter()
+
+
+@_ops.get("/healthz", summary="Liveness; ?deep=1 also checks the store", tags=["ops"])
+def healthz(request: Request, deep: bool = False):
+    services: Services = request.app.state.services
+    store = services.store
+    body = {"status": "ok", "store": "sqlite" if store.is_sqlite else "postgresql",
+            "upstream_llm": services.engine.llm is not None}  # fmt: skip
+    if deep:
+        try:
+            body["schema"] = store.schema_revision()
+        except Exception as exc:  # noqa: BLE001 - any store failure means not healthy
+            return JSONResponse({**body, "status": "store unavailable",
+                                 "detail": str(exc)[:300]}, status_code=503)  # fmt: skip
+    return body
+
+
+@_ops.get("/metrics", summary="Prometheus metrics", tags=["ops"])
+def prometheus(request: Request):
+    metrics: Metrics = request.app.state.services.metrics
+    return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+@_ops.get("/", include_in_schema=False)
+def chat_page():
+    return FileResponse(STATIC / "chat.html")
+
+
+@_ops.get("/dashboard", include_in_schema=False)
+def dashboard_page():
+    return FileResponse(STATIC / "dashboard.html")
+
+
+def _add_middleware(app: FastAPI, services: Services) -> None:
+    """The gate (body size, keys, rates), CORS when origins are allowed, and request timing."""
+    settings = services.settings
     app.add_middleware(
-        Gate, keys=keys, limiter=RateLimiter(), rate_limit=settings.rate_limit,
+        Gate, keys=services.keys, limiter=RateLimiter(), rate_limit=settings.rate_limit,
         max_body_bytes=settings.max_body_bytes,
     )  # fmt: skip
     if settings.cors_origins:
@@ -237,5 +301,4 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Empathic-Conversation"],
         )  # fmt: skip
-    app.add_middleware(_Timing, metrics=metrics)
-    return app
+    app.add_middleware(_Timing, metrics=services.metrics)

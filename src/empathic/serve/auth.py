@@ -9,13 +9,14 @@ from __future__ import annotations
 import threading
 import time
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from empathic.serve.problems import problem
 from empathic.store import Store
 
 _PROTECTED = ("/v1/",)
-_KEY_CACHE_SECONDS = 30.0
+_KEY_CACHE_SECONDS = 30.0  # the default of serving.key_cache_seconds (empathic.config)
 
 
 class RateLimiter:
@@ -46,9 +47,12 @@ class RateLimiter:
 class KeyBook:
     """Looks keys up in the store, with a short cache so each request costs no query."""
 
-    def __init__(self, store: Store, require: bool | None):
+    def __init__(
+        self, store: Store, require: bool | None, cache_seconds: float = _KEY_CACHE_SECONDS
+    ):
         self.store = store
         self.require = require
+        self.cache_seconds = cache_seconds  # serving.key_cache_seconds
         self._cache: dict[str, tuple[float, dict | None]] = {}
         self._required: tuple[float, bool] = (0.0, False)
 
@@ -64,7 +68,7 @@ class KeyBook:
     def lookup(self, secret: str) -> dict | None:
         now = time.monotonic()
         hit = self._cache.get(secret)
-        if hit and now - hit[0] < _KEY_CACHE_SECONDS:
+        if hit and now - hit[0] < self.cache_seconds:
             return hit[1]
         key = self.store.key_for(secret)
         if len(self._cache) > 10_000:
@@ -88,6 +92,20 @@ def _secret(scope: Scope) -> str | None:
     return None
 
 
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that gives ``body`` (already read) once, then defers to ``receive``."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
 class Gate:
     """ASGI middleware: rejects oversized bodies (413), missing or bad keys (401) and clients over
     their rate (429) before any work is done; sets ``scope["state"]["api_key"]``."""
@@ -104,70 +122,89 @@ class Gate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["method"] != "OPTIONS" and scope["path"].startswith(_PROTECTED):
+            refusal = self._admit(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        await self._pass_body(scope, receive, send)
+
+    def _admit(self, scope: Scope) -> Response | None:
+        """None when an API request may go ahead (its key, or None, is put in
+        ``scope["state"]["api_key"]``); otherwise the 401 or 429 answer."""
+        key, refusal = self._identify(scope)
+        if refusal is not None:
+            return refusal
+        scope.setdefault("state", {})["api_key"] = key
+        return self._over_rate(scope, key)
+
+    def _identify(self, scope: Scope) -> tuple[dict | None, Response | None]:
+        """The caller's key (None without one) and, when keys are required and the request has
+        no valid one, the 401 answer. On an open server an unknown key is ignored: a bot
+        switching its base URL over keeps sending its old upstream key."""
         path = scope["path"]
-        if scope["method"] != "OPTIONS" and path.startswith(_PROTECTED):
-            key = None
-            secret = _secret(scope)
-            required = self.keys.required()
-            if secret is not None:
-                key = self.keys.lookup(secret)
-                # On an open server an unknown key is ignored: a bot switching its base URL over
-                # keeps sending its old upstream key.
-                if key is None and required:
-                    await problem(401, "The API key is not valid or was revoked. Create one with "
-                                  "`empathic keys create NAME` and send it as "
-                                  "'Authorization: Bearer KEY'.", path)(scope, receive, send)  # fmt: skip
-                    return
-            elif required:
-                await problem(401, "This server requires an API key. Send it as 'Authorization: "
-                              "Bearer KEY' or 'X-API-Key: KEY'; create one with "
-                              "`empathic keys create NAME`.", path)(scope, receive, send)  # fmt: skip
-                return
-            scope.setdefault("state", {})["api_key"] = key
-            if key is not None:
-                client, limit = f"key:{key['id']}", key["rate_limit"] or self.rate_limit
-            else:
-                client, limit = f"addr:{(scope.get('client') or ('?', 0))[0]}", self.rate_limit
-            wait = self.limiter.take(client, limit)
-            if wait > 0:
-                await problem(
-                    429, f"Over the limit of {limit} requests per minute for this "
-                    f"{'key' if key else 'client address'}; retry in {wait:.1f} s.", path,
-                    headers={"Retry-After": str(max(1, round(wait)))},
-                )(scope, receive, send)  # fmt: skip
-                return
-        headers = dict(scope.get("headers", ()))
-        declared = headers.get(b"content-length")
+        secret = _secret(scope)
+        required = self.keys.required()
+        if secret is None:
+            if required:
+                return None, problem(401, "This server requires an API key. Send it as "
+                                     "'Authorization: Bearer KEY' or 'X-API-Key: KEY'; create one "
+                                     "with `empathic keys create NAME`.", path)  # fmt: skip
+            return None, None
+        key = self.keys.lookup(secret)
+        if key is None and required:
+            return None, problem(401, "The API key is not valid or was revoked. Create one with "
+                                 "`empathic keys create NAME` and send it as "
+                                 "'Authorization: Bearer KEY'.", path)  # fmt: skip
+        return key, None
+
+    def _over_rate(self, scope: Scope, key: dict | None) -> Response | None:
+        """The 429 answer when this key (or, without one, this client address) is over its
+        requests per minute; None otherwise."""
+        if key is not None:
+            client, limit = f"key:{key['id']}", key["rate_limit"] or self.rate_limit
+        else:
+            client, limit = f"addr:{(scope.get('client') or ('?', 0))[0]}", self.rate_limit
+        wait = self.limiter.take(client, limit)
+        if wait <= 0:
+            return None
+        return problem(
+            429, f"Over the limit of {limit} requests per minute for this "
+            f"{'key' if key else 'client address'}; retry in {wait:.1f} s.", scope["path"],
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )  # fmt: skip
+
+    async def _pass_body(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Hands the request on unless its body is over ``max_body_bytes`` (413): as declared by
+        Content-Length or, for a chunked body, as counted while it is read here."""
+        declared = dict(scope.get("headers", ())).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             await self._too_large(scope, receive, send)
             return
         if declared is None and scope["method"] in {"POST", "PUT", "PATCH"}:
-            # A chunked body: read it here, up to the limit, then hand it on.
-            chunks, size = [], 0
-            while True:
-                message = await receive()
-                if message["type"] != "http.request":
-                    break
-                chunks.append(message.get("body", b""))
-                size += len(chunks[-1])
-                if size > self.max_body_bytes:
-                    await self._too_large(scope, receive, send)
-                    return
-                if not message.get("more_body"):
-                    break
-            body = b"".join(chunks)
-            sent = False
-
-            async def replay() -> Message:
-                nonlocal sent
-                if not sent:
-                    sent = True
-                    return {"type": "http.request", "body": body, "more_body": False}
-                return await receive()
-
-            await self.app(scope, replay, send)
+            body = await self._read_body(receive)
+            if body is None:
+                await self._too_large(scope, receive, send)
+                return
+            await self.app(scope, _replay(body, receive), send)
             return
         await self.app(scope, receive, send)
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        """A chunked body read up to the limit; None once it goes over."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_body_bytes:
+                return None
+            if not message.get("more_body"):
+                break
+        return b"".join(chunks)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         await problem(
