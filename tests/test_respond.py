@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from empathic.check.critic import critique, repair, tag_sentences
+from empathic.conversation import Conversation
 from empathic.data import demo_knowledge
 from empathic.engine import Engine
 from empathic.respond import slots
@@ -255,7 +256,7 @@ def test_personal_reply_echoes_words_only_under_a_feeling_that_fits(read):
     assert reading.valence > 0.1
     misread = Plan(("acknowledge", "reflect"), "moderate", "warm", "sadness", personal=True)
     for n in range(20):  # every variant the composer might pick
-        draft = Composer().compose(misread, reading, State(conversation_id=f"echo-{n}"))
+        draft = Composer().compose(misread, reading, Conversation.start(f"echo-{n}"))
         assert "painting" not in draft.text, draft.text
 
 
@@ -289,19 +290,24 @@ def test_knowledge_base_retrieves_labelled_customer_questions(engine):
 
 
 def test_a_restored_conversation_reads_the_next_turn_as_the_original_does(engine):
-    """Perception reads each turn beside the conversation's opening message; the engine keeps
-    its embedding, and one restored from a snapshot (another worker, a restart) rebuilds it."""
+    """Perception reads each turn beside the conversation's opening message. A conversation
+    saved as JSON and loaded into another engine (another worker, a restart) reads the next turn
+    as the original does, with the opening's embedding saved or rebuilt."""
     first, second = "My grandmother passed away last week.", "I keep thinking about her."
     original = Engine(engine.perceiver)
     original.respond("r", first)
-    snapshot = original.snapshot("r")
+    saved = original.conversation("r").to_json()
     expected = original.respond("r", second).reading
-    restored = Engine(engine.perceiver)
-    restored.restore("r", snapshot)
-    again = restored.respond("r", second).reading
-    assert again.context_turns == expected.context_turns == 1
-    assert again.ed_emotion == expected.ed_emotion
-    assert again.ed_probs == pytest.approx(expected.ed_probs, abs=1e-4)
+    for keep_opening in (True, False):
+        loaded = Conversation.from_json(saved)
+        if not keep_opening:
+            loaded.opening = None
+        restored = Engine(engine.perceiver)
+        restored.store.save(loaded)
+        again = restored.respond("r", second).reading
+        assert again.context_turns == expected.context_turns == 1
+        assert again.ed_emotion == expected.ed_emotion
+        assert again.ed_probs == pytest.approx(expected.ed_probs, abs=1e-4)
     alone = engine.perceiver.read(second)
     assert alone.ed_probs != pytest.approx(expected.ed_probs, abs=1e-3)  # the opening counts
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from empathic.types import (
     EMPATHY_BUDGET,
@@ -18,9 +19,14 @@ from empathic.types import (
     Check,
     Draft,
     Plan,
+    Reply,
     Sentence,
     State,
 )
+
+if TYPE_CHECKING:
+    from empathic.conversation import Conversation
+    from empathic.respond.composer import Composer
 
 MAX_WORDS = 110
 SUPPORT_ONLY = EMPATHY_STRATEGIES | {"thank_back", "greet", "farewell"}
@@ -164,3 +170,37 @@ def repair(
     if len(clean) < len(trimmed):
         done.append("dropped_banned_phrase")
     return Draft(tuple(clean), draft.source), tuple(done)
+
+
+_repair = repair  # RuleCritic.check's ``repair`` flag shadows the function's name inside it
+
+
+class RuleCritic:
+    """The built-in ``Critic``: ``critique`` every draft, ``repair`` what editing can fix (a
+    repeated phrase is swapped for another of the composer's when the draft is the composer's),
+    and critique the result. The fixed safe reply is checked but never edited."""
+
+    def __init__(self, banned: tuple[str, ...] = (), composer: Composer | None = None):
+        self.banned = banned
+        self.composer = composer
+
+    def check(
+        self, draft: Draft, plan: Plan, conversation: Conversation, repair: bool = True
+    ) -> Reply:
+        state = conversation.state
+        checks = critique(draft, plan, state, self.banned)
+        repairs: tuple[str, ...] = ()
+        if repair and not all(c.passed for c in checks) and draft.source != "safety":
+            draft, repairs = _repair(
+                draft, plan, state, self._alternatives(draft, plan, state), self.banned
+            )
+            checks = critique(draft, plan, state, self.banned)
+        return Reply(draft.text, draft.source, checks, repairs, sentences=draft.sentences)
+
+    def _alternatives(
+        self, draft: Draft, plan: Plan, state: State
+    ) -> Callable[[Sentence], Sentence | None]:
+        composer = self.composer
+        if composer is None or draft.source != "composer":
+            return lambda sentence: None
+        return lambda sentence: composer.alternative(sentence, plan, state)

@@ -425,8 +425,9 @@ def transcripts_suite(
     engine, path: Path, epitome: EpitomeScorer | None = None, progress=None
 ) -> SuiteResult:
     """Readings, escalation, hand-off points and calibration problems of real conversations."""
-    from empathic.plan.policy import handoff_reason
-    from empathic.track.state import ESCALATION_THRESHOLD, raise_handoff, track
+    from empathic.conversation import Conversation
+
+    threshold = engine.config.tracking.escalation_threshold
 
     lines, errors = read_transcripts(path)
     conversations: dict[str, list[TranscriptLine]] = {}
@@ -444,6 +445,7 @@ def transcripts_suite(
         bad, readings = engine.analyze_messages(users, histories)
         errors += [f"{cid}: {error}" for error in bad.values()]
         readings_iter = iter(readings)
+        conversation = Conversation.start(cid)
         state = None
         events = []
         said: list[str] = []
@@ -456,19 +458,21 @@ def transcripts_suite(
                 if user_index in bad:
                     continue
                 reading = next(readings_iter)
-                previous = state.escalation if state else 0.0
-                state = track(state, reading, cid)
+                previous = conversation.state.escalation
+                # The engine's own track / plan / hand-off steps, without a reply of ours: the
+                # transcript's agent answered.
+                raised_before = conversation.handoff is not None
+                conversation = engine.pipeline.observe(conversation, reading)
+                state = conversation.state
                 intents[reading.intent] += 1
                 emotions[reading.ekman] += 1
                 number = len(state.turns)
-                if state.escalation >= ESCALATION_THRESHOLD > previous:
+                if state.escalation >= threshold > previous:
                     events.append({"turn": number, "event": "escalation", "escalation": round(state.escalation, 3)})  # fmt: skip
                 if state.deescalating:
                     events.append({"turn": number, "event": "de-escalation", "escalation": round(state.escalation, 3)})  # fmt: skip
-                reason = handoff_reason(reading, state)
-                if reason and handoff_at is None:
-                    handoff_at = {"turn": number, "reason": reason}
-                    state = raise_handoff(state)
+                if conversation.handoff is not None and not raised_before:
+                    handoff_at = {"turn": number, "reason": conversation.handoff.reason}
                 said.append(reading.text)
                 last = reading
             elif last is not None:

@@ -1,5 +1,5 @@
-"""Plan: State + Reading -> Plan."""
+"""Plan: Reading + Conversation -> Plan (named rules, plus a learned next strategy)."""
 
-from empathic.plan.policy import plan_turn
+from empathic.plan.planner import RulePlanner, plan_turn
 
-__all__ = ["plan_turn"]
+__all__ = ["RulePlanner", "plan_turn"]

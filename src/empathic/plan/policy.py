@@ -1,16 +1,14 @@
-"""The strategy policy: calibration rules a support lead would sign, plus a learned suggestion.
+"""What the planner's rules read a situation with: the family of feeling, whether the fault is
+ours, whether the person is telling us about their life, whether a hand-off is due.
 
-Rules decide what must and must not happen (no apology for thanks, acknowledgement before the
-fix, one apology at most and only for our own failure, more room for grief and fear, hand-off on
-request, crisis first). The ESConv-trained model proposes the next supporter strategy; the policy
-adds it when the rules leave room for it.
+The rules themselves are in ``rules.py``; ``planner.py`` applies them in order.
 """
 
 from __future__ import annotations
 
 import re
 
-from empathic.track.state import ESCALATION_THRESHOLD
+from empathic.config import PlanningConfig, TrackingConfig
 from empathic.types import EMPATHY_LEVELS, Plan, Reading, State
 
 ALWAYS_AVOID = (
@@ -68,16 +66,19 @@ _ASK_HUMAN = re.compile(
     re.IGNORECASE,
 )
 
-HANDOFF_ESCALATED_TURNS = 2
-HANDOFF_UNRESOLVED = 3
+_DEFAULT_PLANNING = PlanningConfig()
+_DEFAULT_TRACKING = TrackingConfig()
 
 
-def emotion_family(reading: Reading) -> str:
+def emotion_family(reading: Reading, config: PlanningConfig = _DEFAULT_PLANNING) -> str:
     """The family of feeling the wording should fit."""
     go = reading.goemotions
-    if reading.intent == "thanks" or go.get("gratitude", 0) >= 0.5:
+    if reading.intent == "thanks" or go.get("gratitude", 0) >= config.gratitude_family:
         return "gratitude"
-    if go.get("confusion", 0) >= 0.35 and reading.valence > -0.45:
+    if (
+        go.get("confusion", 0) >= config.confusion_family
+        and reading.valence > config.confusion_max_negative
+    ):
         return "confusion"
     if reading.ekman in {"anger", "disgust"}:
         return "frustration"
@@ -85,24 +86,23 @@ def emotion_family(reading: Reading) -> str:
         return "fear"
     if reading.ekman == "sadness":
         grief = go.get("grief", 0) + go.get("sadness", 0) + reading.ed_probs.get("devastated", 0)
-        return "sadness" if grief >= 0.5 else "disappointment"
-    if reading.ekman == "joy" and reading.valence > 0.2:
+        return "sadness" if grief >= config.grief_family else "disappointment"
+    if reading.ekman == "joy" and reading.valence > config.joy_min_valence:
         return "joy"
     if reading.intent == "complaint" or reading.has_cue("repetition"):
         # "Third time I'm asking. Still nothing." reads flat to the models; it is not.
-        return "frustration" if reading.intensity >= 0.45 else "disappointment"
+        return (
+            "frustration" if reading.intensity >= config.frustration_intensity else "disappointment"
+        )
     return "neutral"
 
 
 _OUR_FAULT_RE = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _OUR_FAULT) + r")\b", re.I)
 
 
-def _our_fault(reading: Reading) -> bool:
+def our_fault(reading: Reading) -> bool:
+    """A complaint about something we did (a late parcel, a wrong charge): only then apologize."""
     return reading.intent == "complaint" and _OUR_FAULT_RE.search(reading.text) is not None
-
-
-def _level(index: int) -> str:
-    return EMPATHY_LEVELS[max(0, min(index, len(EMPATHY_LEVELS) - 1))]
 
 
 def uses_prediction(plan: Plan) -> bool:
@@ -128,7 +128,7 @@ def personal_story(reading: Reading, state: State, knowledge: tuple[str, ...] = 
     return not any(_SERVICE.search(t) for t in texts)
 
 
-def _intent(reading: Reading, personal: bool) -> str:
+def intent_said(reading: Reading, personal: bool) -> str:
     """The intent the plan answers: in a personal conversation a sign-off or a request for a
     human is taken only when it is said."""
     intent = reading.intent
@@ -139,207 +139,23 @@ def _intent(reading: Reading, personal: bool) -> str:
     return intent
 
 
-def handoff_reason(reading: Reading, state: State, intent: str | None = None) -> str | None:
+def handoff_reason(
+    reading: Reading,
+    state: State,
+    intent: str | None = None,
+    planning: PlanningConfig = _DEFAULT_PLANNING,
+    tracking: TrackingConfig = _DEFAULT_TRACKING,
+) -> str | None:
+    """Why this turn should go to a person, or None: a crisis, a request, escalation for
+    consecutive turns, or the same problem coming back unresolved."""
     if reading.crisis is not None:
         return f"crisis: {reading.crisis.kind}"
     if state.handoff == "raised":
         return None  # already with a human; do not raise it twice
     if (intent or reading.intent) == "request_human":
         return "asked for a human"
-    if state.escalated_turns >= HANDOFF_ESCALATED_TURNS:
-        return f"escalation above {ESCALATION_THRESHOLD} for {state.escalated_turns} turns"
-    if state.unresolved >= HANDOFF_UNRESOLVED:
+    if state.escalated_turns >= planning.handoff_escalated_turns:
+        return f"escalation above {tracking.escalation_threshold} for {state.escalated_turns} turns"
+    if state.unresolved >= planning.handoff_unresolved:
         return f"same issue unresolved {state.unresolved} times"
     return None
-
-
-def plan_turn(
-    reading: Reading,
-    state: State,
-    predicted_strategy: str | None = None,
-    knowledge: tuple[str, ...] = (),
-) -> Plan:
-    """The plan for answering ``reading`` given the conversation ``state``."""
-    family = emotion_family(reading)
-    avoid = list(ALWAYS_AVOID)
-    personal = (
-        reading.crisis is None and not state.crisis and personal_story(reading, state, knowledge)
-    )
-    intent = _intent(reading, personal)
-    reason = handoff_reason(reading, state, intent)
-
-    if reading.crisis is not None:
-        return Plan(
-            strategies=("support", "handoff"),
-            empathy_level="high",
-            tone="calm, warm, direct",
-            family="sadness" if reading.crisis.kind == "self_harm" else "fear",
-            must_include=("safety resources",),
-            must_avoid=(*avoid, "jokes", "product talk", "upselling"),
-            handoff=True,
-            handoff_reason=reason,
-            safety_override=True,
-            predicted_strategy=predicted_strategy,
-        )
-
-    strategies: list[str]
-    level = 0
-    max_apologies = 0
-    tone = "friendly, clear"
-    if personal and intent not in {"goodbye", "request_human"}:
-        strategies, family, level, tone, max_apologies = _listen(reading, intent, family)
-        if max_apologies == 0:
-            avoid.append("apology")
-        avoid += ["product talk", "upselling"]
-    elif intent == "greeting":
-        strategies = ["greet"]
-    elif intent == "goodbye":
-        strategies = ["farewell"]
-        family = "gratitude" if family == "gratitude" else "neutral"
-    elif intent == "thanks":
-        strategies = ["thank_back"]
-        family, level = "gratitude", 1
-        avoid.append("apology")
-    elif intent == "good_news":
-        strategies = ["celebrate"] + (["inform"] if knowledge else [])
-        family, level = "joy", 2
-        tone = "warm, glad"
-        avoid.append("apology")
-    elif intent == "venting" or (family in {"sadness", "fear"} and intent != "question"):
-        # Grief and fear get room: feelings first, a gentle question, help only if asked.
-        strategies = [
-            "acknowledge",
-            "validate",
-            "support" if family in {"sadness", "fear"} else "reassure",
-            "ask",
-        ]
-        level = 3 if family in {"sadness", "fear"} or reading.intensity >= 0.6 else 2
-        tone = "gentle, unhurried"
-        if family == "neutral":  # venting is never met with a neutral "got it"
-            family = "disappointment"
-        if knowledge:
-            strategies.insert(3, "inform")
-    elif intent == "complaint" or (intent == "request_human" and reading.valence < -0.2):
-        level = 2 if reading.intensity < 0.7 else 3
-        strategies = ["acknowledge"]
-        if _our_fault(reading) and state.apologies == 0:
-            strategies.append("apologize")
-            max_apologies = 1
-        if reading.intensity >= 0.7 or state.escalation >= ESCALATION_THRESHOLD:
-            strategies.append("validate")
-        if knowledge:
-            strategies.append("inform")
-        elif state.issue and len(state.turns) == 1:
-            strategies.append("restate")
-        strategies.append("next_step")
-        tone = "steady, solution-focused"
-        if family not in {"frustration", "disappointment"}:
-            family = "frustration" if reading.intensity >= 0.45 else "disappointment"
-    elif intent == "question":
-        # A question gets its answer first. Only a clearly upset asker gets a short
-        # acknowledgement before it (a strongly negative reading, shouting, swearing, saying it
-        # again, or a conversation already escalated); confusion is met by a clear answer, not
-        # by a preamble.
-        upset = (
-            (reading.valence <= -0.35 and reading.intensity >= 0.5)
-            or any(c.kind in {"all_caps", "profanity", "repetition"} for c in reading.cues)
-            or state.escalation >= ESCALATION_THRESHOLD
-        )
-        if upset:
-            strategies, level = ["acknowledge", "inform" if knowledge else "ask", "next_step"], 1
-        else:
-            strategies, family = ["inform" if knowledge else "ask", "next_step"], "neutral"
-            avoid.append("empathy preamble")
-    else:  # other, and a calm request for a human
-        strategies, family = ["ask"], "neutral" if family not in {"joy", "gratitude"} else family
-
-    if state.crisis and intent not in {"thanks", "goodbye"}:
-        # After a crisis the conversation stays warm whatever it turns to: the feeling first,
-        # support, and the practical matter left to the person already taking over.
-        strategies = ["acknowledge", "support", "next_step"]
-        level, tone = max(level, 2), "calm, warm, direct"
-        if family not in {"sadness", "fear"}:
-            family = "sadness"
-        avoid += ["product talk", "upselling"]
-
-    if reason:
-        # Hand-off keeps the acknowledgement but replaces fixing it ourselves. Someone handed off
-        # after escalating or repeating themselves is upset: acknowledge that first.
-        strategies = [s for s in strategies if s not in {"next_step", "ask", "restate"}]
-        strategies.append("handoff")
-        heated = (
-            reading.valence < -0.25
-            or any(
-                c.kind in {"all_caps", "profanity", "repeated_punctuation"} for c in reading.cues
-            )
-            or not reason.startswith("asked")
-        )
-        if heated and "acknowledge" not in strategies:
-            strategies.insert(0, "acknowledge")
-            if family not in {"frustration", "disappointment", "fear", "sadness"}:
-                family = "frustration"
-        level = max(level, 2 if heated else 1)
-
-    suggestion = ESCONV_TO_STRATEGY.get(predicted_strategy or "")
-    if (
-        not personal
-        and suggestion
-        and suggestion not in strategies
-        and level >= 2
-        and not reason
-        and suggestion in {"ask", "reassure", "suggest", "restate"}
-        and (suggestion != "suggest" or intent == "venting")
-    ):
-        strategies.insert(
-            len(strategies) - 1 if strategies[-1] in {"next_step", "ask"} else len(strategies),
-            suggestion,
-        )
-
-    if state.apologies:
-        avoid.append("second apology")
-    return Plan(
-        strategies=tuple(dict.fromkeys(strategies)),
-        empathy_level=_level(level),
-        tone=tone,
-        family=family,
-        must_include=("acknowledge the feeling before the fix",)
-        if level >= 2 and "inform" in strategies
-        else (),
-        must_avoid=tuple(dict.fromkeys(avoid)),
-        handoff=reason is not None,
-        handoff_reason=reason,
-        max_apologies=max_apologies,
-        predicted_strategy=predicted_strategy,
-        knowledge=knowledge,
-        personal=personal,
-    )
-
-
-def _listen(reading: Reading, intent: str, family: str) -> tuple[list[str], str, int, str, int]:
-    """Strategies, family, empathy level, tone and apology allowance for a story from the
-    person's life: react to the feeling, show what we understood, ask about it. Nothing to fix,
-    so no next step; the one "sorry" allowed to a hard story is sympathy ("I'm so sorry you went
-    through that"), not an apology for the shop."""
-    if intent == "question":
-        # Asked about ourselves: say plainly we have no life of our own to tell, and turn it back.
-        return ["inform", "ask"], "neutral", 0, "warm, curious", 0
-    if intent == "good_news" or family in {"joy", "gratitude"}:
-        return ["celebrate", "reflect", "ask"], "joy", 2, "warm, glad", 0
-    if family in {"sadness", "fear"}:
-        strategies = ["acknowledge", "reflect", "ask"]
-        if family == "sadness" and reading.intensity >= 0.6:
-            # Grief gets a line of comfort too ("Please be gentle with yourself"); the fear lines
-            # of the support bank are about waiting for news and would not fit a story.
-            strategies.insert(2, "support")
-        return strategies, family, 3, "gentle, unhurried", 1
-    if family == "neutral" and intent not in {"venting", "complaint"}:
-        return ["acknowledge", "ask"], "neutral", 1, "warm, curious", 0
-    if family not in {"frustration", "disappointment", "confusion"}:
-        family = "disappointment"
-    return (
-        ["acknowledge", "reflect", "ask"],
-        family,
-        2,
-        "warm, attentive",
-        int(family != "confusion"),
-    )

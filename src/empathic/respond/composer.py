@@ -17,6 +17,7 @@ from collections import Counter
 from functools import cache
 from pathlib import Path
 
+from empathic.conversation import Conversation
 from empathic.respond import slots
 from empathic.types import Draft, Plan, Reading, Sentence, State
 
@@ -152,7 +153,11 @@ class Composer:
         pool = with_slots if with_slots and rng.random() < 0.5 else [(t, x) for _, t, x in options]
         return Sentence(self._pick(pool, rng), strategy)
 
-    def compose(self, plan: Plan, reading: Reading, state: State) -> Draft:
+    def compose(self, plan: Plan, reading: Reading, conversation: Conversation) -> Draft:
+        """The built-in ``Responder``: the plan's strategies in order, each a phrase-bank
+        sentence slot-filled with the person's words; the knowledge base's answers for
+        ``inform``."""
+        state = conversation.state
         seed = hashlib.sha256(f"{state.conversation_id}:{len(state.turns)}".encode()).digest()
         rng = random.Random(int.from_bytes(seed[:8], "big"))
         values = slots.fill(reading.text)

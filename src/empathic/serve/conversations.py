@@ -1,8 +1,9 @@
-"""Taking a turn durably: the engine answers, the store keeps it, in order, exactly once.
+"""Taking a turn durably: the conversation is read from the store, the engine answers, the store
+keeps the turn and the conversation after it, in order, exactly once.
 
-The engine remembers conversations in memory; the store is the truth. Before each turn the
-engine's copy is checked against the stored turn count and restored from the stored snapshot
-when it is missing (a restart, an evicted conversation) or behind (another worker answered).
+The store is the only place a conversation lives between turns, so any worker can take the next
+turn and a restart loses nothing. Two workers racing on one conversation: the store refuses the
+second write (its turn count moved on), and that turn is taken again on the fresh conversation.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import threading
 import time
 import zlib
+from collections.abc import Callable
 
+from empathic.conversation import Conversation
 from empathic.engine import Engine
 from empathic.serve.metrics import Metrics
 from empathic.store import ConflictError, Store
@@ -34,7 +37,7 @@ class Conversations:
         conversation_id: str,
         text: str,
         api_key_id: int | None = None,
-        fingerprint=None,
+        fingerprint: Callable[[Turn], str] | None = None,
         after_turns: int | None = None,
     ) -> Turn:
         """Answer one user message and store the turn. ``fingerprint(turn)`` names the transcript
@@ -45,37 +48,30 @@ class Conversations:
         lock = self._locks[zlib.crc32(conversation_id.encode()) % _STRIPES]
         with lock:
             for _ in range(_ATTEMPTS):
-                count = self._sync(conversation_id)
+                conversation = self.load(conversation_id)
+                count = conversation.turn_count
                 if after_turns is not None and count != after_turns:
                     raise ConflictError(
                         f"conversation {conversation_id!r} has {count} turns, not {after_turns}"
                     )
                 start = time.perf_counter()
-                turn = self.engine.respond(conversation_id, text)
-                snapshot = self.engine.snapshot(conversation_id)
+                turn, after = self.engine.take_turn(conversation, text)
                 try:
                     self.store.record_turn(
-                        turn, snapshot, (time.perf_counter() - start) * 1000,
+                        turn, after.to_dict(), (time.perf_counter() - start) * 1000,
                         fingerprint(turn) if fingerprint else None, api_key_id,
                     )  # fmt: skip
                 except ConflictError:
-                    self.engine.forget(conversation_id)
-                    continue
+                    continue  # another worker took a turn meanwhile: answer on its conversation
                 self.metrics.observe_turn(turn, time.perf_counter() - start)
                 return turn
         raise ConflictError(
             f"conversation {conversation_id!r} kept changing under this request; send it again"
         )
 
-    def _sync(self, conversation_id: str) -> int:
-        """Bring the engine's copy of the conversation in line with the store; the turn count."""
-        count = self.store.turn_count(conversation_id) or 0
-        state = self.engine.state(conversation_id)
-        if (len(state.turns) if state else 0) == count:
-            return count
-        stored = self.store.conversation(conversation_id) if count else None
+    def load(self, conversation_id: str) -> Conversation:
+        """The conversation as stored, or a new one when it has no turns yet."""
+        stored = self.store.conversation(conversation_id)
         if stored and stored.get("snapshot"):
-            self.engine.restore(conversation_id, stored["snapshot"])
-        else:
-            self.engine.forget(conversation_id)
-        return count
+            return Conversation.from_dict(stored["snapshot"])
+        return Conversation.start(conversation_id)

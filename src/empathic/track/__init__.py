@@ -1,5 +1,5 @@
-"""Track: Reading + prior State -> State."""
+"""Track: Reading + Conversation -> State."""
 
-from empathic.track.state import ESCALATION_THRESHOLD, track
+from empathic.track.state import Tracker, track
 
-__all__ = ["ESCALATION_THRESHOLD", "track"]
+__all__ = ["Tracker", "track"]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
+from empathic.config import TrackingConfig
 from empathic.types import Reading, State, TurnSummary
 
-ESCALATION_THRESHOLD = 0.55
-# Weight of the newest turn in the smoothed values; the rest is memory.
-SMOOTHING = 0.6
+if TYPE_CHECKING:
+    from empathic.conversation import Conversation
+
+_DEFAULT = TrackingConfig()
 _INSULTS = ("idiot", "moron", "useless", "incompetent", "pathetic", "stupid", "clown", "joke")
 
 
@@ -34,27 +37,33 @@ def _same_problem(reading: Reading, state: State) -> bool:
     return bool(still or (previous and previous.intent == "complaint" and reading.valence < 0))
 
 
-def track(state: State | None, reading: Reading, conversation_id: str = "default") -> State:
+def track(
+    state: State | None,
+    reading: Reading,
+    conversation_id: str = "default",
+    config: TrackingConfig = _DEFAULT,
+) -> State:
     """The state after this reading."""
     state = state or State(conversation_id=conversation_id)
+    smoothing = config.smoothing
     first = not state.turns
     escalation_now = turn_escalation(reading)
     escalation = (
-        escalation_now if first else SMOOTHING * escalation_now + (1 - SMOOTHING) * state.escalation
+        escalation_now if first else smoothing * escalation_now + (1 - smoothing) * state.escalation
     )
     valence = (
-        reading.valence if first else SMOOTHING * reading.valence + (1 - SMOOTHING) * state.valence
+        reading.valence if first else smoothing * reading.valence + (1 - smoothing) * state.valence
     )
     intensity = (
         reading.intensity
         if first
-        else SMOOTHING * reading.intensity + (1 - SMOOTHING) * state.intensity
+        else smoothing * reading.intensity + (1 - smoothing) * state.intensity
     )
     previous = state.turns[-1] if state.turns else None
     deescalating = bool(
         previous
-        and state.peak_escalation >= 0.35
-        and reading.valence - previous.valence >= 0.25
+        and state.peak_escalation >= config.deescalation_peak
+        and reading.valence - previous.valence >= config.deescalation_valence_rise
         and escalation < state.escalation
     )
     if reading.intent in {"thanks", "good_news", "goodbye"} or deescalating:
@@ -79,7 +88,9 @@ def track(state: State | None, reading: Reading, conversation_id: str = "default
         intensity=intensity,
         escalation=escalation,
         escalation_trend=escalation - state.escalation,
-        escalated_turns=state.escalated_turns + 1 if escalation >= ESCALATION_THRESHOLD else 0,
+        escalated_turns=state.escalated_turns + 1
+        if escalation >= config.escalation_threshold
+        else 0,
         peak_escalation=max(state.peak_escalation, escalation),
         deescalating=deescalating,
         unresolved=unresolved,
@@ -100,3 +111,13 @@ def remember_reply(state: State, used: tuple[str, ...], apologies: int, tried: s
 
 def raise_handoff(state: State) -> State:
     return replace(state, handoff="raised")
+
+
+class Tracker:
+    """The built-in ``Tracker``: ``track`` with the configured smoothing and thresholds."""
+
+    def __init__(self, config: TrackingConfig | None = None):
+        self.config = config or TrackingConfig()
+
+    def track(self, conversation: Conversation, reading: Reading) -> State:
+        return track(conversation.state, reading, conversation.id, self.config)

@@ -1,0 +1,268 @@
+"""The pipeline: perceive -> track -> plan -> respond -> check, over one ``Conversation``.
+
+``Pipeline.run(conversation, text)`` takes the conversation as it stands and a new message, and
+gives back the ``Turn`` and the conversation after it. It keeps nothing per conversation: the
+caller (``Engine`` with its store, or the HTTP service with its database) decides where the
+conversation lives. Every stage is a Protocol of ``components.py``; this file only orders them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from empathic.components import Critic, KnowledgeBase, Perceiver, Planner, Responder, Tracker
+from empathic.config import KnowledgeConfig
+from empathic.conversation import Conversation, Exchange, Handoff
+from empathic.perceive.perceiver import validate_message
+from empathic.plan.strategy_model import POSITION_SCALE
+from empathic.respond.knowledge import Hit
+from empathic.respond.llm import UpstreamError
+from empathic.respond.safety import crisis_response
+from empathic.track.state import raise_handoff, remember_reply
+from empathic.types import EMPATHY_STRATEGIES, HandoffEvent, Plan, Reading, Reply, State, Turn
+
+# Checks worth one regeneration of an LLM draft when editing cannot fix them.
+REGENERATE_ON = frozenset(
+    {"feeling_acknowledged", "help_present", "no_banned_phrases", "length_ok"}
+)
+# Intents whose turn may be answered from the knowledge base (a greeting or thanks is not).
+KNOWLEDGE_INTENTS = frozenset({"question", "complaint", "request_human", "other", "good_news"})
+# A second answer joins the first only when it scores this close to it (a two-topic message).
+SECOND_ANSWER_RATIO = 0.9
+
+
+@dataclass(frozen=True)
+class Stages:
+    """The parts a pipeline runs. ``fallback`` answers when the responder's LLM fails."""
+
+    perceiver: Perceiver
+    tracker: Tracker
+    planner: Planner
+    responder: Responder
+    critic: Critic
+    fallback: Responder
+    knowledge: KnowledgeBase | None = None
+    knowledge_config: KnowledgeConfig = field(default_factory=KnowledgeConfig)
+    locale: str = "default"
+
+
+class Pipeline:
+    def __init__(self, stages: Stages):
+        self.stages = stages
+        self.events: Counter[str] = Counter()
+        # The knowledge-base query runs on its own encoder beside perception (onnxruntime
+        # releases the GIL), so a turn waits for the slower of the two, not their sum.
+        self._searches = ThreadPoolExecutor(max_workers=4, thread_name_prefix="empathic-kb")
+
+    def run(self, conversation: Conversation, text: str) -> tuple[Turn, Conversation]:
+        """One user message through every stage; the turn and the conversation after it."""
+        text = validate_message(text)
+        search = self._start_search(text)
+        reading, embedding = self.perceive(conversation, text)
+        working = replace(conversation, state=self.stages.tracker.track(conversation, reading))
+        knowledge, tentative = self._knowledge_for(reading, search)
+        plan = self.plan(reading, working, knowledge, embedding)
+        if tentative and plan.knowledge:
+            plan = replace(plan, knowledge_tentative=True)
+        reply = self.reply(plan, reading, conversation, working)
+        working, handoff = self._hand_off(plan, reading, working)
+        after = self._remember(working, reading, plan, reply)
+        self.events["turns"] += 1
+        for repair_kind in reply.repairs:
+            self.events[f"repair:{repair_kind}"] += 1
+        turn = Turn(after.id, len(after.state.turns), reading, after.state, plan, reply, handoff)
+        return turn, after
+
+    def observe(self, conversation: Conversation, reading: Reading) -> Conversation:
+        """Track a message someone else answered (a transcript's human agent): the same track,
+        plan and hand-off steps as ``run``, without a reply of ours."""
+        working = replace(conversation, state=self.stages.tracker.track(conversation, reading))
+        plan = self.plan(reading, working, (), None)
+        working, _ = self._hand_off(plan, reading, working)
+        return working
+
+    # -- perceive ------------------------------------------------------------------------------
+
+    def perceive(self, conversation: Conversation, text: str) -> tuple[Reading, np.ndarray | None]:
+        """The reading, read beside the person's earlier messages, and the message's embedding
+        when the perceiver offers one (the learned next-strategy model reads it)."""
+        perceiver = self.stages.perceiver
+        history = [t.text for t in conversation.state.turns]
+        read_embedded = getattr(perceiver, "read_embedded", None)
+        if read_embedded is None:
+            return perceiver.read(text, history), None
+        # The opening's embedding is kept from the first turn (rebuilt in the same encoder call
+        # for a conversation loaded from a store, which does not save it).
+        reading, embedding, conversation.opening = read_embedded(
+            text, history, conversation.opening
+        )
+        return reading, embedding
+
+    def _start_search(self, text: str) -> Future[Sequence[Hit]] | None:
+        knowledge = self.stages.knowledge
+        if knowledge is None:
+            return None
+        return self._searches.submit(knowledge.search, text, self.stages.knowledge_config.top_k)
+
+    def _knowledge_for(
+        self, reading: Reading, search: Future[Sequence[Hit]] | None
+    ) -> tuple[tuple[str, ...], bool]:
+        """The answers of the search started for this message, when the reading wants one, and
+        whether the best of them is only a weak match."""
+        if search is None:
+            return (), False
+        if reading.crisis is not None or reading.intent not in KNOWLEDGE_INTENTS:
+            search.cancel()  # a no-op when it is already running; its result is dropped
+            return (), False
+        hits = search.result()
+        if not hits:
+            return (), False
+        best = hits[0].score
+        answers = tuple(h.entry.answer for h in hits if h.score >= SECOND_ANSWER_RATIO * best)
+        return answers, best < self.stages.knowledge_config.confident_match
+
+    # -- plan ----------------------------------------------------------------------------------
+
+    def plan(
+        self,
+        reading: Reading,
+        conversation: Conversation,
+        knowledge: tuple[str, ...],
+        embedding: np.ndarray | None,
+    ) -> Plan:
+        planner = self.stages.planner
+        if embedding is not None and hasattr(planner, "strategy_model"):
+            # The built-in planner also reads the embedding (its learned next strategy).
+            return planner.plan(reading, conversation, knowledge, embedding)  # type: ignore[call-arg]
+        return planner.plan(reading, conversation, knowledge)
+
+    # -- respond and check ---------------------------------------------------------------------
+
+    def reply(
+        self, plan: Plan, reading: Reading, before: Conversation, working: Conversation
+    ) -> Reply:
+        """The checked reply. ``before`` is the conversation without this turn (an LLM's
+        history); ``working`` has this turn tracked (what the critic checks against)."""
+        stages = self.stages
+        if plan.safety_override and reading.crisis is not None:
+            draft = crisis_response(reading.crisis, stages.locale)
+            return stages.critic.check(draft, plan, working)
+        if stages.responder is stages.fallback:
+            return stages.critic.check(
+                stages.fallback.compose(plan, reading, working), plan, working
+            )
+        try:
+            return self._llm_reply(plan, reading, before, working)
+        except UpstreamError:
+            self.events["upstream_errors"] += 1
+            draft = stages.fallback.compose(plan, reading, working)
+            return replace(stages.critic.check(draft, plan, working), source="composer-fallback")
+
+    def _llm_reply(
+        self, plan: Plan, reading: Reading, before: Conversation, working: Conversation
+    ) -> Reply:
+        """An LLM's draft, repaired by the critic and, when editing cannot fix it, written once
+        more with the critic's findings. An unsteered LLM is only checked (the baseline)."""
+        responder, critic = self.stages.responder, self.stages.critic
+        steered = getattr(responder, "steer", True)
+        reply = critic.check(responder.compose(plan, reading, before), plan, working, steered)
+        if not steered:
+            return reply
+        failing = [c for c in reply.checks if not c.passed and c.name in REGENERATE_ON]
+        revise = getattr(responder, "revise", None)
+        if failing and revise is not None:
+            first_repairs = reply.repairs
+            reply = critic.check(revise(plan, reading, before, failing), plan, working)
+            reply = replace(reply, repairs=first_repairs + reply.repairs, regenerated=True)
+            self.events["regenerations"] += 1
+        if not reply.sentences:
+            raise UpstreamError("the LLM draft was empty after the critic's repairs")
+        return reply
+
+    # -- hand-off and memory -------------------------------------------------------------------
+
+    def _hand_off(
+        self, plan: Plan, reading: Reading, conversation: Conversation
+    ) -> tuple[Conversation, HandoffEvent | None]:
+        """Raise the hand-off the plan asks for: once per conversation, again on a crisis."""
+        state = conversation.state
+        if not plan.handoff or (state.handoff == "raised" and reading.crisis is None):
+            return _with_mode(conversation, reading), None
+        event = handoff_event(plan, reading, state)
+        self.events["handoffs"] += 1
+        record = Handoff(event.reason, event.summary, len(state.turns))
+        raised = replace(conversation, state=raise_handoff(state), handoff=record)
+        return _with_mode(raised, reading), event
+
+    def _remember(
+        self, conversation: Conversation, reading: Reading, plan: Plan, reply: Reply
+    ) -> Conversation:
+        """What this turn leaves behind: phrases said, apologies, the exchange, the ESConv label."""
+        said = tuple(
+            s.text
+            for s in reply.sentences
+            if (s.strategy in EMPATHY_STRATEGIES or s.strategy == "apologize")
+            and reply.source != "safety"  # the safe reply is fixed; it may be said again
+        )
+        apologies = sum(1 for s in reply.sentences if s.strategy == "apologize")
+        state = remember_reply(conversation.state, said, apologies, "+".join(plan.strategies))
+        exchange = Exchange(reading.text, reply.text, reply.source, plan.strategies)
+        labels = [*conversation.esconv_labels, esconv_label(plan)][-POSITION_SCALE:]
+        return replace(
+            conversation,
+            state=state,
+            exchanges=[*conversation.exchanges, exchange],
+            esconv_labels=labels,
+        )
+
+    def close(self) -> None:
+        self._searches.shutdown(wait=False, cancel_futures=True)
+
+
+def _with_mode(conversation: Conversation, reading: Reading) -> Conversation:
+    """A crisis reading puts the conversation in crisis mode; it stays until cleared."""
+    if reading.crisis is not None and conversation.mode != "crisis":
+        return replace(conversation, mode="crisis")
+    return conversation
+
+
+def handoff_event(plan: Plan, reading: Reading, state: State) -> HandoffEvent:
+    """What the person taking over needs to know: why, the issue, how the feeling went, what we
+    already tried."""
+    trajectory = tuple(t.valence for t in state.turns)
+    start, end = trajectory[0], trajectory[-1]
+    mood = "worsening" if end < start - 0.2 else "improving" if end > start + 0.2 else "steady"
+    peak = max((t.escalation for t in state.turns), default=0.0)
+    tried = tuple(dict.fromkeys(state.tried))
+    summary = (
+        f"Reason: {plan.handoff_reason}. Issue: {state.issue or reading.text[:200]}. "
+        f"Feeling: {reading.ekman} now, {mood} over {len(trajectory)} turn(s) "
+        f"(valence {start:+.2f} -> {end:+.2f}, peak escalation {peak:.2f}). "
+        f"Tried: {', '.join(tried) if tried else 'nothing yet'}."
+    )
+    return HandoffEvent(
+        state.conversation_id, plan.handoff_reason or "", summary, state.issue, trajectory,
+        tried, reading.crisis,
+    )  # fmt: skip
+
+
+_ESCONV_LABELS = {
+    "ask": "Question", "restate": "Restatement or Paraphrasing",
+    "acknowledge": "Reflection of feelings", "validate": "Reflection of feelings",
+    "reflect": "Reflection of feelings",
+    "reassure": "Affirmation and Reassurance", "support": "Affirmation and Reassurance",
+    "suggest": "Providing Suggestions", "inform": "Information",
+}  # fmt: skip
+
+
+def esconv_label(plan: Plan) -> str:
+    """The ESConv strategy closest to what we just did, fed back to the strategy model."""
+    for strategy in reversed(plan.strategies):
+        if strategy in _ESCONV_LABELS:
+            return _ESCONV_LABELS[strategy]
+    return "Others"

@@ -1,0 +1,313 @@
+"""The planner's rules, in the order they apply. Each is a small function with a docstring that
+says when it fires and why.
+
+A rule reads the ``Situation`` (the reading, the conversation so far, what the knowledge base
+found) and writes the ``Sketch`` of the plan. Three kinds, applied in this order:
+
+1. ``crisis_first``: a person who may be in danger gets the safety plan and nothing else.
+2. ``ANSWER_RULES``: what kind of answer this is; the first rule that fires decides.
+3. ``ADJUSTMENTS``: every one that fires changes the answer (stay warm after a crisis, honour a
+   hand-off, add the learned strategy, never a second apology).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from empathic.config import PlanningConfig, TrackingConfig
+from empathic.plan.policy import ALWAYS_AVOID, ESCONV_TO_STRATEGY, our_fault
+from empathic.types import Reading, State
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the rules read. ``intent`` is the reading's, except that in a personal conversation
+    a sign-off or a request for a person counts only when it is said."""
+
+    reading: Reading
+    state: State
+    knowledge: tuple[str, ...]
+    predicted_strategy: str | None
+    intent: str
+    personal: bool
+    handoff_reason: str | None
+    planning: PlanningConfig
+    tracking: TrackingConfig
+
+
+@dataclass
+class Sketch:
+    """The plan as the rules build it; ``planner.py`` freezes it into a ``Plan``."""
+
+    family: str
+    strategies: list[str] = field(default_factory=list)
+    level: int = 0  # index into EMPATHY_LEVELS
+    tone: str = "friendly, clear"
+    max_apologies: int = 0
+    avoid: list[str] = field(default_factory=lambda: list(ALWAYS_AVOID))
+    must_include: tuple[str, ...] = ()
+    safety_override: bool = False
+
+
+Rule = Callable[[Situation, Sketch], bool]
+
+
+# -- 1. crisis first ----------------------------------------------------------------------------
+
+
+def crisis_first(s: Situation, p: Sketch) -> bool:
+    """A crisis signal in this message: support and a hand-off, the fixed safe reply, no product
+    talk. Nothing else in the plan matters when someone may be in danger."""
+    crisis = s.reading.crisis
+    if crisis is None:
+        return False
+    p.strategies = ["support", "handoff"]
+    p.level, p.tone = 3, "calm, warm, direct"
+    p.family = "sadness" if crisis.kind == "self_harm" else "fear"
+    p.must_include = ("safety resources",)
+    p.avoid += ["jokes", "product talk", "upselling"]
+    p.safety_override = True
+    return True
+
+
+# -- 2. what kind of answer ---------------------------------------------------------------------
+
+
+def listen_to_a_personal_story(s: Situation, p: Sketch) -> bool:
+    """Nothing in the conversation is about a shop or service: someone is telling us about their
+    life. React to the feeling, show what we understood, ask about it; no next step, no
+    reference numbers, and the one "sorry" a hard story may get is sympathy, not an apology."""
+    if not s.personal or s.intent in {"goodbye", "request_human"}:
+        return False
+    p.strategies, p.family, p.level, p.tone, p.max_apologies = _listen(s, p.family)
+    if p.max_apologies == 0:
+        p.avoid.append("apology")
+    p.avoid += ["product talk", "upselling"]
+    return True
+
+
+def _listen(s: Situation, family: str) -> tuple[list[str], str, int, str, int]:
+    """Strategies, family, empathy level, tone and apology allowance for a personal story."""
+    if s.intent == "question":
+        # Asked about ourselves: say plainly we have no life of our own to tell, and turn it back.
+        return ["inform", "ask"], "neutral", 0, "warm, curious", 0
+    if s.intent == "good_news" or family in {"joy", "gratitude"}:
+        return ["celebrate", "reflect", "ask"], "joy", 2, "warm, glad", 0
+    if family in {"sadness", "fear"}:
+        strategies = ["acknowledge", "reflect", "ask"]
+        if family == "sadness" and s.reading.intensity >= s.planning.listen_grief_intensity:
+            # Grief gets a line of comfort too ("Please be gentle with yourself"); the fear lines
+            # of the support bank are about waiting for news and would not fit a story.
+            strategies.insert(2, "support")
+        return strategies, family, 3, "gentle, unhurried", 1
+    if family == "neutral" and s.intent not in {"venting", "complaint"}:
+        return ["acknowledge", "ask"], "neutral", 1, "warm, curious", 0
+    if family not in {"frustration", "disappointment", "confusion"}:
+        family = "disappointment"
+    apologies = int(family != "confusion")
+    return ["acknowledge", "reflect", "ask"], family, 2, "warm, attentive", apologies
+
+
+def greet(s: Situation, p: Sketch) -> bool:
+    """A hello gets a hello, nothing more."""
+    if s.intent != "greeting":
+        return False
+    p.strategies = ["greet"]
+    return True
+
+
+def say_goodbye(s: Situation, p: Sketch) -> bool:
+    """A sign-off gets a sign-off; warm if they were thanking us, plain otherwise."""
+    if s.intent != "goodbye":
+        return False
+    p.strategies = ["farewell"]
+    p.family = "gratitude" if p.family == "gratitude" else "neutral"
+    return True
+
+
+def thank_back(s: Situation, p: Sketch) -> bool:
+    """Thanks are returned, lightly, and never met with an apology."""
+    if s.intent != "thanks":
+        return False
+    p.strategies, p.family, p.level = ["thank_back"], "gratitude", 1
+    p.avoid.append("apology")
+    return True
+
+
+def share_good_news(s: Situation, p: Sketch) -> bool:
+    """Good news gets real enthusiasm, and the answer too when they also asked something."""
+    if s.intent != "good_news":
+        return False
+    p.strategies = ["celebrate"] + (["inform"] if s.knowledge else [])
+    p.family, p.level, p.tone = "joy", 2, "warm, glad"
+    p.avoid.append("apology")
+    return True
+
+
+def give_room_to_grief_and_fear(s: Situation, p: Sketch) -> bool:
+    """Venting, grief and fear get room: feelings first, a gentle question, help only if they
+    asked for it. Venting is never met with a neutral "got it"."""
+    sad_or_afraid = p.family in {"sadness", "fear"}
+    if s.intent != "venting" and not (sad_or_afraid and s.intent != "question"):
+        return False
+    p.strategies = ["acknowledge", "validate", "support" if sad_or_afraid else "reassure", "ask"]
+    strong = sad_or_afraid or s.reading.intensity >= s.planning.venting_intensity
+    p.level, p.tone = (3 if strong else 2), "gentle, unhurried"
+    if p.family == "neutral":
+        p.family = "disappointment"
+    if s.knowledge:
+        p.strategies.insert(3, "inform")
+    return True
+
+
+def understand_before_solving(s: Situation, p: Sketch) -> bool:
+    """A complaint (or an angry request for a person) is acknowledged before the fix; one
+    apology, only when the fault is ours and we have not apologised yet; validation when it runs
+    hot; then the facts and a next step."""
+    angry_request = (
+        s.intent == "request_human" and s.reading.valence < s.planning.angry_request_valence
+    )
+    if s.intent != "complaint" and not angry_request:
+        return False
+    hot = s.reading.intensity >= s.planning.high_intensity
+    p.level, p.strategies = (3 if hot else 2), ["acknowledge"]
+    if our_fault(s.reading) and s.state.apologies == 0:
+        p.strategies.append("apologize")
+        p.max_apologies = 1
+    if hot or s.state.escalation >= s.tracking.escalation_threshold:
+        p.strategies.append("validate")
+    if s.knowledge:
+        p.strategies.append("inform")
+    elif s.state.issue and len(s.state.turns) == 1:
+        p.strategies.append("restate")
+    p.strategies.append("next_step")
+    p.tone = "steady, solution-focused"
+    if p.family not in {"frustration", "disappointment"}:
+        frustrated = s.reading.intensity >= s.planning.frustration_intensity
+        p.family = "frustration" if frustrated else "disappointment"
+    return True
+
+
+def answer_a_plain_question(s: Situation, p: Sketch) -> bool:
+    """A question gets its answer first. Only a clearly upset asker (strongly negative, shouting,
+    swearing, saying it again, or already escalated) gets a short acknowledgement before it;
+    confusion is met by a clear answer, not by a preamble."""
+    if s.intent != "question":
+        return False
+    answer = "inform" if s.knowledge else "ask"
+    if _upset(s):
+        p.strategies, p.level = ["acknowledge", answer, "next_step"], 1
+    else:
+        p.strategies, p.family = [answer, "next_step"], "neutral"
+        p.avoid.append("empathy preamble")
+    return True
+
+
+def _upset(s: Situation) -> bool:
+    reading, planning = s.reading, s.planning
+    return (
+        (
+            reading.valence <= planning.upset_question_valence
+            and reading.intensity >= planning.upset_question_intensity
+        )
+        or any(c.kind in {"all_caps", "profanity", "repetition"} for c in reading.cues)
+        or s.state.escalation >= s.tracking.escalation_threshold
+    )
+
+
+def ask_what_they_need(s: Situation, p: Sketch) -> bool:
+    """Anything else (and a calm request for a person, which the hand-off rule completes): ask
+    what they need, in a neutral voice unless they sound glad or grateful."""
+    p.strategies = ["ask"]
+    if p.family not in {"joy", "gratitude"}:
+        p.family = "neutral"
+    return True
+
+
+ANSWER_RULES: tuple[Rule, ...] = (
+    listen_to_a_personal_story,
+    greet,
+    say_goodbye,
+    thank_back,
+    share_good_news,
+    give_room_to_grief_and_fear,
+    understand_before_solving,
+    answer_a_plain_question,
+    ask_what_they_need,
+)
+
+
+# -- 3. adjustments -----------------------------------------------------------------------------
+
+
+def stay_warm_after_a_crisis(s: Situation, p: Sketch) -> bool:
+    """After a crisis the conversation stays warm whatever it turns to: the feeling first,
+    support, and the practical matter left to the person already taking over."""
+    if not s.state.crisis or s.intent in {"thanks", "goodbye"}:
+        return False
+    p.strategies = ["acknowledge", "support", "next_step"]
+    p.level, p.tone = max(p.level, 2), "calm, warm, direct"
+    if p.family not in {"sadness", "fear"}:
+        p.family = "sadness"
+    p.avoid += ["product talk", "upselling"]
+    return True
+
+
+def honour_a_handoff(s: Situation, p: Sketch) -> bool:
+    """A hand-off (asked for, or after escalation or the same problem coming back) replaces
+    fixing it ourselves but keeps the acknowledgement; someone handed off after escalating or
+    repeating themselves is upset, so that is acknowledged first."""
+    reason = s.handoff_reason
+    if not reason:
+        return False
+    p.strategies = [x for x in p.strategies if x not in {"next_step", "ask", "restate"}]
+    p.strategies.append("handoff")
+    heated = (
+        s.reading.valence < s.planning.heated_valence
+        or any(c.kind in {"all_caps", "profanity", "repeated_punctuation"} for c in s.reading.cues)
+        or not reason.startswith("asked")
+    )
+    if heated and "acknowledge" not in p.strategies:
+        p.strategies.insert(0, "acknowledge")
+        if p.family not in {"frustration", "disappointment", "fear", "sadness"}:
+            p.family = "frustration"
+    p.level = max(p.level, 2 if heated else 1)
+    return True
+
+
+def add_the_learned_strategy(s: Situation, p: Sketch) -> bool:
+    """The ESConv-trained model's next strategy joins when the rules leave room: a support
+    conversation at moderate empathy or more, no hand-off, and only a question, reassurance, a
+    restatement, or (to someone venting) a suggestion."""
+    suggestion = ESCONV_TO_STRATEGY.get(s.predicted_strategy or "")
+    if (
+        s.personal
+        or not suggestion
+        or suggestion in p.strategies
+        or p.level < 2
+        or s.handoff_reason
+        or suggestion not in {"ask", "reassure", "suggest", "restate"}
+        or (suggestion == "suggest" and s.intent != "venting")
+    ):
+        return False
+    at = len(p.strategies) - 1 if p.strategies[-1] in {"next_step", "ask"} else len(p.strategies)
+    p.strategies.insert(at, suggestion)
+    return True
+
+
+def one_apology_only(s: Situation, p: Sketch) -> bool:
+    """Once we have apologised in this conversation, never again: a second "sorry" reads as a
+    script."""
+    if not s.state.apologies:
+        return False
+    p.avoid.append("second apology")
+    return True
+
+
+ADJUSTMENTS: tuple[Rule, ...] = (
+    stay_warm_after_a_crisis,
+    honour_a_handoff,
+    add_the_learned_strategy,
+    one_apology_only,
+)
