@@ -12,7 +12,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from empathic.components import LLMBackend
 from empathic.data import demo_knowledge
+from empathic.engine import Engine
 from empathic.errors import DataNotFoundError, EmpathicError
 from empathic.evaluate import suites as su
 from empathic.evaluate.epitome import MECHANISMS, REPLICATION, EpitomeScorer
@@ -131,20 +133,16 @@ def _print_result(console: Console, result: su.SuiteResult) -> None:
 
 def run_eval(
     options: EvalOptions,
-    llm=None,
+    llm: LLMBackend | None = None,
     console: Console | None = None,
     err: Console | None = None,
 ) -> Path | None:
     """Run ``options.suites``; write the report unless told not to. Returns its folder."""
-    from empathic.engine import Engine
-    from empathic.perceive import Perceiver
-
     console = console or Console(width=200)
     err = err or Console(stderr=True)
     started = time.perf_counter()
-    perceiver = Perceiver()
-    engine = Engine(perceiver)
-    backend = Engine(perceiver, llm=llm, steer=options.steer) if llm is not None else None
+    engine = Engine()
+    backend = Engine(engine.perceiver, llm=llm, steer=options.steer) if llm is not None else None
     epitome = None
     if {"ed", "transcripts"} & set(options.suites):
         try:
@@ -159,28 +157,9 @@ def run_eval(
     ) as progress:  # fmt: skip
         for suite in options.suites:
             try:
-                if suite == "ed":
-                    if epitome is not None:
-                        figures = epitome_figures(epitome)
-                    results.append(su.ed_suite(engine, options.limit, options.seed, backend,
-                                               epitome, progress))  # fmt: skip
-                elif suite == "esconv":
-                    results.append(su.esconv_suite(perceiver))
-                elif suite == "scenarios":
-                    llm_engines = {}
-
-                    def engine_for(knowledge: bool, _cache=llm_engines):
-                        if knowledge not in _cache:
-                            kb = demo_knowledge() if knowledge else None
-                            _cache[knowledge] = Engine(perceiver, knowledge=kb, llm=llm,
-                                                       steer=options.steer)  # fmt: skip
-                        return _cache[knowledge]
-
-                    results.append(su.scenarios_suite(engine_for, options.scenario_folder, progress))  # fmt: skip
-                elif suite == "transcripts":
-                    if options.transcripts is None:
-                        raise EmpathicError("the transcripts suite needs --transcripts FILE")
-                    results.append(su.transcripts_suite(engine, options.transcripts, epitome, progress))  # fmt: skip
+                if suite == "ed" and epitome is not None:
+                    figures = epitome_figures(epitome)
+                results.append(_run_suite(suite, options, engine, backend, llm, epitome, progress))
             except DataNotFoundError as exc:
                 results.append(su.SuiteResult(suite, summary={"error": str(exc)}))
     if figures:
@@ -194,6 +173,37 @@ def run_eval(
     folder = write_report(results, options.out, name, options.command, figures)
     console.print(f"report: {folder / 'report.md'} ({elapsed:.0f}s)")
     return folder
+
+
+def _run_suite(
+    suite: str,
+    options: EvalOptions,
+    engine: Engine,
+    backend: Engine | None,
+    llm: LLMBackend | None,
+    epitome: EpitomeScorer | None,
+    progress: Progress,
+) -> su.SuiteResult:
+    """One suite, on the same engine (and pipeline) the server runs."""
+    if suite == "ed":
+        return su.ed_suite(engine, options.limit, options.seed, backend, epitome, progress)
+    if suite == "esconv":
+        return su.esconv_suite(engine.perceiver)
+    if suite == "scenarios":
+        engines: dict[bool, Engine] = {}
+
+        def engine_for(knowledge: bool) -> Engine:
+            if knowledge not in engines:
+                kb = demo_knowledge() if knowledge else None
+                engines[knowledge] = Engine(
+                    engine.perceiver, knowledge=kb, llm=llm, steer=options.steer
+                )
+            return engines[knowledge]
+
+        return su.scenarios_suite(engine_for, options.scenario_folder, progress)
+    if options.transcripts is None:
+        raise EmpathicError("the transcripts suite needs --transcripts FILE")
+    return su.transcripts_suite(engine, options.transcripts, epitome, progress)
 
 
 def check_suites(names: Sequence[str]) -> list[str]:
