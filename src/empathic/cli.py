@@ -174,7 +174,9 @@ class _Analysis:
     """One ``empathic analyze`` run: reads messages in batches, writes their readings, and
     counts what was analysed and what was skipped."""
 
-    def __init__(self, engine, out: TextIO, output_format: str, context: bool):
+    def __init__(
+        self, engine, out: TextIO, output_format: Literal["jsonl", "csv", "table"], context: bool
+    ):
         from empathic.transcripts import ReadingWriter
 
         self.engine = engine
@@ -185,7 +187,9 @@ class _Analysis:
         self.analysed = 0
         self.skipped = 0
 
-    def read_all(self, stream: BinaryIO, fmt: str, total_bytes: int | None) -> None:
+    def read_all(
+        self, stream: BinaryIO, fmt: Literal["text", "jsonl", "csv"], total_bytes: int | None
+    ) -> None:
         """Every message of ``stream``, in batches of BATCH, with a progress bar on big files."""
         from empathic.transcripts import LineError, read_messages
 

@@ -65,6 +65,8 @@ def encode_pairs(
     seeker tail); the seeker post loses its beginning first.
     """
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    if cls_id is None or sep_id is None:
+        raise ModelArtifactError("the tokenizer has no [CLS] or [SEP] token")
     seeker_ids = [e.ids for e in tokenizer.encode_batch(list(seekers), add_special_tokens=False)]
     response_ids = [
         e.ids for e in tokenizer.encode_batch(list(responses), add_special_tokens=False)

@@ -7,6 +7,7 @@ per-label thresholds, Ekman thresholds over the GoEmotions groups, intent softma
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -45,7 +46,7 @@ class Heads:
     def load(cls) -> Heads:
         with np.load(artifact("heads.npz"), allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
-        labels = {
+        labels: dict[str, Any] = {
             k: tuple(str(x) for x in arrays.pop(k)) for k in list(arrays) if k.endswith("_labels")
         }
         crisis = CrisisHead(

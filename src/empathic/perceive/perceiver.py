@@ -111,21 +111,21 @@ class Perceiver:
         histories = histories or [()] * len(texts)
         if len(histories) != len(texts):
             raise InputError("histories must have one entry per text")
-        openings = list(openings or [None] * len(texts))
+        given: list[np.ndarray | None] = list(openings or [None] * len(texts))
         # One encoder call: the messages, and the opening messages of their conversations that
         # the caller did not keep (for the ED head).
-        missing = [i for i, h in enumerate(histories) if h and openings[i] is None]
+        missing = [i for i, h in enumerate(histories) if h and given[i] is None]
         embeddings = self.encoder.embed([*texts, *(histories[i][0] for i in missing)])
         messages = embeddings[: len(texts)]
         for row, i in enumerate(missing, start=len(texts)):
-            openings[i] = embeddings[row]
+            given[i] = embeddings[row]
+        # With no history the message is its conversation's opening.
+        kept = [messages[i] if o is None or not histories[i] else o for i, o in enumerate(given)]
         ed_inputs = messages.copy()
         weight = self.config.opening_weight
-        for i, opening in enumerate(openings):
+        for i, opening in enumerate(kept):
             if histories[i]:
                 ed_inputs[i] = weight * opening + (1 - weight) * messages[i]
-            else:
-                openings[i] = messages[i]
         scans = [scan(t) for t in texts]
         parts = self._crisis_sentences(texts, messages, scans)
         pieces = self.encoder.embed([span.text for spans in parts for span in spans])
@@ -134,7 +134,7 @@ class Perceiver:
             crisis_rows.append(np.vstack([messages[i : i + 1], pieces[row : row + len(spans)]]))
             row += len(spans)
         readings = self._readings(texts, histories, messages, ed_inputs, parts, crisis_rows, scans)
-        return readings, messages, openings
+        return readings, messages, kept
 
     def _crisis_sentences(
         self, texts: Sequence[str], messages: np.ndarray, scans: list

@@ -161,7 +161,8 @@ def load_entries(path: Path) -> list[Entry]:
 
 def _markdown_entries(file: Path) -> list[Entry]:
     entries = []
-    question, lines = None, []
+    question: str | None = None
+    lines: list[str] = []
     for line in [*file.read_text("utf-8").splitlines(), "## "]:
         if line.startswith("## "):
             answer = " ".join(part.strip() for part in lines if part.strip())

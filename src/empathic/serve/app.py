@@ -163,9 +163,10 @@ def _services(
         engine, closers = build_engine(config)
     metrics = Metrics()
     keys = KeyBook(store, settings.require_keys, settings.key_cache_seconds)
-    names = (openai_compat.MODEL_NAME,)
-    if engine.llm is not None and engine.llm.model not in names:
-        names = (*names, engine.llm.model)
+    names: tuple[str, ...] = (openai_compat.MODEL_NAME,)
+    llm_model = getattr(engine.llm, "model", None)
+    if isinstance(llm_model, str) and llm_model not in names:
+        names = (*names, llm_model)
     services = Services(
         settings, engine, store, metrics, Conversations(engine, store, metrics),
         AnalyzeBatcher(engine, threads=settings.analyze_threads), keys, names, closers, config,
@@ -220,7 +221,8 @@ async def _http(request: Request, exc: Exception) -> Response:
         detail = f"No route {request.method} {request.url.path}. The API is listed at /docs."
     elif exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}; see /docs."
-    return problem(exc.status_code, detail, request.url.path, headers=exc.headers)
+    headers = dict(exc.headers) if exc.headers else None
+    return problem(exc.status_code, detail, request.url.path, headers=headers)
 
 
 async def _input(request: Request, exc: Exception) -> Response:
@@ -262,7 +264,7 @@ _ops = APIRouter()
 def healthz(request: Request, deep: bool = False):
     services: Services = request.app.state.services
     store = services.store
-    body = {"status": "ok", "store": "sqlite" if store.is_sqlite else "postgresql",
+    body: dict[str, object] = {"status": "ok", "store": "sqlite" if store.is_sqlite else "postgresql",
             "upstream_llm": services.engine.llm is not None}  # fmt: skip
     if deep:
         try:
