@@ -359,3 +359,9 @@ def worker_config() -> EmpathicConfig:
     without it, ``EmpathicConfig.load()``."""
     text = os.environ.get(WORKER_ENV)
     return EmpathicConfig.from_json(text) if text else EmpathicConfig.load()
+
+
+def multiprocess_metrics_dir() -> str | None:
+    """``PROMETHEUS_MULTIPROC_DIR``, set by ``empathic serve --workers N`` for its workers (the
+    metrics of all workers are added up from the files there); None with one process."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
