@@ -18,9 +18,7 @@ XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> S
 @pytest.fixture(scope="module")
 def site(engine, tmp_path_factory):
     url = database_url("sqlite", tmp_path_factory.mktemp("browser"))
-    app = create_app(
-        Settings(db_url=url), engine=Engine(engine.perceiver, knowledge="demo")
-    )
+    app = create_app(Settings(db_url=url), engine=Engine(engine.perceiver, knowledge="demo"))
     with running(app) as base:
         yield base
 

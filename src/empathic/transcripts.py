@@ -40,9 +40,10 @@ class LineError:
 
 def guess_format(path: str | None) -> InputFormat:
     suffix = Path(path).suffix.lower() if path and path != "-" else ""
-    return {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}.get(
-        suffix, "text"
-    )
+    formats: dict[str, InputFormat] = {
+        ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"
+    }  # fmt: skip
+    return formats.get(suffix, "text")
 
 
 def _decoded_lines(stream: BinaryIO) -> Iterator[tuple[int, str | LineError]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Literal
+from typing import Any, Literal
 
 Intent = Literal[
     "complaint",
@@ -77,7 +77,7 @@ class Reading:
     def has_cue(self, kind: str) -> bool:
         return any(c.kind == kind for c in self.cues)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (rounded probabilities).
 
         Built field by field: ``asdict``'s deep copy cost more than reading the message did in
@@ -151,12 +151,12 @@ class State:
     crisis: bool = False
     tried: tuple[str, ...] = ()  # what our replies did so far (strategies / facts given)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, complete: ``State.from_dict`` gives back an equal State."""
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> State:
+    def from_dict(cls, data: dict[str, Any]) -> State:
         fields = dict(data)
         fields["turns"] = tuple(TurnSummary(**t) for t in fields.get("turns", ()))
         for key in ("used_phrases", "tried"):
@@ -249,7 +249,7 @@ class Turn:
     reply: Reply
     handoff: HandoffEvent | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["reading"] = self.reading.to_dict()
         data["state"].pop("turns", None)

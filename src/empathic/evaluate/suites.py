@@ -22,7 +22,7 @@ from empathic.evaluate import datasets as ds
 from empathic.evaluate import scorers as sc
 from empathic.evaluate.epitome import MECHANISMS, SHORT, EpitomeScorer
 from empathic.evaluate.metrics import accuracy, confusion, macro_f1
-from empathic.types import EMPATHY_STRATEGIES, Reading
+from empathic.types import EMPATHY_STRATEGIES, Reading, Turn
 
 SUITES = ("ed", "esconv", "scenarios", "transcripts")
 # Replies of an always-maximal-empathy baseline: three of these before the helpful part.
@@ -200,7 +200,8 @@ def ed_suite(
     for conversation in _progress(progress, conversations, "ED test conversations"):
         cid = f"ed-{conversation.conv_id}"
         said: list[str] = []
-        last = backend_last = None
+        last: Turn | None = None
+        backend_last: Turn | None = None
         for role, text in conversation.turns:
             if role == "speaker":
                 try:
@@ -227,7 +228,7 @@ def ed_suite(
                 replies["human"].append(text)
                 replies["helpful_only"].append(helpful)
                 replies["max_empathy"].append(_maximal(helpful, index))
-                if backend_engine is not None:
+                if backend_last is not None:
                     replies["backend"].append(backend_last.reply.text)
                 last = None
     scored = {}
