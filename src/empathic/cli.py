@@ -58,20 +58,10 @@ def _load_config(path: Path | None = None, **sections: dict[str, Any]) -> Empath
 def _engine(config: EmpathicConfig, llm=None):
     """The engine the configuration describes (perception, knowledge base, locale), answering
     through ``llm`` when given; exit 2 when a model or the knowledge base cannot be loaded."""
-    from empathic.data import resolve_knowledge
     from empathic.engine import Engine
-    from empathic.perceive import Perceiver
-    from empathic.respond.knowledge import KnowledgeBase
 
-    responding = config.responding
     try:
-        knowledge = None
-        if responding.knowledge_base is not None:
-            knowledge = KnowledgeBase.from_path(
-                resolve_knowledge(responding.knowledge_base), config=responding.knowledge
-            )
-        return Engine(Perceiver(config=config.perception), knowledge=knowledge, llm=llm,
-                      locale=responding.locale, steer=responding.steer)  # fmt: skip
+        return Engine(llm=llm, config=config)
     except EmpathicError as exc:
         _fail(exc)
 

@@ -14,7 +14,7 @@ Responder           ``Composer`` (phrase bank) or ``LLMResponder`` ``respond/com
 Critic              ``RuleCritic``                                ``check/critic.py``
 LLMBackend          ``ChatClient`` (any OpenAI-compatible server)  ``respond/llm.py``
 KnowledgeBase       ``KnowledgeBase`` (markdown / FAQ folder)     ``respond/knowledge.py``
-ConversationStore   ``MemoryConversationStore``; the server's SQL  ``pipeline.py``,
+ConversationStore   ``MemoryConversationStore``; the server's SQL  ``memory_store.py``,
                     store keeps them for good                     ``store/conversations.py``
 =================== ============================================= ================================
 """

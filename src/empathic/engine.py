@@ -33,6 +33,7 @@ from empathic.conversation import Conversation
 from empathic.data import resolve_knowledge
 from empathic.errors import InputError
 from empathic.memory_store import MemoryConversationStore
+from empathic.perceive.encoder import Encoder
 from empathic.perceive.perceiver import Perceiver as BuiltinPerceiver
 from empathic.perceive.perceiver import validate_message
 from empathic.pipeline import Pipeline, Stages
@@ -68,7 +69,7 @@ class Engine:
     ):
         self.config = config or EmpathicConfig.load()
         responding = self.config.responding
-        self.perceiver = perceiver or BuiltinPerceiver(config=self.config.perception)
+        self.perceiver = perceiver or _builtin_perceiver(self.config)
         self.knowledge = _knowledge_base(knowledge or responding.knowledge_base, self.config)
         self.llm = llm
         self.composer = Composer()
@@ -87,6 +88,7 @@ class Engine:
                 knowledge=self.knowledge,
                 knowledge_config=responding.knowledge,
                 locale=locale or responding.locale,
+                max_message_chars=self.config.perception.max_message_chars,
             )
         )
         self._locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
@@ -109,9 +111,10 @@ class Engine:
     ) -> tuple[dict[int, InputError], list[Reading]]:
         """Like analyze, but bad messages are returned as errors by index instead of raised."""
         errors: dict[int, InputError] = {}
+        limit = self.config.perception.max_message_chars
         for i, text in enumerate(texts):
             try:
-                validate_message(text)
+                validate_message(text, limit)
             except InputError as exc:
                 errors[i] = exc
         keep = [i for i in range(len(texts)) if i not in errors]
@@ -145,6 +148,13 @@ class Engine:
     def state(self, conversation_id: str) -> State | None:
         conversation = self.store.load(conversation_id)
         return conversation.state if conversation else None
+
+
+def _builtin_perceiver(config: EmpathicConfig) -> BuiltinPerceiver:
+    """The built-in perceiver, its encoder on the configured threads (default: one, which
+    keeps a turn's latency low after idle)."""
+    encoder = Encoder(threads=1 if config.threads is None else config.threads)
+    return BuiltinPerceiver(encoder, config=config.perception)
 
 
 def _knowledge_base(

@@ -18,7 +18,7 @@ import numpy as np
 from empathic.components import Critic, KnowledgeBase, Perceiver, Planner, Responder, Tracker
 from empathic.config import KnowledgeConfig
 from empathic.conversation import Conversation, Exchange, Handoff
-from empathic.perceive.perceiver import validate_message
+from empathic.perceive.perceiver import MAX_MESSAGE_CHARS, validate_message
 from empathic.plan.strategy_model import POSITION_SCALE
 from empathic.respond.knowledge import Hit
 from empathic.respond.llm import UpstreamError
@@ -49,6 +49,7 @@ class Stages:
     knowledge: KnowledgeBase | None = None
     knowledge_config: KnowledgeConfig = field(default_factory=KnowledgeConfig)
     locale: str = "default"
+    max_message_chars: int = MAX_MESSAGE_CHARS
 
 
 class Pipeline:
@@ -61,7 +62,7 @@ class Pipeline:
 
     def run(self, conversation: Conversation, text: str) -> tuple[Turn, Conversation]:
         """One user message through every stage; the turn and the conversation after it."""
-        text = validate_message(text)
+        text = validate_message(text, self.stages.max_message_chars)
         search = self._start_search(text)
         reading, embedding = self.perceive(conversation, text)
         working = replace(conversation, state=self.stages.tracker.track(conversation, reading))
@@ -124,7 +125,10 @@ class Pipeline:
             return (), False
         best = hits[0].score
         answers = tuple(h.entry.answer for h in hits if h.score >= SECOND_ANSWER_RATIO * best)
-        return answers, best < self.stages.knowledge_config.confident_match
+        confident = getattr(self.stages.knowledge, "confident_match", None)
+        if confident is None:  # a knowledge base of the user's own: the configured bar
+            confident = self.stages.knowledge_config.confident_match
+        return answers, best < confident
 
     # -- plan ----------------------------------------------------------------------------------
 

@@ -156,11 +156,14 @@ def evaluation(request: Request):
 
 @router.get("/dashboard", summary="Operator dashboard data: rates over time, queue, conversations")
 def dashboard(request: Request, hours: float = Query(24.0, gt=0, le=24 * 90)):
-    store = _services(request).store
+    services = _services(request)
+    store = services.store
     bucket = max(60.0, hours * 3600 / 48)
     since = (time.time() - hours * 3600) // bucket * bucket  # buckets start on round times
     return {
-        "stats": Analytics(store).dashboard(since, bucket),
+        "stats": Analytics(
+            store, escalated=services.engine.config.tracking.escalation_threshold
+        ).dashboard(since, bucket),
         "handoffs": store.open_handoffs(50),
         "conversations": store.conversations(50),
     }

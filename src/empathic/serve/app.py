@@ -18,11 +18,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from empathic.config import EmpathicConfig, ServingConfig, worker_config
-from empathic.data import resolve_knowledge
 from empathic.engine import Engine
 from empathic.errors import EmpathicError, InputError
 from empathic.perceive import Perceiver
-from empathic.respond.knowledge import KnowledgeBase
 from empathic.respond.llm import open_llm
 from empathic.serve import api, openai_compat
 from empathic.serve.auth import Gate, KeyBook, RateLimiter
@@ -73,14 +71,7 @@ def build_engine(
 
         encoder = Encoder(threads=config.serving.encoder_threads)
         perceiver = Perceiver(encoder, config=config.perception)
-    responding = config.responding
-    knowledge = None
-    if responding.knowledge_base is not None:
-        knowledge = KnowledgeBase.from_path(
-            resolve_knowledge(responding.knowledge_base), config=responding.knowledge
-        )
-    engine = Engine(perceiver, knowledge=knowledge, llm=client, locale=responding.locale,
-                    steer=responding.steer)  # fmt: skip
+    engine = Engine(perceiver, llm=client, config=config)
     return engine, tuple(closers)
 
 

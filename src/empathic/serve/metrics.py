@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -12,6 +10,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from empathic.config import multiprocess_metrics_dir
 from empathic.types import Turn
 
 disable_created_metrics()  # the *_created series only add noise to every scrape
@@ -66,7 +65,7 @@ class Metrics:
             self.upstream_errors.inc()
 
     def render(self) -> bytes:
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # several workers: add up their files
+        if multiprocess_metrics_dir():  # several workers: add up their files
             from prometheus_client import multiprocess
 
             registry = CollectorRegistry()

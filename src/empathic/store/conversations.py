@@ -16,13 +16,15 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from empathic.config import TrackingConfig
 from empathic.errors import EmpathicError, InputError
 from empathic.store.database import DEFAULT_URL, Database
 from empathic.store.keys import ApiKeys
 from empathic.store.tables import ConversationRow, EventRow, TurnRow
 from empathic.types import Turn
 
-ESCALATED = 0.55  # same threshold as empathic.track.state.ESCALATION_THRESHOLD
+# A stored conversation reads as escalated at the tracker's default threshold (config: tracking).
+ESCALATED = TrackingConfig().escalation_threshold
 
 
 class ConflictError(EmpathicError):
