@@ -23,7 +23,7 @@ from empathic.errors import EmpathicError, InputError
 from empathic.perceive import Perceiver
 from empathic.respond.llm import open_llm
 from empathic.serve import api, openai_compat
-from empathic.serve.auth import Gate, KeyBook, RateLimiter
+from empathic.serve.auth import Forbidden, Gate, KeyBook, RateLimiter
 from empathic.serve.batcher import AnalyzeBatcher
 from empathic.serve.conversations import Conversations
 from empathic.serve.metrics import Metrics
@@ -221,6 +221,11 @@ async def _input(request: Request, exc: Exception) -> Response:
     return problem(422, str(exc), request.url.path)
 
 
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    """A caller whose role may not do this: 403."""
+    return problem(403, str(exc), request.url.path)
+
+
 async def _conflict(request: Request, exc: Exception) -> Response:
     """A write that lost a race or repeats an id: 409."""
     return problem(409, str(exc), request.url.path)
@@ -243,6 +248,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(InputError, _input)
+    app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(ConflictError, _conflict)
     app.add_exception_handler(EmpathicError, _empathic)
     app.add_exception_handler(Exception, _crash)

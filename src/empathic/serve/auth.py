@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
+from typing import Literal
 
+from fastapi import Depends, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -16,6 +19,61 @@ from empathic.serve.problems import problem
 from empathic.store import Store
 
 _PROTECTED = ("/v1/",)
+Role = Literal["chat", "operator", "admin"]
+# Each role may do what the roles before it may: chat sends turns and analyses; operator also
+# reads conversations, the dashboard and acts on hand-offs; admin also manages keys.
+ROLES: tuple[Role, ...] = ("chat", "operator", "admin")
+DEFAULT_TENANT = "default"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the tenant whose data they may see, their role, and their key's id
+    (None on an open server, where the caller is the default tenant's admin)."""
+
+    tenant: str
+    role: Role
+    key_id: int | None = None
+
+    def may(self, role: Role) -> bool:
+        """Whether this caller has ``role`` or a role above it."""
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+OPEN_PRINCIPAL = Principal(DEFAULT_TENANT, "admin", None)
+
+
+def principal(request: Request) -> Principal:
+    """FastAPI dependency: the caller, as the gate identified them (``Depends(principal)``)."""
+    found = request.scope.get("state", {}).get("principal")
+    if isinstance(found, Principal):
+        return found
+    key = request.scope.get("state", {}).get("api_key")
+    if key:
+        return Principal(key.get("tenant") or DEFAULT_TENANT, key.get("role") or "admin", key["id"])
+    return OPEN_PRINCIPAL
+
+
+class Forbidden(Exception):
+    """The caller's role may not do this (403)."""
+
+    def __init__(self, needed: Role, who: Principal):
+        super().__init__(
+            f"This needs the {needed!r} role; the key {who.key_id} has {who.role!r}. Ask an "
+            f"admin for a key with that role (`empathic keys create NAME --role {needed}`)."
+        )
+
+
+def require(role: Role):
+    """FastAPI dependency factory: the caller, when they have ``role`` (or above); else 403.
+    Use as ``who: Principal = Depends(require("operator"))``."""
+
+    def dependency(who: Principal = Depends(principal)) -> Principal:
+        if not who.may(role):
+            raise Forbidden(role, who)
+        return who
+
+    return dependency
 _KEY_CACHE_SECONDS = 30.0  # the default of serving.key_cache_seconds (empathic.config)
 
 

@@ -9,6 +9,7 @@ from starlette.responses import Response
 PROBLEM_TYPES = {
     400: "bad-request",
     401: "unauthorized",
+    403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
     409: "conflict",
@@ -22,6 +23,7 @@ PROBLEM_TYPES = {
 TITLES = {
     400: "Bad request",
     401: "API key missing or not valid",
+    403: "Not allowed for this role",
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
