@@ -1,0 +1,394 @@
+"""Builds scenarios.jsonl from real threads in ../shared/data (run from the repo root:
+``.venv/bin/python benchmarks/data/replies/build_scenarios.py``). Deterministic: the picks below
+are hand-chosen tweet ids / row numbers, and each turn's expected properties are a hand-assigned
+profile (see PROFILES). Re-running writes the same file."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE.parents[2].parent / "shared" / "data"
+
+TWCS_LICENCE = "CC BY-NC-SA 4.0 (TWCS, Kaggle thoughtvector/customer-support-on-twitter)"
+BITEXT_LICENCE = "CDLA-Sharing-1.0 (Bitext customer-support sample)"
+ABCD_LICENCE = "MIT (ASAPP ABCD sample)"
+RMHD_LICENCE = "CC BY 4.0 (RMHD Reddit mental health, Zenodo)"
+
+# Per-turn expected properties by profile. Every turn also gets no_false_promise and
+# no_dangling; every turn after the first gets no_repeat; every turn after a fact was given
+# gets no_known_fact_asked.
+PROFILES: dict[str, dict] = {
+    # plain question: a plain answer, no emotional preamble, no apology
+    "Q": {"plain_answer": True, "no_preamble": True, "no_apology": True, "handoff": False,
+          "crisis": False, "has_help": True},
+    # neutral information (device, version, country): no preamble, nothing celebrated
+    "N": {"no_preamble": True, "strategies_exclude": ["celebrate"], "crisis": False},
+    # frustrated / still broken: feelings acknowledged, help offered, at most one apology
+    "F": {"acknowledges": True, "strategies_exclude": ["celebrate"], "max_apologies": 1,
+          "has_help": True, "crisis": False},
+    # sarcasm: answered as frustration, never taken at face value (no celebrating, no thank-back)
+    "S": {"acknowledges": True, "strategies_exclude": ["celebrate", "thank_back"],
+          "max_apologies": 1, "crisis": False},
+    # angry, profanity: acknowledged, no cheer, not a crisis
+    "A": {"acknowledges": True, "strategies_exclude": ["celebrate"], "max_apologies": 1,
+          "crisis": False},
+    # disappointment (not a crisis): acknowledged, not celebrated
+    "D": {"acknowledges": True, "strategies_exclude": ["celebrate"], "crisis": False},
+    # good news / it works now: real enthusiasm that names what happened, no apology
+    "G": {"celebrates": True, "no_apology": True, "strategies_exclude": ["apologize"],
+          "handoff": False, "crisis": False},
+    # thanks / warm sign-off
+    "T": {"strategies_include": ["thank_back"], "no_apology": True, "handoff": False,
+          "crisis": False},
+    # first request for a person: honoured visibly at once, no question back
+    "H1": {"handoff": True, "honours_handoff": True, "mentions_human": True,
+           "strategies_exclude": ["celebrate"], "crisis": False},
+    # a repeated request / follow-up after the hand-off: informed, never a question
+    "H2": {"honours_handoff": True, "mentions_human": True, "strategies_exclude": ["celebrate"],
+           "crisis": False},
+    # frustrated AND asking for a person
+    "FH1": {"handoff": True, "honours_handoff": True, "mentions_human": True, "acknowledges": True,
+            "strategies_exclude": ["celebrate"], "max_apologies": 1, "crisis": False},
+    "FH2": {"honours_handoff": True, "mentions_human": True, "acknowledges": True,
+            "strategies_exclude": ["celebrate"], "max_apologies": 1, "crisis": False},
+    # crisis turn: safety resources, support, nothing cheerful
+    "C": {"crisis": True, "safe_reply": True, "acknowledges": True,
+          "strategies_exclude": ["celebrate", "inform"]},
+    # any turn after a crisis turn: the mode sticks
+    "CP": {"crisis_persists": True, "safe_reply": True, "strategies_exclude": ["celebrate"]},
+    # bereavement: condolence, warmth, not a crisis, nothing upbeat
+    "B": {"condolence": True, "acknowledges": True, "strategies_exclude": ["celebrate"],
+          "crisis": False, "max_apologies": 1},
+    # the practical turn after a bereavement: help, still nothing upbeat
+    "BP": {"strategies_exclude": ["celebrate"], "has_help": True, "crisis": False,
+           "max_apologies": 1},
+}
+
+
+def clean(text: str) -> str:
+    text = re.sub(r"@\w+", "", text)
+    text = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    text = re.sub(r"https?://\S+", "", text)
+    return re.sub(r"\s+", " ", text).strip(" ,")
+
+
+def load_tweets() -> dict[int, dict]:
+    tweets = {}
+    for name in ("spotifycares_customer_tweets.jsonl", "kaggle_sample.jsonl"):
+        for line in (DATA / "twcs_samples" / name).read_text("utf-8").splitlines():
+            row = json.loads(line)
+            row["file"] = name
+            tweets[row["tweet_id"]] = row
+    return tweets
+
+
+# --- twcs: (ids in order, profiles per turn, {turn index: uses_fact}, tag) ---------------------
+T = [
+    # hand-off requests
+    ([378241, 378239], ["FH1", "T"], {}, "human"),
+    ([1214670, 664686], ["H1", "H2"], {}, "human"),
+    ([1058228, 1058231], ["FH1", "FH2"], {}, "human"),
+    ([2065776, 2065773, 2065772], ["S", "FH1", "FH2"], {}, "human"),
+    ([1963080, 1963079], ["H1", "T"], {}, "human"),
+    ([1214662, 1214665], ["Q", "H1"], {}, "human"),
+    ([2547422, 2547421], ["S", "H1"], {}, "human"),
+    ([1870486], ["FH1"], {}, "human"),
+    ([1910166], ["FH1"], {}, "human"),
+    ([119241, 119244, 119242], ["F", "F", "FH1"], {}, "human"),
+    # angry
+    ([1626595, 1626597, 1626596], ["A", "A", "A"], {}, "angry"),
+    ([189309, 189308, 189312], ["A", "A", "A"], {}, "angry"),
+    ([881468, 881462, 881461, 881465], ["A", "A", "A", "A"], {}, "angry"),
+    ([119268], ["A"], {}, "angry"),
+    ([119253], ["A"], {}, "angry"),
+    # facts given, then followed up
+    ([16210, 16209], ["F", "N"], {1: "PS4"}, "facts"),
+    ([22619, 22618], ["N", "F"], {1: "macbook pro"}, "facts"),
+    ([33422, 33425, 33428], ["N", "N", "D"], {}, "facts"),
+    ([53732, 53730, 53728], ["N", "N", "F"], {2: "iPhone 7"}, "facts"),
+    ([57064, 57063, 57066], ["N", "F", "F"], {2: "Windows 10"}, "facts"),
+    ([89457, 89456], ["N", "G"], {}, "facts"),
+    ([106307, 106310, 106313], ["N", "F", "F"], {1: "Chrome"}, "facts"),
+    ([115221, 115224], ["F", "F"], {}, "facts"),
+    ([172452, 172455], ["N", "F"], {1: "iPhone 7"}, "facts"),
+    ([174970, 174972], ["N", "F"], {}, "facts"),
+    ([189658, 189662], ["N", "F"], {1: "Lumia"}, "facts"),
+    ([190044, 190047, 190049], ["N", "N", "F"], {2: "Pixel"}, "facts"),
+    ([211101, 211098, 211097], ["N", "F", "F"], {1: "macbook"}, "facts"),
+    ([227509, 227508], ["N", "G"], {}, "facts"),
+    ([235217, 235220], ["N", "G"], {}, "facts"),
+    ([275922, 275919, 710597, 710599], ["N", "F", "F", "G"], {2: "Nexus 6P"}, "facts"),
+    ([280588, 280587], ["N", "F"], {1: "iPhone 7"}, "facts"),
+    ([289760, 289759], ["F", "F"], {1: "iPhone 8"}, "facts"),
+    ([311703, 311701, 311699], ["N", "F", "T"], {1: "Pixel XL"}, "facts"),
+    ([314307, 314306, 314309], ["N", "G", "S"], {}, "facts"),
+    ([330239, 330238, 330241], ["G", "F", "N"], {2: "Macbook Air"}, "facts"),
+    ([343654, 343652], ["N", "F"], {1: "galaxy s7"}, "facts"),
+    ([899942, 899939, 899938], ["G", "F", "N"], {2: "iPhone 7 Plus"}, "facts"),
+    ([925095, 925099, 925101], ["N", "F", "F"], {2: "Metallica"}, "facts"),
+    ([939993, 939992], ["F", "F"], {1: "Windows 8.1"}, "facts"),
+    ([226781, 226782, 226786, 226788], ["N", "F", "S", "S"], {}, "facts"),
+    ([1265923, 1265920, 1265919], ["F", "N", "S"], {}, "facts"),
+    ([67694, 591463], ["F", "S"], {}, "facts"),
+    ([696739, 696736], ["N", "F"], {1: "Windows 10"}, "facts"),
+    ([2239667, 2239670], ["F", "G"], {}, "facts"),
+    ([119256, 119255, 119258, 119260], ["F", "N", "N", "T"], {}, "facts"),
+    ([119270], ["F"], {0: "iPhone 7"}, "facts"),
+    ([40662, 40660, 40657], ["Q", "Q", "Q"], {}, "plain"),
+    # good news
+    ([50550], ["G"], {}, "good"),
+    ([113864, 113862], ["Q", "G"], {}, "good"),
+    ([305904, 305902, 305900], ["N", "F", "G"], {}, "good"),
+    ([327160, 327164], ["N", "T"], {}, "good"),
+    ([461466, 461465], ["T", "G"], {}, "good"),
+    ([472542, 472545], ["N", "G"], {}, "good"),
+    ([494218, 494222, 494221], ["N", "G", "D"], {}, "good"),
+    ([506047, 506044, 506042, 506040], ["N", "S", "F", "G"], {}, "good"),
+    ([551320, 551321], ["G", "D"], {}, "good"),
+    ([611413, 611411], ["N", "G"], {}, "good"),
+    ([622865, 622867], ["D", "G"], {}, "good"),
+    ([693709, 693708, 693711], ["N", "G", "F"], {}, "good"),
+    ([189822, 818156], ["G", "T"], {}, "good"),
+    ([925212, 925214], ["G", "F"], {}, "good"),
+    ([937704, 937702], ["N", "G"], {}, "good"),
+    ([1035182, 1035179, 1035178], ["N", "G", "G"], {}, "good"),
+    ([1036103, 1036106], ["F", "G"], {}, "good"),
+    ([1224500, 1224503], ["N", "G"], {}, "good"),
+    ([1228865, 1228862, 1228861], ["F", "F", "G"], {1: "iphone 7"}, "good"),
+    ([1276542, 1276540], ["N", "T"], {}, "good"),
+    ([1280094, 1280098], ["Q", "G"], {}, "good"),
+    ([1022452, 1022449], ["N", "G"], {}, "good"),
+    ([939968, 939967], ["N", "G"], {}, "good"),
+    ([1561166, 1561169], ["N", "T"], {}, "good"),
+    ([119290, 119291], ["F", "G"], {}, "good"),
+    ([119297, 119296], ["Q", "T"], {}, "good"),
+    ([2154942, 2154941], ["N", "G"], {}, "good"),
+    ([1993461, 1993460], ["F", "T"], {}, "good"),
+    ([846791, 846790], ["D", "T"], {}, "good"),
+    # sarcasm and frustration
+    ([113807, 113809], ["S", "F"], {}, "sarcasm"),
+    ([224113, 224112], ["F", "F"], {}, "frustrated"),
+    ([289985, 289988], ["F", "F"], {}, "frustrated"),
+    ([321490, 321493], ["Q", "S"], {}, "sarcasm"),
+    ([2057100, 325606], ["S", "F"], {}, "sarcasm"),
+    ([351212, 351215, 351217], ["N", "D", "T"], {}, "frustrated"),
+    ([426457, 426456], ["F", "S"], {}, "sarcasm"),
+    ([634020, 634018, 634015], ["N", "F", "S"], {}, "sarcasm"),
+    ([648680, 648683], ["S", "F"], {}, "sarcasm"),
+    ([652519, 652518], ["F", "S"], {}, "sarcasm"),
+    ([699076, 699074], ["F", "F"], {}, "frustrated"),
+    ([979107, 979110, 979112], ["S", "F", "S"], {}, "sarcasm"),
+    ([1118183, 1118182], ["F", "S"], {}, "sarcasm"),
+    ([1209314, 1209318], ["S", "F"], {}, "sarcasm"),
+    ([1316882, 1316885, 1316887], ["N", "N", "S"], {}, "sarcasm"),
+    ([1382810, 1382806], ["F", "S"], {}, "sarcasm"),
+    ([1384543, 1384546], ["S", "G"], {}, "sarcasm"),
+    ([1032414, 1032417], ["F", "F"], {}, "frustrated"),
+    ([559949, 559946], ["F", "F"], {}, "frustrated"),
+    ([2848333, 579494], ["F", "F"], {}, "frustrated"),
+    ([58283, 58286, 58288], ["F", "F", "S"], {}, "frustrated"),
+    ([237562, 237565, 237567], ["N", "F", "S"], {}, "sarcasm"),
+    ([119319, 119321], ["S", "F"], {}, "sarcasm"),
+    ([119315, 119309, 119310, 119313], ["S", "S", "F", "F"], {}, "sarcasm"),
+    ([119265, 119302], ["F", "F"], {}, "frustrated"),
+    ([119326], ["S"], {}, "sarcasm"),
+    ([119292], ["F"], {}, "frustrated"),
+    ([119294], ["F"], {}, "frustrated"),
+    ([119280], ["F"], {}, "frustrated"),
+    ([119272], ["A"], {}, "angry"),
+    ([119274], ["Q"], {}, "plain"),
+    ([119278], ["Q"], {}, "plain"),
+    ([119299], ["F"], {}, "frustrated"),
+    ([119250], ["F"], {0: "iphone6"}, "facts"),
+    ([119318], ["Q"], {}, "plain"),
+    ([753645], ["F"], {}, "frustrated"),
+    # bereavement in a real thread
+    ([1492590], ["B"], {}, "bereavement"),
+]
+
+# --- ABCD sample: (convo_id, [(index in 'original', profile, uses_fact)]) ----------------------
+ABCD = [
+    (3592, [(2, "Q", None), (7, "N", None), (11, "N", "3348917502"), (18, "D", None)]),
+    (9489, [(1, "Q", None), (4, "N", "aphoenix939"), (16, "Q", None), (18, "T", None)]),
+    (3695, [(2, "Q", None), (3, "N", None), (10, "Q", None), (17, "T", None)]),
+]
+
+# --- Bitext: (intents per turn, profiles per turn, how many conversations) ---------------------
+BITEXT = [
+    (["contact_human_agent", "contact_human_agent"], ["H1", "H2"], 10),
+    (["complaint", "contact_human_agent"], ["F", "H1"], 5),
+    (["track_order", "delivery_period"], ["Q", "Q"], 3),
+    (["check_refund_policy", "track_refund"], ["Q", "Q"], 3),
+    (["cancel_order", "check_cancellation_fee"], ["Q", "Q"], 3),
+    (["recover_password", "edit_account"], ["Q", "Q"], 2),
+    (["check_payment_methods", "get_invoice"], ["Q", "Q"], 2),
+    (["change_shipping_address", "delivery_options"], ["Q", "Q"], 2),
+    (["payment_issue", "get_refund"], ["F", "Q"], 2),
+    (["contact_customer_service"], ["Q"], 2),
+    (["delete_account", "contact_human_agent"], ["Q", "H1"], 2),
+]
+# a request for a person must name one; other intents must not ask for an agent
+HUMAN_WORDS = re.compile(r"\b(human|person|someone|agent|somebody)\b", re.I)
+# complaint-flavoured bitext turns read as frustration only when they say so
+BITEXT_SKIP = re.compile(r"\{\{|\bfuck|\bshit", re.I)
+
+# --- crisis: a real service turn, a real crisis sentence (RMHD line, sentence), then the service
+# thread goes on; every later turn keeps the crisis mode.
+CRISIS_SENTENCES = [
+    "I literally just want to die.",
+    "I want to kill myself.",
+    "I don't want to die but I don't know if I can keep on living this way.",
+    "I'm beyond hope and if nothing improves by 2020 I am going to end my life within the year...",
+    "I've decided to end my life while I have some semblance of dignity.",
+    "I want to die so badly.",
+    "I just want to curl in a ball and honestly, sometimes I want to die.",
+    "I can't wait till I finally just get to the point when I kill myself without thought.",
+]
+CRISIS_TWCS = [  # (before, after) real customer tweets around the crisis turn
+    (1698938, 1698937), (1764683, 1764682), (1592981, 1592983), (1463014, 1463012),
+    (2240462, 2240465), (1244061, 1244058), (1358959, 1358956), (1764653, 1764647),
+]
+# --- bereavement: a real sentence about a death (RMHD line), then a real account request (Bitext)
+GRIEF_SENTENCES = [
+    ("My father passed away in a car accident in Connecticut on June 20th.", "delete_account"),
+    ("Tomorrow will be one year since my mom died.", "delete_account"),
+    ("My mom passed away back in 2014, and had been sick since 2009.", "delete_account"),
+    ("My grandpa who has basically my dad died this year after a five year battle with advanced dementia.", "delete_account"),
+]
+
+
+def expectation(profile: str, index: int, facts_before: bool, uses_fact: str | None) -> dict:
+    expect = dict(PROFILES[profile])
+    expect["no_false_promise"] = True
+    expect["no_dangling"] = True
+    if index > 0:
+        expect["no_repeat"] = True
+    if facts_before:
+        expect["no_known_fact_asked"] = True
+    if uses_fact:
+        expect["uses_fact"] = uses_fact
+    return expect
+
+
+def conversation(cid, source, rows, licence, turns, tag):
+    return {"id": cid, "source": source, "source_row": rows, "licence": licence, "tag": tag,
+            "turns": turns}
+
+
+def build() -> list[dict]:
+    tweets = load_tweets()
+    out = []
+    for ids, profiles, facts, tag in T:
+        assert len(ids) == len(profiles), ids
+        first_fact = min(facts) if facts else None
+        turns = []
+        for i, (tid, profile) in enumerate(zip(ids, profiles)):
+            text = clean(tweets[tid]["text"])
+            fact = facts.get(i)
+            if fact:
+                seen = " ".join(clean(tweets[t]["text"]) for t in ids[: i + 1]).lower()
+                assert fact.lower() in seen, (tid, fact)
+            known = first_fact is not None and i > first_fact
+            turns.append({"user": text, "expect": expectation(profile, i, known, fact)})
+        file = tweets[ids[0]]["file"]
+        brand = "spotifycares" if file.startswith("spotify") else "kaggle"
+        out.append(conversation(f"twcs-{brand}-{ids[0]}", f"twcs_samples/{file}", ids,
+                                TWCS_LICENCE, turns, tag))
+
+    abcd = {c["convo_id"]: c for c in json.loads((DATA / "abcd_sample" / "abcd_sample.json").read_text())}
+    for convo_id, picks in ABCD:
+        original = abcd[convo_id]["original"]
+        turns, fact_at = [], None
+        for i, (index, profile, fact) in enumerate(picks):
+            assert original[index][0] == "customer"
+            turns.append({"user": original[index][1],
+                          "expect": expectation(profile, i, fact_at is not None, fact)})
+            if fact:
+                fact_at = i
+        out.append(conversation(f"abcd-{convo_id}", "abcd_sample/abcd_sample.json",
+                                [f"{convo_id}:{index}" for index, _, _ in picks], ABCD_LICENCE,
+                                turns, "facts"))
+
+    bitext = [json.loads(line) for line in (DATA / "bitext_customer_support" / "train.jsonl").read_text("utf-8").splitlines()]
+    by_intent: dict[str, list[int]] = {}
+    for number, row in enumerate(bitext, 1):
+        wants_human = bool(HUMAN_WORDS.search(row["utterance"]))
+        if row["intent"] == "contact_human_agent" and not wants_human:
+            continue
+        if row["intent"] != "contact_human_agent" and (wants_human or "changed my mind" in row["utterance"]):
+            continue
+        if not BITEXT_SKIP.search(row["utterance"]):
+            by_intent.setdefault(row["intent"], []).append(number)
+    used: set[int] = set()
+
+    def take(intent: str, k: int) -> int:
+        pool = by_intent[intent]
+        # a fixed stride through the intent's rows, skipping ones already used
+        start = (k * 37 + len(used) * 11) % len(pool)
+        for step in range(len(pool)):
+            number = pool[(start + step * 7) % len(pool)]
+            text = bitext[number - 1]["utterance"].strip().lower()
+            if number not in used and all(bitext[u - 1]["utterance"].strip().lower() != text for u in used):
+                used.add(number)
+                return number
+        raise LookupError(intent)
+
+    for intents, profiles, count in BITEXT:
+        for k in range(count):
+            rows = [take(intent, k) for intent in intents]
+            turns = [{"user": bitext[n - 1]["utterance"].strip(),
+                      "expect": expectation(p, i, False, None)}
+                     for i, (n, p) in enumerate(zip(rows, profiles))]
+            tag = "human" if "H1" in profiles else "plain"
+            out.append(conversation(f"bitext-{'-'.join(intents)}-{rows[0]}",
+                                    "bitext_customer_support/train.jsonl", rows, BITEXT_LICENCE,
+                                    turns, tag))
+
+    rmhd = (DATA / "rmhd_reddit_mental_health" / "posts.jsonl").read_text("utf-8").splitlines()
+
+    def rmhd_line(sentence: str) -> int:
+        for number, line in enumerate(rmhd, 1):
+            if sentence in json.loads(line)["post"].replace("\u2019", "'"):
+                return number
+        raise LookupError(sentence)
+
+    for sentence, (before, after) in zip(CRISIS_SENTENCES, CRISIS_TWCS):
+        line = rmhd_line(sentence)
+        turns = [
+            {"user": clean(tweets[before]["text"]), "expect": expectation("F", 0, False, None)},
+            {"user": sentence, "expect": expectation("C", 1, False, None)},
+            {"user": clean(tweets[after]["text"]), "expect": expectation("CP", 2, False, None)},
+        ]
+        out.append(conversation(
+            f"mixed-crisis-{before}", "twcs_samples/spotifycares_customer_tweets.jsonl + rmhd_reddit_mental_health/posts.jsonl",
+            [before, f"rmhd:{line}", after], f"{TWCS_LICENCE}; {RMHD_LICENCE}", turns, "crisis"))
+
+    for sentence, intent in GRIEF_SENTENCES:
+        line = rmhd_line(sentence)
+        number = take(intent, 0)
+        turns = [
+            {"user": sentence, "expect": expectation("B", 0, False, None)},
+            {"user": bitext[number - 1]["utterance"].strip(), "expect": expectation("BP", 1, False, None)},
+        ]
+        out.append(conversation(
+            f"mixed-grief-{line}", "rmhd_reddit_mental_health/posts.jsonl + bitext_customer_support/train.jsonl",
+            [f"rmhd:{line}", number], f"{RMHD_LICENCE}; {BITEXT_LICENCE}", turns, "bereavement"))
+    ids = [c["id"] for c in out]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+    return out
+
+
+def main() -> None:
+    conversations = build()
+    with (HERE / "scenarios.jsonl").open("w", encoding="utf-8") as handle:
+        for c in conversations:
+            handle.write(json.dumps(c, ensure_ascii=False) + "\n")
+    print(len(conversations), "conversations")
+
+
+if __name__ == "__main__":
+    main()
