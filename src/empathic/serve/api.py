@@ -135,8 +135,14 @@ def handoffs(request: Request, limit: int = Query(100, ge=1, le=1000)):
 
 @router.post("/handoffs/{event_id}/resolve", summary="Mark a hand-off as taken over")
 def resolve_handoff(event_id: int, request: Request):
-    if not _services(request).store.resolve_handoff(event_id):
+    store = _services(request).store
+    if not store.resolve_handoff(event_id):
         return problem(404, f"No open hand-off {event_id}.", request.url.path)
+    event = store.handoff_event(event_id)
+    if event is not None:  # the conversation's own hand-off is resolved too (operator queue)
+        from empathic.serve.operator import resolve_conversation_handoff
+
+        resolve_conversation_handoff(store, event["conversation_id"])
     return {"id": event_id, "resolved": True}
 
 

@@ -22,10 +22,11 @@ from empathic.engine import Engine
 from empathic.errors import EmpathicError, InputError
 from empathic.perceive import Perceiver
 from empathic.respond.llm import open_llm
-from empathic.serve import api, openai_compat
+from empathic.serve import api, openai_compat, operator
 from empathic.serve.auth import Forbidden, Gate, KeyBook, RateLimiter
 from empathic.serve.batcher import AnalyzeBatcher
 from empathic.serve.conversations import Conversations
+from empathic.serve.docs import add_offline_docs
 from empathic.serve.metrics import Metrics
 from empathic.serve.problems import problem
 from empathic.store import ConflictError, Store
@@ -121,11 +122,14 @@ def create_app(settings: EmpathicConfig | ServingConfig | None = None,
     services, own_store = _services(config, engine, store)
     app = FastAPI(
         title="empathic", version="0.1.0", description=DESCRIPTION,
-        lifespan=_lifespan(services, own_store), docs_url="/docs", openapi_url="/openapi.json",
+        lifespan=_lifespan(services, own_store), docs_url=None, redoc_url=None,
+        openapi_url="/openapi.json",
     )  # fmt: skip
     app.state.services = services
+    add_offline_docs(app)  # /docs and /redoc from packaged assets, before the /static mount
     app.include_router(api.router)
     app.include_router(openai_compat.router)
+    app.include_router(operator.router)
     _add_error_handlers(app)
     app.include_router(_ops)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from empathic.store.conversations import ESCALATED, Store
 from empathic.store.database import Database
-from empathic.store.tables import EventRow, TurnRow
+from empathic.store.tables import ConversationRow, EventRow, TurnRow
 
 # A turn counts as frustrated when its emotion is one of these, or its escalation is high.
 FRUSTRATED_EMOTIONS = frozenset({"anger", "disgust"})
@@ -100,6 +100,35 @@ class Analytics:
             },
             "series": series,
         }
+
+    def conversation_rows(
+        self, since: float | None = None, limit: int = 500, tenant: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The operator queue's raw material: conversations active since ``since`` (newest
+        first) with their stored state (``snapshot``), optionally of one tenant only."""
+        query = select(ConversationRow).order_by(ConversationRow.updated_at.desc()).limit(limit)
+        if since is not None:
+            query = query.where(ConversationRow.updated_at >= since)
+        column = getattr(ConversationRow, "tenant", None)  # the tenants migration (0002)
+        if tenant is not None and column is not None:
+            query = query.where(column == tenant)
+        with self.database.session() as session:
+            rows = session.scalars(query).all()
+            return [
+                {
+                    "id": r.id,
+                    "created_at": r.created_at,
+                    "updated_at": r.updated_at,
+                    "turn_count": r.turn_count,
+                    "escalation": r.escalation,
+                    "peak_escalation": r.peak_escalation,
+                    "valence": r.valence,
+                    "last_emotion": r.last_emotion,
+                    "tenant": getattr(r, "tenant", None),
+                    "snapshot": r.snapshot,
+                }  # fmt: skip
+                for r in rows
+            ]
 
     def _rows(self, since: float, max_turns: int) -> tuple[list[Any], list[Any]]:
         with self.database.session() as session:

@@ -217,6 +217,52 @@ class Store:
             )
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
+    # -- operator changes ------------------------------------------------------------------
+
+    def save_snapshot(
+        self,
+        conversation_id: str,
+        snapshot: dict[str, Any],
+        expected_turns: int,
+        event: tuple[str, dict[str, Any]] | None = None,
+        resolve_handoffs: bool = False,
+    ) -> None:
+        """Replace the conversation's stored state (an operator claimed, answered, resolved or
+        cleared a crisis), only if it still has ``expected_turns`` stored turns: ConflictError
+        otherwise (the customer wrote meanwhile: reload and apply the change again). ``event``
+        (kind, detail) is recorded with it; ``resolve_handoffs`` closes its open hand-off events
+        (the ``/v1/handoffs`` queue). One transaction."""
+        now = self.clock()
+        with self._session() as session, session.begin():
+            row = session.get(ConversationRow, conversation_id, with_for_update=True)
+            if row is None:
+                raise ConflictError(f"no conversation {conversation_id!r}")
+            if row.turn_count != expected_turns:
+                raise ConflictError(
+                    f"conversation {conversation_id!r} has {row.turn_count} stored turns, not "
+                    f"{expected_turns}: it changed meanwhile; reload it and try again"
+                )
+            row.snapshot = snapshot
+            if event is not None:
+                session.add(EventRow(conversation_id=conversation_id, turn_idx=row.turn_count,
+                                     kind=event[0], created_at=now, detail=event[1]))  # fmt: skip
+            if resolve_handoffs:
+                session.execute(
+                    update(EventRow)
+                    .where(
+                        EventRow.conversation_id == conversation_id,
+                        EventRow.kind == "handoff",
+                        EventRow.resolved_at.is_(None),
+                    )  # fmt: skip
+                    .values(resolved_at=now)
+                )
+
+    def handoff_event(self, event_id: int) -> dict[str, Any] | None:
+        """One hand-off event (open or resolved), or None."""
+        with self._session() as session:
+            row = session.get(EventRow, event_id)
+            return _event_dict(row) if row is not None and row.kind == "handoff" else None
+
     # -- API keys (see empathic.store.keys) ------------------------------------------------
 
     def create_key(self, name: str, rate_limit: int | None = None) -> tuple[str, dict[str, Any]]:
