@@ -45,7 +45,8 @@ def database_url(backend: str, tmp_path) -> str:
     url = os.environ[POSTGRES_ENV]
     engine = create_engine(normalize_url(url))
     with engine.begin() as connection:
-        for table in ("api_keys", "events", "turns", "conversations", "alembic_version"):
+        for table in ("api_keys", "events", "turns", "conversations", "alembic_version",
+                      "idempotency_keys", "health_probe"):
             connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     engine.dispose()
     return url

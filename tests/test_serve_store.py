@@ -23,9 +23,9 @@ def store(request, tmp_path):
 
 
 def test_migrates_to_head_and_again(store):
-    assert store.schema_revision() == "0001"
+    assert store.schema_revision() == "0002"
     store.migrate()  # a second start changes nothing
-    assert store.schema_revision() == "0001"
+    assert store.schema_revision() == "0002"
     if store.is_sqlite:
         with store.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -129,7 +129,9 @@ def test_conversations_created_listed_and_found_by_fingerprint(store):
     with pytest.raises(ConflictError):
         store.create_conversation("mine")
     with pytest.raises(InputError):
-        store.create_conversation("x" * 65)
+        store.create_conversation("x" * 129)
+    with pytest.raises(InputError):
+        store.create_conversation("a/b")
     store.record_turn(make_turn("calm", 1, "hi"), None, fingerprint="f" * 64)
     store.record_turn(make_turn("hot", 1, "NO!", escalation=0.8), None, fingerprint="f" * 64)
     store.record_turn(make_turn("cooled", 1, "ok", escalation=0.2, peak_escalation=0.9), None)

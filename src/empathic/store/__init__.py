@@ -7,16 +7,26 @@ URL), and the operator dashboard's analytics over them.
 """
 
 from empathic.store.analytics import Analytics
-from empathic.store.conversations import ConflictError, Store
-from empathic.store.database import DEFAULT_URL, Database, normalize_url
+from empathic.store.conversations import (
+    DEFAULT_TENANT,
+    ID_PATTERN,
+    ConflictError,
+    IdempotencyConflict,
+    Store,
+)
+from empathic.store.database import DEFAULT_URL, Database, StorageError, normalize_url
 from empathic.store.keys import ApiKeys
 
 __all__ = [
+    "DEFAULT_TENANT",
     "DEFAULT_URL",
+    "ID_PATTERN",
     "Analytics",
     "ApiKeys",
     "ConflictError",
     "Database",
+    "IdempotencyConflict",
+    "StorageError",
     "Store",
     "normalize_url",
 ]

@@ -57,11 +57,16 @@ class Analytics:
         self.frustrated_emotions = frustrated_emotions
 
     def dashboard(
-        self, since: float, bucket_seconds: float, max_turns: int = 200_000
+        self,
+        since: float,
+        bucket_seconds: float,
+        max_turns: int = 200_000,
+        tenant: str | None = None,
     ) -> dict[str, Any]:
         """Rates over time from ``since``, in buckets of ``bucket_seconds``: frustration,
-        de-escalation, hand-offs (crisis ones apart), critic repairs by kind, emotions."""
-        turns, events = self._rows(since, max_turns)
+        de-escalation, hand-offs (crisis ones apart), critic repairs by kind, emotions. Only
+        ``tenant``'s conversations count, when it is given."""
+        turns, events = self._rows(since, max_turns, tenant)
         buckets: dict[int, _Bucket] = {}
 
         def bucket(at: float) -> _Bucket:
@@ -130,20 +135,28 @@ class Analytics:
                 for r in rows
             ]
 
-    def _rows(self, since: float, max_turns: int) -> tuple[list[Any], list[Any]]:
+    def _rows(
+        self, since: float, max_turns: int, tenant: str | None = None
+    ) -> tuple[list[Any], list[Any]]:
+        turn_query = select(
+            TurnRow.conversation_id, TurnRow.created_at, TurnRow.ekman, TurnRow.escalation
+        )
+        event_query = select(
+            EventRow.conversation_id, EventRow.kind, EventRow.created_at, EventRow.detail
+        )
+        if tenant is not None:
+            mine = select(ConversationRow.id).where(ConversationRow.tenant == tenant)
+            turn_query = turn_query.where(TurnRow.conversation_id.in_(mine))
+            event_query = event_query.where(EventRow.conversation_id.in_(mine))
         with self.database.session() as session:
             turns = session.execute(
-                select(
-                    TurnRow.conversation_id, TurnRow.created_at, TurnRow.ekman, TurnRow.escalation
-                )
+                turn_query
                 .where(TurnRow.created_at >= since)
                 .order_by(TurnRow.created_at)
                 .limit(max_turns)
             ).all()
             events = session.execute(
-                select(
-                    EventRow.conversation_id, EventRow.kind, EventRow.created_at, EventRow.detail
-                )
+                event_query
                 .where(EventRow.created_at >= since)
                 .order_by(EventRow.id)
             ).all()

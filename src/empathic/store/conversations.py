@@ -6,13 +6,15 @@ JSON object of any shape: the store reads nothing inside it."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,15 +22,33 @@ from empathic.config import TrackingConfig
 from empathic.errors import EmpathicError, InputError
 from empathic.store.database import DEFAULT_URL, Database
 from empathic.store.keys import ApiKeys
-from empathic.store.tables import ConversationRow, EventRow, TurnRow
+from empathic.store.tables import ConversationRow, EventRow, IdempotencyRow, TurnRow
 from empathic.types import Turn
 
 # A stored conversation reads as escalated at the tracker's default threshold (config: tracking).
 ESCALATED = TrackingConfig().escalation_threshold
 
 
+DEFAULT_TENANT = "default"
+# What a conversation id may be (ids end up in URLs, logs and file names).
+ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,128}")
+
+
 class ConflictError(EmpathicError):
     """Another writer stored this conversation's turn first; reload the conversation and retry."""
+
+
+class IdempotencyConflict(ConflictError):
+    """This Idempotency-Key was used before for a different request."""
+
+
+def _scoped(query: Select, tenant: str | None) -> Select:
+    """``query`` limited to the conversations of ``tenant`` (None: every tenant)."""
+    return query if tenant is None else query.where(ConversationRow.tenant == tenant)
+
+
+def idempotency_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class Store:
@@ -71,45 +91,123 @@ class Store:
     # -- conversations ---------------------------------------------------------------------
 
     def create_conversation(
-        self, conversation_id: str | None = None, api_key_id: int | None = None
+        self,
+        conversation_id: str | None = None,
+        api_key_id: int | None = None,
+        tenant: str = DEFAULT_TENANT,
     ) -> dict[str, Any]:
         conversation_id = conversation_id or secrets.token_hex(12)
-        if not (0 < len(conversation_id) <= 64):
-            raise InputError("a conversation id has 1 to 64 characters")
-        row = _new_conversation(conversation_id, self.clock(), api_key_id)
+        if not ID_PATTERN.fullmatch(conversation_id):
+            raise InputError(
+                "a conversation id is 1 to 128 of A-Z, a-z, 0-9, '_' and '-'"
+            )
+        row = _new_conversation(conversation_id, self.clock(), api_key_id, tenant)
         with self._session() as session, session.begin():
             if session.get(ConversationRow, conversation_id) is not None:
-                raise ConflictError(f"conversation {conversation_id!r} already exists")
+                # The same answer whichever tenant holds the id: no hint of whose it is.
+                raise ConflictError(
+                    f"the conversation id {conversation_id!r} is taken; choose another or "
+                    "leave 'id' out for a random one"
+                )
             session.add(row)
         return _conversation_dict(row)
 
-    def conversation(self, conversation_id: str) -> dict[str, Any] | None:
-        """The conversation's summary and, under "snapshot", its state as last stored."""
+    def _row(
+        self, session: Session, conversation_id: str, tenant: str | None
+    ) -> ConversationRow | None:
+        row = session.get(ConversationRow, conversation_id)
+        if row is None or (tenant is not None and row.tenant != tenant):
+            return None
+        return row
+
+    def conversation(
+        self, conversation_id: str, tenant: str | None = None
+    ) -> dict[str, Any] | None:
+        """The conversation's summary and, under "snapshot", its state as last stored; None when
+        there is none (of ``tenant``, when given)."""
         with self._session() as session:
-            row = session.get(ConversationRow, conversation_id)
+            row = self._row(session, conversation_id, tenant)
             return _conversation_dict(row, with_snapshot=True) if row else None
 
-    def turn_count(self, conversation_id: str) -> int | None:
-        """Stored turns of a conversation; None when there is no such conversation."""
+    def tenant_of(self, conversation_id: str) -> str | None:
+        """The tenant a conversation belongs to; None when there is no such conversation."""
         with self._session() as session:
             return session.scalar(
-                select(ConversationRow.turn_count).where(ConversationRow.id == conversation_id)
+                select(ConversationRow.tenant).where(ConversationRow.id == conversation_id)
             )
 
-    def find_by_fingerprint(self, fingerprint: str) -> str | None:
+    def turn_count(self, conversation_id: str, tenant: str | None = None) -> int | None:
+        """Stored turns of a conversation; None when there is no such conversation (of
+        ``tenant``, when given)."""
+        with self._session() as session:
+            return session.scalar(
+                _scoped(
+                    select(ConversationRow.turn_count).where(
+                        ConversationRow.id == conversation_id
+                    ),
+                    tenant,
+                )
+            )
+
+    def find_by_fingerprint(self, fingerprint: str, tenant: str | None = None) -> str | None:
         """The newest conversation whose messages so far have this fingerprint."""
         with self._session() as session:
             return session.scalar(
-                select(ConversationRow.id)
+                _scoped(select(ConversationRow.id), tenant)
                 .where(ConversationRow.fingerprint == fingerprint)
                 .order_by(ConversationRow.updated_at.desc())
                 .limit(1)
             )
 
-    def history(self, conversation_id: str) -> dict[str, Any] | None:
-        """The conversation with every turn (reading, plan, reply, checks) and its events."""
+    def find_retry(
+        self, request_fingerprint: str, tenant: str | None, since: float
+    ) -> tuple[str, int] | None:
+        """(conversation id, turn index) of the newest turn, stored after ``since``, that answered
+        a request with this fingerprint: the request is being sent again."""
         with self._session() as session:
-            row = session.get(ConversationRow, conversation_id)
+            found = session.execute(
+                _scoped(select(ConversationRow.id, ConversationRow.turn_count), tenant)
+                .where(
+                    ConversationRow.request_fingerprint == request_fingerprint,
+                    ConversationRow.updated_at >= since,
+                )
+                .order_by(ConversationRow.updated_at.desc())
+                .limit(1)
+            ).first()
+        return (found[0], found[1]) if found else None
+
+    def stored_turn(self, conversation_id: str, index: int) -> dict[str, Any] | None:
+        """The stored ``Turn.to_dict()`` of one turn, or None."""
+        with self._session() as session:
+            return session.scalar(
+                select(TurnRow.data).where(
+                    TurnRow.conversation_id == conversation_id, TurnRow.idx == index
+                )
+            )
+
+    def idempotent(self, tenant: str, key: str) -> dict[str, Any] | None:
+        """What a request sent with this ``Idempotency-Key`` stored: route, request_hash,
+        conversation_id, turn_index and the turn itself; None for a key not used yet."""
+        with self._session() as session:
+            row = session.get(IdempotencyRow, (tenant, idempotency_hash(key)))
+            if row is None:
+                return None
+            data = session.scalar(
+                select(TurnRow.data).where(
+                    TurnRow.conversation_id == row.conversation_id, TurnRow.idx == row.turn_idx
+                )
+            )
+        return {"route": row.route, "request_hash": row.request_hash,
+                "conversation_id": row.conversation_id, "turn_index": row.turn_idx,
+                "turn": data}  # fmt: skip
+
+    def history(
+        self, conversation_id: str, tenant: str | None = None
+    ) -> dict[str, Any] | None:
+        """The conversation with every turn (reading, plan, reply, checks) and its events; None
+        when there is none (of ``tenant``, when given)."""
+        with self._session() as session:
+            row = self._row(session, conversation_id, tenant)
             if row is None:
                 return None
             turns = session.scalars(
@@ -148,12 +246,18 @@ class Store:
         latency_ms: float = 0.0,
         fingerprint: str | None = None,
         api_key_id: int | None = None,
+        tenant: str = DEFAULT_TENANT,
+        request_fingerprint: str | None = None,
+        idempotency: tuple[str, str, str] | None = None,
     ) -> None:
         """Store one turn and its events, and the conversation's state after it, atomically.
 
         ``snapshot`` is kept as given (any JSON object) and comes back from ``conversation``.
         Raises ConflictError when the turn's index is not the next one for its conversation
-        (another worker answered in between), so nothing is stored twice or out of order.
+        (another worker answered in between), so nothing is stored twice or out of order, and
+        when the conversation belongs to another tenant. ``idempotency`` is (key, route,
+        request hash): stored with the turn, so a key never stores two turns (a second use
+        raises ConflictError).
         """
         now = self.clock()
         cid = turn.conversation_id
@@ -161,9 +265,22 @@ class Store:
             with self._session() as session, session.begin():
                 row = session.get(ConversationRow, cid, with_for_update=True)
                 if row is None:
-                    row = _new_conversation(cid, now, api_key_id)
+                    if not ID_PATTERN.fullmatch(cid):
+                        raise InputError(
+                            "a conversation id is 1 to 128 of A-Z, a-z, 0-9, '_' and '-'"
+                        )
+                    row = _new_conversation(cid, now, api_key_id, tenant)
                     session.add(row)
                     session.flush()
+                if row.tenant != tenant:
+                    raise ConflictError(f"the conversation id {cid!r} is taken")
+                if idempotency is not None:
+                    key, route, request_hash = idempotency
+                    session.add(IdempotencyRow(
+                        tenant=tenant, key_hash=idempotency_hash(key), route=route,
+                        request_hash=request_hash, conversation_id=cid, turn_idx=turn.index,
+                        created_at=now,
+                    ))  # fmt: skip
                 if row.turn_count != turn.index - 1:
                     raise ConflictError(
                         f"conversation {cid!r} has {row.turn_count} stored turns; "
@@ -174,16 +291,19 @@ class Store:
                     session.add(EventRow(conversation_id=cid, turn_idx=turn.index, kind=kind,
                                          created_at=now, detail=detail))  # fmt: skip
                 _update_conversation(row, turn, now, snapshot, fingerprint)
+                row.request_fingerprint = request_fingerprint
         except IntegrityError as exc:
             raise ConflictError(
                 f"turn {turn.index} of {cid!r} was stored by another writer"
             ) from exc
 
-    def conversations(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-        """Conversations, the most recently active first."""
+    def conversations(
+        self, limit: int = 50, offset: int = 0, tenant: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Conversations (of ``tenant``, when given), the most recently active first."""
         with self._session() as session:
             rows = session.scalars(
-                select(ConversationRow)
+                _scoped(select(ConversationRow), tenant)
                 .order_by(ConversationRow.updated_at.desc())
                 .limit(limit)
                 .offset(offset)
@@ -192,27 +312,36 @@ class Store:
 
     # -- hand-offs -------------------------------------------------------------------------
 
-    def open_handoffs(self, limit: int = 100) -> list[dict[str, Any]]:
-        """Hand-offs no person has taken over yet, oldest first."""
+    def open_handoffs(self, limit: int = 100, tenant: str | None = None) -> list[dict[str, Any]]:
+        """Hand-offs (of ``tenant``'s conversations, when given) no person has taken over yet,
+        oldest first."""
         with self._session() as session:
+            query = select(EventRow)
+            if tenant is not None:
+                query = query.join(
+                    ConversationRow, ConversationRow.id == EventRow.conversation_id
+                ).where(ConversationRow.tenant == tenant)
             rows = session.scalars(
-                select(EventRow)
-                .where(EventRow.kind == "handoff", EventRow.resolved_at.is_(None))
+                query.where(EventRow.kind == "handoff", EventRow.resolved_at.is_(None))
                 .order_by(EventRow.id)
                 .limit(limit)
             ).all()
         return [_event_dict(r) for r in rows]
 
-    def resolve_handoff(self, event_id: int) -> bool:
-        """Mark an open hand-off taken over; False when there is no such open hand-off."""
+    def resolve_handoff(self, event_id: int, tenant: str | None = None) -> bool:
+        """Mark an open hand-off taken over; False when there is no such open hand-off (of
+        ``tenant``'s conversations, when given)."""
+        conditions = [
+            EventRow.id == event_id, EventRow.kind == "handoff", EventRow.resolved_at.is_(None)
+        ]  # fmt: skip
+        if tenant is not None:
+            conditions.append(EventRow.conversation_id.in_(
+                select(ConversationRow.id).where(ConversationRow.tenant == tenant)
+            ))  # fmt: skip
         with self._session() as session, session.begin():
             result = session.execute(
                 update(EventRow)
-                .where(
-                    EventRow.id == event_id,
-                    EventRow.kind == "handoff",
-                    EventRow.resolved_at.is_(None),
-                )  # fmt: skip
+                .where(*conditions)
                 .values(resolved_at=self.clock())
             )
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
@@ -265,9 +394,16 @@ class Store:
 
     # -- API keys (see empathic.store.keys) ------------------------------------------------
 
-    def create_key(self, name: str, rate_limit: int | None = None) -> tuple[str, dict[str, Any]]:
-        """A new key: (the secret, shown once; its record). Only the hash is stored."""
-        return self.keys.create(name, rate_limit)
+    def create_key(
+        self,
+        name: str,
+        rate_limit: int | None = None,
+        tenant: str = DEFAULT_TENANT,
+        role: str = "chat",
+    ) -> tuple[str, dict[str, Any]]:
+        """A new key of ``tenant`` with ``role``: (the secret, shown once; its record). Only the
+        hash is stored."""
+        return self.keys.create(name, rate_limit, tenant, role)
 
     def key_for(self, secret: str) -> dict[str, Any] | None:
         """The active key with this secret, or None."""
@@ -276,6 +412,14 @@ class Store:
     def active_keys(self) -> int:
         return self.keys.active()
 
+    def keys_ever(self) -> int:
+        """Keys ever made, revoked ones too."""
+        return self.keys.ever()
+
+    def probe_write(self) -> None:
+        """Write and commit one row; raises StorageError when the store cannot write."""
+        self.database.probe_write(self.clock())
+
     def api_keys(self) -> list[dict[str, Any]]:
         return self.keys.all()
 
@@ -283,10 +427,12 @@ class Store:
         return self.keys.revoke(key_id)
 
 
-def _new_conversation(conversation_id: str, now: float, api_key_id: int | None) -> ConversationRow:
+def _new_conversation(
+    conversation_id: str, now: float, api_key_id: int | None, tenant: str = DEFAULT_TENANT
+) -> ConversationRow:
     return ConversationRow(
         id=conversation_id, created_at=now, updated_at=now, turn_count=0, escalation=0.0,
-        peak_escalation=0.0, valence=0.0, handoff=False, api_key_id=api_key_id,
+        peak_escalation=0.0, valence=0.0, handoff=False, api_key_id=api_key_id, tenant=tenant,
     )  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -15,6 +16,8 @@ from empathic.store.database import Database
 from empathic.store.tables import ApiKeyRow
 
 KEY_PREFIX = "emp_"
+ROLES = ("chat", "operator", "admin")  # each may do what the ones before it may
+TENANT_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def hash_key(secret: str) -> str:
@@ -29,26 +32,47 @@ class ApiKeys:
         self.database = database
         self.clock = clock
 
-    def create(self, name: str, rate_limit: int | None = None) -> tuple[str, dict[str, Any]]:
-        """A new key: (the secret, shown once; its record). Only the hash is stored."""
+    def create(
+        self,
+        name: str,
+        rate_limit: int | None = None,
+        tenant: str = "default",
+        role: str = "chat",
+    ) -> tuple[str, dict[str, Any]]:
+        """A new key of ``tenant`` with ``role`` (chat, operator or admin): (the secret, shown
+        once; its record). Only the hash is stored."""
         if not name.strip() or len(name) > 100:
             raise InputError("a key needs a name of 1 to 100 characters")
+        if not TENANT_PATTERN.fullmatch(tenant):
+            raise InputError("a tenant is 1 to 64 of A-Z, a-z, 0-9, '_' and '-'")
+        if role not in ROLES:
+            raise InputError(f"a key's role is one of {', '.join(ROLES)}, not {role!r}")
         secret = KEY_PREFIX + secrets.token_urlsafe(32)
         row = ApiKeyRow(name=name.strip(), prefix=secret[:10], key_hash=hash_key(secret),
-                        created_at=self.clock(), rate_limit=rate_limit)  # fmt: skip
+                        created_at=self.clock(), rate_limit=rate_limit, tenant=tenant,
+                        role=role)  # fmt: skip
         with self.database.session() as session, session.begin():
             session.add(row)
         return secret, _key_dict(row)
 
     def find(self, secret: str) -> dict[str, Any] | None:
         """The active key with this secret, or None."""
+        return self.find_hash(hash_key(secret))
+
+    def find_hash(self, key_hash: str) -> dict[str, Any] | None:
+        """The active key whose secret has this sha256, or None."""
         with self.database.session() as session:
             row = session.scalar(
                 select(ApiKeyRow).where(
-                    ApiKeyRow.key_hash == hash_key(secret), ApiKeyRow.revoked_at.is_(None)
+                    ApiKeyRow.key_hash == key_hash, ApiKeyRow.revoked_at.is_(None)
                 )
             )
             return _key_dict(row) if row else None
+
+    def ever(self) -> int:
+        """How many keys were ever made, revoked ones included."""
+        with self.database.session() as session:
+            return session.scalar(select(func.count()).select_from(ApiKeyRow)) or 0
 
     def active(self) -> int:
         """How many keys are not revoked."""
@@ -83,4 +107,6 @@ def _key_dict(row: ApiKeyRow) -> dict[str, Any]:
         "created_at": row.created_at,
         "revoked_at": row.revoked_at,
         "rate_limit": row.rate_limit,
+        "tenant": row.tenant,
+        "role": row.role,
     }

@@ -25,7 +25,7 @@ class Base(DeclarativeBase):
 class ConversationRow(Base):
     __tablename__ = "conversations"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
     created_at: Mapped[float] = mapped_column(Float, index=True)
     updated_at: Mapped[float] = mapped_column(Float)
     turn_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -40,6 +40,11 @@ class ConversationRow(Base):
     last_emotion: Mapped[str | None] = mapped_column(String(32), nullable=True)
     handoff: Mapped[bool] = mapped_column(Boolean, default=False)
     api_key_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Whose conversation this is: only keys of this tenant see it (migration 0002).
+    tenant: Mapped[str] = mapped_column(String(64), default="default", index=True)
+    # sha256 of the request that produced the last turn (scope + transcript + the user message):
+    # a client resending the same request (a retry) gets that turn back, not a second one.
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 class TurnRow(Base):
@@ -48,7 +53,7 @@ class TurnRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("conversations.id", ondelete="CASCADE")
+        String(128), ForeignKey("conversations.id", ondelete="CASCADE")
     )
     idx: Mapped[int] = mapped_column(Integer)  # 1-based, as Turn.index
     created_at: Mapped[float] = mapped_column(Float, index=True)
@@ -72,7 +77,7 @@ class EventRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(
-        String(64), ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+        String(128), ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
     turn_idx: Mapped[int] = mapped_column(Integer)
     # handoff, escalation, deescalation, repair, upstream_error
@@ -92,3 +97,29 @@ class ApiKeyRow(Base):
     created_at: Mapped[float] = mapped_column(Float)
     revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     rate_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)  # requests per minute
+    tenant: Mapped[str] = mapped_column(String(64), default="default")  # whose data it reaches
+    role: Mapped[str] = mapped_column(String(16), default="chat")  # chat, operator or admin
+
+
+class IdempotencyRow(Base):
+    """A request sent with ``Idempotency-Key``: the turn it stored, so a retry returns that turn
+    (written in the turn's own transaction, so a key never stores two turns)."""
+
+    __tablename__ = "idempotency_keys"
+
+    tenant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the key
+    route: Mapped[str] = mapped_column(String(32))
+    request_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the request body
+    conversation_id: Mapped[str] = mapped_column(String(128))
+    turn_idx: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class HealthRow(Base):
+    """One row the deep health check rewrites: a store that cannot write is not healthy."""
+
+    __tablename__ = "health_probe"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checked_at: Mapped[float] = mapped_column(Float)
