@@ -107,7 +107,7 @@ def test_a_conversation_turn_by_turn(client):
 
 def test_health_metrics_and_schema(client):
     assert client.get("/healthz").json()["status"] == "ok"
-    assert client.get("/healthz?deep=1").json()["schema"] == "0001"
+    assert client.get("/healthz?deep=1").json()["schema"] == "0002"
     client.post("/v1/conversations", json={"id": "m1"})
     client.post("/v1/conversations/m1/messages", json={"text": "Get me a human NOW!!"})
     metrics = client.get("/metrics").text

@@ -197,6 +197,12 @@ class LLMConfig(_Section):
     max_tokens: int = Field(default=160, ge=1)
     # Sampling temperature (variety vs staying on the plan).
     temperature: float = Field(default=0.3, ge=0.0, le=2.0)
+    # Longest LLM reply passed on, in characters (check/guard.py; longer ones are cut to whole
+    # sentences or replaced by the composer's reply).
+    max_reply_chars: int = Field(default=1200, ge=80)
+    # Upstream calls in flight at once; a turn over it gets the composer's reply at once
+    # (hung upstreams cannot take every worker thread).
+    max_concurrent: int = Field(default=32, ge=1)
 
 
 class ServingConfig(_Section):
@@ -206,8 +212,23 @@ class ServingConfig(_Section):
     port: int = Field(default=8000, ge=0, le=65535)
     workers: int = Field(default=1, ge=1)  # processes, each with its own engine, sharing the store
     db_url: str = "sqlite:///empathic.db"  # sqlite:///PATH or postgresql://USER@HOST/DB
-    # None: keys are required as soon as one active key exists (``empathic keys create``).
+    # Without API keys every caller is the default tenant's admin ("open"), and only on a loopback
+    # host (127.0.0.1, ::1, localhost). True: open (`empathic serve --open`); False: keys always
+    # required; None: open only while the store has never had a key (a fresh machine), so the
+    # first `empathic serve` works. Creating a key closes it for good: revoking never reopens.
+    open: bool | None = None
+    # Deprecated (use ``open``): False means open=True, True means open=False.
     require_keys: bool | None = None
+    # Largest request head (request line and headers) in bytes; bigger gets 431 unread.
+    max_header_bytes: int = Field(default=16_384, ge=1024)
+    # Characters over all messages (and their histories) of one /v1/analyze request (413).
+    max_analyze_chars: int = Field(default=200_000, ge=1000)
+    # Proxies (IP addresses) whose X-Forwarded-For / X-Forwarded-Proto are believed; none by
+    # default, so a client cannot pick the address its rate limit is counted under.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Seconds a resent request (same transcript, or same Idempotency-Key) returns the turn it
+    # stored instead of taking another (retries after a timeout vs a person repeating themself).
+    retry_window_s: float = Field(default=600.0, ge=0.0)
     # Requests per minute per key (per address without keys); 0 = off (abuse vs bursts).
     rate_limit: int = Field(default=600, ge=0)
     # Largest request body accepted, in bytes (memory per request vs big batches).

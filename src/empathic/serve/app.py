@@ -23,21 +23,23 @@ from empathic.errors import EmpathicError, InputError
 from empathic.perceive import Perceiver
 from empathic.respond.llm import open_llm
 from empathic.serve import api, openai_compat, operator
-from empathic.serve.auth import Forbidden, Gate, KeyBook, RateLimiter
+from empathic.serve.auth import Forbidden, Gate, KeyBook, RateLimiter, is_loopback
 from empathic.serve.batcher import AnalyzeBatcher
 from empathic.serve.conversations import Conversations
 from empathic.serve.docs import add_offline_docs
 from empathic.serve.metrics import Metrics
 from empathic.serve.problems import problem
-from empathic.store import ConflictError, Store
+from empathic.store import ConflictError, IdempotencyConflict, StorageError, Store
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("empathic.serve")
 
 DESCRIPTION = """\
 empathic's HTTP API. Every error is `application/problem+json` (RFC 9457) with a `detail` that
-says what to change. When the server has API keys (`empathic keys create NAME`), send one as
-`Authorization: Bearer KEY` or `X-API-Key: KEY`. `/v1/chat/completions` is OpenAI-compatible;
+says what to change. Send an API key (`empathic keys create NAME --tenant T --role R`) as
+`Authorization: Bearer KEY` or `X-API-Key: KEY`; a key sees only its tenant's conversations, and
+its role (chat < operator < admin) decides what it may do. Turn and completion requests accept
+an `Idempotency-Key` header: a retry returns the first answer and stores nothing twice. `/v1/chat/completions` is OpenAI-compatible;
 what empathic adds (reading, plan, checks, hand-off) is under the `empathic` key of the response
 (and of the last chunk when streaming).
 """
@@ -153,11 +155,21 @@ def _services(
     settings = config.serving
     closers: tuple = ()
     own_store = store is None
+    open_mode = settings.open
+    if open_mode is None and settings.require_keys is not None:  # the deprecated name
+        open_mode = not settings.require_keys
+    if not is_loopback(settings.host):
+        if open_mode:
+            raise EmpathicError(
+                f"open mode (no API keys) is only for a loopback host, not {settings.host!r}: "
+                "create a key with `empathic keys create NAME` and drop --open"
+            )
+        open_mode = False  # beyond this machine keys are always required
     store = store or Store(settings.db_url)
     if engine is None:
         engine, closers = build_engine(config)
     metrics = Metrics()
-    keys = KeyBook(store, settings.require_keys, settings.key_cache_seconds)
+    keys = KeyBook(store, open_mode, settings.key_cache_seconds)
     names: tuple[str, ...] = (openai_compat.MODEL_NAME,)
     llm_model = getattr(engine.llm, "model", None)
     if isinstance(llm_model, str) and llm_model not in names:
@@ -231,8 +243,29 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
 
 
 async def _conflict(request: Request, exc: Exception) -> Response:
-    """A write that lost a race or repeats an id: 409."""
-    return problem(409, str(exc), request.url.path)
+    """A write that lost a race or repeats an id: 409; an Idempotency-Key reused for another
+    request: 422."""
+    return problem(422 if isinstance(exc, IdempotencyConflict) else 409, str(exc),
+                   request.url.path)  # fmt: skip
+
+
+async def _storage(request: Request, exc: Exception) -> Response:
+    """The store cannot write or be reached: 503 naming the cause (disk full, read-only...)."""
+    assert isinstance(exc, StorageError)
+    log.error("store %s on %s", exc.cause, request.url.path)
+    retry = {"Retry-After": "1"} if exc.cause == "busy" else {"Retry-After": "30"}
+    return problem(503, f"The store is {exc.cause}; nothing was stored. "
+                   + _STORAGE_HINTS.get(exc.cause, ""), request.url.path, headers=retry,
+                   cause=exc.cause)  # fmt: skip
+
+
+_STORAGE_HINTS = {
+    "disk full": "The database's disk has no space left; an operator must free some.",
+    "read-only": "The database is read-only (file permissions, a read-only mount or a standby "
+    "server); an operator must make it writable.",
+    "busy": "Another writer holds the database; retry in a moment.",
+    "unavailable": "The database cannot be reached; retry later.",
+}
 
 
 async def _empathic(request: Request, exc: Exception) -> Response:
@@ -254,6 +287,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InputError, _input)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(ConflictError, _conflict)
+    app.add_exception_handler(StorageError, _storage)
     app.add_exception_handler(EmpathicError, _empathic)
     app.add_exception_handler(Exception, _crash)
 
@@ -261,23 +295,33 @@ def _add_error_handlers(app: FastAPI) -> None:
 _ops = APIRouter()
 
 
-@_ops.get("/healthz", summary="Liveness; ?deep=1 also checks the store", tags=["ops"])
-def healthz(request: Request, deep: bool = False):
+@_ops.get("/healthz", summary="Liveness; ?deep=1 also checks that the store can write",
+          tags=["ops"])  # fmt: skip
+async def healthz(request: Request, deep: bool = False):
+    # async, so it answers on the event loop even when every worker thread waits on an upstream.
     services: Services = request.app.state.services
     store = services.store
     body: dict[str, object] = {"status": "ok", "store": "sqlite" if store.is_sqlite else "postgresql",
             "upstream_llm": services.engine.llm is not None}  # fmt: skip
     if deep:
+        from starlette.concurrency import run_in_threadpool
+
         try:
-            body["schema"] = store.schema_revision()
+            body["schema"] = await run_in_threadpool(store.schema_revision)
+            await run_in_threadpool(store.probe_write)
+        except StorageError as exc:
+            return JSONResponse({**body, "status": "unhealthy", "cause": exc.cause,
+                                 "detail": f"the store is {exc.cause}"}, status_code=503)  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - any store failure means not healthy
-            return JSONResponse({**body, "status": "store unavailable",
-                                 "detail": str(exc)[:300]}, status_code=503)  # fmt: skip
+            log.error("deep health check failed: %s", type(exc).__name__)
+            return JSONResponse({**body, "status": "unhealthy", "cause": "unavailable",
+                                 "detail": f"the store failed ({type(exc).__name__})"},
+                                status_code=503)  # fmt: skip
     return body
 
 
 @_ops.get("/metrics", summary="Prometheus metrics", tags=["ops"])
-def prometheus(request: Request):
+async def prometheus(request: Request):
     metrics: Metrics = request.app.state.services.metrics
     return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
@@ -297,11 +341,13 @@ def _add_middleware(app: FastAPI, services: Services) -> None:
     settings = services.settings
     app.add_middleware(
         Gate, keys=services.keys, limiter=RateLimiter(), rate_limit=settings.rate_limit,
-        max_body_bytes=settings.max_body_bytes,
+        max_body_bytes=settings.max_body_bytes, max_header_bytes=settings.max_header_bytes,
+        cors_origins=tuple(settings.cors_origins),
     )  # fmt: skip
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Empathic-Conversation"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Empathic-Conversation",
+                           "Idempotency-Key"],
         )  # fmt: skip
     app.add_middleware(_Timing, metrics=services.metrics)

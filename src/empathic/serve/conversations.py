@@ -12,6 +12,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable
+from typing import Any
 
 from empathic.conversation import Conversation
 from empathic.engine import Engine
@@ -39,12 +40,14 @@ class Conversations:
         api_key_id: int | None = None,
         fingerprint: Callable[[Turn], str] | None = None,
         after_turns: int | None = None,
+        record: dict[str, Any] | None = None,
     ) -> Turn:
         """Answer one user message and store the turn. ``fingerprint(turn)`` names the transcript
         after this turn, for OpenAI clients that resend the whole conversation. With
         ``after_turns``, the turn is taken only if the conversation has exactly that many stored
         turns (else ConflictError): a resent transcript never continues a conversation that has
-        moved on since."""
+        moved on since. ``record``: more keyword arguments for ``Store.record_turn`` (issue 17:
+        tenant, request_fingerprint, idempotency)."""
         lock = self._locks[zlib.crc32(conversation_id.encode()) % _STRIPES]
         with lock:
             for _ in range(_ATTEMPTS):
@@ -59,7 +62,7 @@ class Conversations:
                 try:
                     self.store.record_turn(
                         turn, after.to_dict(), (time.perf_counter() - start) * 1000,
-                        fingerprint(turn) if fingerprint else None, api_key_id,
+                        fingerprint(turn) if fingerprint else None, api_key_id, **(record or {}),
                     )  # fmt: skip
                 except ConflictError:
                     continue  # another worker took a turn meanwhile: answer on its conversation

@@ -17,8 +17,10 @@ PROBLEM_TYPES = {
     415: "unsupported-media-type",
     422: "invalid-input",
     429: "rate-limited",
+    431: "headers-too-large",
     500: "internal-error",
     502: "upstream-error",
+    503: "store-unavailable",
 }
 TITLES = {
     400: "Bad request",
@@ -31,8 +33,10 @@ TITLES = {
     415: "Unsupported media type",
     422: "Invalid input",
     429: "Rate limit exceeded",
+    431: "Request headers too large",
     500: "Internal error",
     502: "Upstream error",
+    503: "Service unavailable",
 }
 
 

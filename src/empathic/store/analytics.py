@@ -106,6 +106,29 @@ class Analytics:
             "series": series,
         }
 
+    def resolutions(self, since: float, tenant: str | None = None) -> list[dict[str, Any]]:
+        """Hand-offs raised since ``since`` and resolved: when each was raised, and how many
+        minutes until a person resolved it (oldest first)."""
+        query = (
+            select(EventRow.conversation_id, EventRow.created_at, EventRow.resolved_at)
+            .where(EventRow.kind == "handoff", EventRow.created_at >= since)
+            .where(EventRow.resolved_at.is_not(None))
+            .order_by(EventRow.created_at)
+        )
+        if tenant is not None:
+            query = query.where(
+                EventRow.conversation_id.in_(
+                    select(ConversationRow.id).where(ConversationRow.tenant == tenant)
+                )
+            )
+        with self.database.session() as session:
+            rows = session.execute(query).all()
+        return [
+            {"conversation_id": cid, "raised_at": raised,
+             "minutes": round(max(0.0, ((resolved or raised) - raised) / 60), 2)}
+            for cid, raised, resolved in rows
+        ]  # fmt: skip
+
     def conversation_rows(
         self, since: float | None = None, limit: int = 500, tenant: str | None = None
     ) -> list[dict[str, Any]]:
@@ -150,15 +173,12 @@ class Analytics:
             event_query = event_query.where(EventRow.conversation_id.in_(mine))
         with self.database.session() as session:
             turns = session.execute(
-                turn_query
-                .where(TurnRow.created_at >= since)
+                turn_query.where(TurnRow.created_at >= since)
                 .order_by(TurnRow.created_at)
                 .limit(max_turns)
             ).all()
             events = session.execute(
-                event_query
-                .where(EventRow.created_at >= since)
-                .order_by(EventRow.id)
+                event_query.where(EventRow.created_at >= since).order_by(EventRow.id)
             ).all()
         return list(turns), list(events)
 

@@ -98,9 +98,7 @@ class Store:
     ) -> dict[str, Any]:
         conversation_id = conversation_id or secrets.token_hex(12)
         if not ID_PATTERN.fullmatch(conversation_id):
-            raise InputError(
-                "a conversation id is 1 to 128 of A-Z, a-z, 0-9, '_' and '-'"
-            )
+            raise InputError("a conversation id is 1 to 128 of A-Z, a-z, 0-9, '_' and '-'")
         row = _new_conversation(conversation_id, self.clock(), api_key_id, tenant)
         with self._session() as session, session.begin():
             if session.get(ConversationRow, conversation_id) is not None:
@@ -142,9 +140,7 @@ class Store:
         with self._session() as session:
             return session.scalar(
                 _scoped(
-                    select(ConversationRow.turn_count).where(
-                        ConversationRow.id == conversation_id
-                    ),
+                    select(ConversationRow.turn_count).where(ConversationRow.id == conversation_id),
                     tenant,
                 )
             )
@@ -201,9 +197,7 @@ class Store:
                 "conversation_id": row.conversation_id, "turn_index": row.turn_idx,
                 "turn": data}  # fmt: skip
 
-    def history(
-        self, conversation_id: str, tenant: str | None = None
-    ) -> dict[str, Any] | None:
+    def history(self, conversation_id: str, tenant: str | None = None) -> dict[str, Any] | None:
         """The conversation with every turn (reading, plan, reply, checks) and its events; None
         when there is none (of ``tenant``, when given)."""
         with self._session() as session:
@@ -340,9 +334,7 @@ class Store:
             ))  # fmt: skip
         with self._session() as session, session.begin():
             result = session.execute(
-                update(EventRow)
-                .where(*conditions)
-                .values(resolved_at=self.clock())
+                update(EventRow).where(*conditions).values(resolved_at=self.clock())
             )
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 

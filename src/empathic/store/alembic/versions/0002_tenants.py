@@ -23,13 +23,19 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("api_keys") as batch:
-        batch.add_column(sa.Column("tenant", sa.String(64), nullable=False, server_default="default"))
+        batch.add_column(
+            sa.Column("tenant", sa.String(64), nullable=False, server_default="default")
+        )
         batch.add_column(sa.Column("role", sa.String(16), nullable=False, server_default="admin"))
     with op.batch_alter_table("conversations") as batch:
-        batch.add_column(sa.Column("tenant", sa.String(64), nullable=False, server_default="default"))
+        batch.add_column(
+            sa.Column("tenant", sa.String(64), nullable=False, server_default="default")
+        )
         batch.add_column(sa.Column("request_fingerprint", sa.String(64), nullable=True))
     op.create_index("ix_conversations_tenant", "conversations", ["tenant"])
-    op.create_index("ix_conversations_request_fingerprint", "conversations", ["request_fingerprint"])
+    op.create_index(
+        "ix_conversations_request_fingerprint", "conversations", ["request_fingerprint"]
+    )
     op.create_table(
         "idempotency_keys",
         sa.Column("tenant", sa.String(64), primary_key=True),
