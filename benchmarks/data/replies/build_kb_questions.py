@@ -39,8 +39,11 @@ BANKING = {
     "terminate_account": "How do I delete my account?",
     "edit_personal_details": "How do I change my profile details?",
     # not in the knowledge base: the reply should say so plainly
-    "exchange_rate": None, "apple_pay_or_google_pay": None, "age_limit": None,
-    "atm_support": None, "fiat_currency_support": None,
+    "exchange_rate": None,
+    "apple_pay_or_google_pay": None,
+    "age_limit": None,
+    "atm_support": None,
+    "fiat_currency_support": None,
 }
 BANKING_PER_INTENT = 4
 BANKING_UNANSWERED_PER_INTENT = 3
@@ -97,7 +100,12 @@ TWCS = {
     963752: "I forgot my password. How do I reset it?",
     2419315: "Which payment methods do you accept?",
     1186023: "Which payment methods do you accept?",
-    119278: None, 119318: None, 2000587: None, 119297: None, 1214662: None, 113841: None,
+    119278: None,
+    119318: None,
+    2000587: None,
+    119297: None,
+    1214662: None,
+    113841: None,
     349009: None,
 }
 
@@ -120,7 +128,7 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip(" ,")
 
 
-def build() -> list[dict]:
+def build() -> list[dict]:  # noqa: C901 - one pass per source, kept together
     out: list[dict] = []
     seen: set[str] = set()
 
@@ -129,11 +137,24 @@ def build() -> list[dict]:
         if key in seen:
             return False
         seen.add(key)
-        out.append({"id": qid, "source": source, "source_row": row, "licence": licence,
-                    "question": text, "expected": expected})
+        out.append(
+            {
+                "id": qid,
+                "source": source,
+                "source_row": row,
+                "licence": licence,
+                "question": text,
+                "expected": expected,
+            }
+        )
         return True
 
-    rows = [json.loads(l) for l in (DATA / "bitext_customer_support" / "train.jsonl").read_text("utf-8").splitlines()]
+    rows = [
+        json.loads(line)
+        for line in (DATA / "bitext_customer_support" / "train.jsonl")
+        .read_text("utf-8")
+        .splitlines()
+    ]
     taken: dict[str, int] = {}
     for number, row in enumerate(rows, 1):
         intent, text = row["intent"], row["utterance"].strip()
@@ -141,11 +162,20 @@ def build() -> list[dict]:
             continue
         if number % 13:  # spread the picks through the file rather than its first rows
             continue
-        if add(f"bitext-{number}", "bitext_customer_support/train.jsonl", number, text,
-               bitext_expected(intent, text), LICENCES["bitext"]):
+        if add(
+            f"bitext-{number}",
+            "bitext_customer_support/train.jsonl",
+            number,
+            text,
+            bitext_expected(intent, text),
+            LICENCES["bitext"],
+        ):
             taken[intent] = taken.get(intent, 0) + 1
 
-    rows = [json.loads(l) for l in (DATA / "banking77" / "test.jsonl").read_text("utf-8").splitlines()]
+    rows = [
+        json.loads(line)
+        for line in (DATA / "banking77" / "test.jsonl").read_text("utf-8").splitlines()
+    ]
     taken = {}
     for number, row in enumerate(rows, 1):
         label, text = row["label"], row["text"].strip()
@@ -154,8 +184,14 @@ def build() -> list[dict]:
         limit = BANKING_PER_INTENT if BANKING[label] else BANKING_UNANSWERED_PER_INTENT
         if taken.get(label, 0) >= limit or number % 3:
             continue
-        if add(f"banking77-test-{number}", "banking77/test.jsonl", number, text, BANKING[label],
-               LICENCES["banking77"]):
+        if add(
+            f"banking77-test-{number}",
+            "banking77/test.jsonl",
+            number,
+            text,
+            BANKING[label],
+            LICENCES["banking77"],
+        ):
             taken[label] = taken.get(label, 0) + 1
 
     tweets = {}
@@ -165,8 +201,14 @@ def build() -> list[dict]:
             tweets[row["tweet_id"]] = (name, row)
     for tid, expected in TWCS.items():
         name, row = tweets[tid]
-        add(f"twcs-{tid}", f"twcs_samples/{name}", tid, clean(row["text"]), expected,
-            LICENCES["twcs"])
+        add(
+            f"twcs-{tid}",
+            f"twcs_samples/{name}",
+            tid,
+            clean(row["text"]),
+            expected,
+            LICENCES["twcs"],
+        )
     out = [q for q in out if q["id"] not in EXCLUDE]
     for q in out:
         if q["id"] in OVERRIDES:

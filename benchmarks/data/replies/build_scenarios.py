@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -23,49 +22,112 @@ RMHD_LICENCE = "CC BY 4.0 (RMHD Reddit mental health, Zenodo)"
 # gets no_known_fact_asked.
 PROFILES: dict[str, dict] = {
     # plain question: a plain answer, no emotional preamble, no apology
-    "Q": {"plain_answer": True, "no_preamble": True, "no_apology": True, "handoff": False,
-          "crisis": False, "has_help": True},
+    "Q": {
+        "plain_answer": True,
+        "no_preamble": True,
+        "no_apology": True,
+        "handoff": False,
+        "crisis": False,
+        "has_help": True,
+    },
     # neutral information (device, version, country): no preamble, nothing celebrated
     "N": {"no_preamble": True, "strategies_exclude": ["celebrate"], "crisis": False},
     # frustrated / still broken: feelings acknowledged, help offered, at most one apology
-    "F": {"acknowledges": True, "strategies_exclude": ["celebrate"], "max_apologies": 1,
-          "has_help": True, "crisis": False},
+    "F": {
+        "acknowledges": True,
+        "strategies_exclude": ["celebrate"],
+        "max_apologies": 1,
+        "has_help": True,
+        "crisis": False,
+    },
     # sarcasm: answered as frustration, never taken at face value (no celebrating, no thank-back)
-    "S": {"acknowledges": True, "strategies_exclude": ["celebrate", "thank_back"],
-          "max_apologies": 1, "crisis": False},
+    "S": {
+        "acknowledges": True,
+        "strategies_exclude": ["celebrate", "thank_back"],
+        "max_apologies": 1,
+        "crisis": False,
+    },
     # angry, profanity: acknowledged, no cheer, not a crisis
-    "A": {"acknowledges": True, "strategies_exclude": ["celebrate"], "max_apologies": 1,
-          "crisis": False},
+    "A": {
+        "acknowledges": True,
+        "strategies_exclude": ["celebrate"],
+        "max_apologies": 1,
+        "crisis": False,
+    },
     # disappointment (not a crisis): acknowledged, not celebrated
     "D": {"acknowledges": True, "strategies_exclude": ["celebrate"], "crisis": False},
     # good news / it works now: real enthusiasm that names what happened, no apology
-    "G": {"celebrates": True, "no_apology": True, "strategies_exclude": ["apologize"],
-          "handoff": False, "crisis": False},
+    "G": {
+        "celebrates": True,
+        "no_apology": True,
+        "strategies_exclude": ["apologize"],
+        "handoff": False,
+        "crisis": False,
+    },
     # thanks / warm sign-off
-    "T": {"strategies_include": ["thank_back"], "no_apology": True, "handoff": False,
-          "crisis": False},
+    "T": {
+        "strategies_include": ["thank_back"],
+        "no_apology": True,
+        "handoff": False,
+        "crisis": False,
+    },
     # first request for a person: honoured visibly at once, no question back
-    "H1": {"handoff": True, "honours_handoff": True, "mentions_human": True,
-           "strategies_exclude": ["celebrate"], "crisis": False},
+    "H1": {
+        "handoff": True,
+        "honours_handoff": True,
+        "mentions_human": True,
+        "strategies_exclude": ["celebrate"],
+        "crisis": False,
+    },
     # a repeated request / follow-up after the hand-off: informed, never a question
-    "H2": {"honours_handoff": True, "mentions_human": True, "strategies_exclude": ["celebrate"],
-           "crisis": False},
+    "H2": {
+        "honours_handoff": True,
+        "mentions_human": True,
+        "strategies_exclude": ["celebrate"],
+        "crisis": False,
+    },
     # frustrated AND asking for a person
-    "FH1": {"handoff": True, "honours_handoff": True, "mentions_human": True, "acknowledges": True,
-            "strategies_exclude": ["celebrate"], "max_apologies": 1, "crisis": False},
-    "FH2": {"honours_handoff": True, "mentions_human": True, "acknowledges": True,
-            "strategies_exclude": ["celebrate"], "max_apologies": 1, "crisis": False},
+    "FH1": {
+        "handoff": True,
+        "honours_handoff": True,
+        "mentions_human": True,
+        "acknowledges": True,
+        "strategies_exclude": ["celebrate"],
+        "max_apologies": 1,
+        "crisis": False,
+    },
+    "FH2": {
+        "honours_handoff": True,
+        "mentions_human": True,
+        "acknowledges": True,
+        "strategies_exclude": ["celebrate"],
+        "max_apologies": 1,
+        "crisis": False,
+    },
     # crisis turn: safety resources, support, nothing cheerful
-    "C": {"crisis": True, "safe_reply": True, "acknowledges": True,
-          "strategies_exclude": ["celebrate", "inform"]},
+    "C": {
+        "crisis": True,
+        "safe_reply": True,
+        "acknowledges": True,
+        "strategies_exclude": ["celebrate", "inform"],
+    },
     # any turn after a crisis turn: the mode sticks
     "CP": {"crisis_persists": True, "safe_reply": True, "strategies_exclude": ["celebrate"]},
     # bereavement: condolence, warmth, not a crisis, nothing upbeat
-    "B": {"condolence": True, "acknowledges": True, "strategies_exclude": ["celebrate"],
-          "crisis": False, "max_apologies": 1},
+    "B": {
+        "condolence": True,
+        "acknowledges": True,
+        "strategies_exclude": ["celebrate"],
+        "crisis": False,
+        "max_apologies": 1,
+    },
     # the practical turn after a bereavement: help, still nothing upbeat
-    "BP": {"strategies_exclude": ["celebrate"], "has_help": True, "crisis": False,
-           "max_apologies": 1},
+    "BP": {
+        "strategies_exclude": ["celebrate"],
+        "has_help": True,
+        "crisis": False,
+        "max_apologies": 1,
+    },
 }
 
 
@@ -247,17 +309,48 @@ CRISIS_SENTENCES = [
     "I want to die so badly.",
     "I just want to curl in a ball and honestly, sometimes I want to die.",
     "I can't wait till I finally just get to the point when I kill myself without thought.",
+    "Hello can I disappear now Holy heck I want to die.",
+    "I either want to die or I feel really good.",
+    "I feel nothing, like an empty void, but at the same time I have an overwhelming urge to hurt myself and even kill myself.",
+    "And I so want to die, but I feel I'm not even allowed that.",
 ]
 CRISIS_TWCS = [  # (before, after) real customer tweets around the crisis turn
-    (1698938, 1698937), (1764683, 1764682), (1592981, 1592983), (1463014, 1463012),
-    (2240462, 2240465), (1244061, 1244058), (1358959, 1358956), (1764653, 1764647),
+    (1698938, 1698937),
+    (1764683, 1764682),
+    (1592981, 1592983),
+    (1463014, 1463012),
+    (2240462, 2240465),
+    (1244061, 1244058),
+    (1358959, 1358956),
+    (1764653, 1764647),
+    (1316882, 1316885),
+    (1032414, 1032417),
+    (289985, 289988),
+    (426457, 426456),
 ]
+# crisis threads that go on for two more customer turns after the crisis turn
+CRISIS_MORE = {1316882: 1316887, 1032414: 1032417, 289985: 289988}
 # --- bereavement: a real sentence about a death (RMHD line), then a real account request (Bitext)
 GRIEF_SENTENCES = [
     ("My father passed away in a car accident in Connecticut on June 20th.", "delete_account"),
     ("Tomorrow will be one year since my mom died.", "delete_account"),
     ("My mom passed away back in 2014, and had been sick since 2009.", "delete_account"),
-    ("My grandpa who has basically my dad died this year after a five year battle with advanced dementia.", "delete_account"),
+    (
+        "My grandpa who has basically my dad died this year after a five year battle with advanced dementia.",
+        "delete_account",
+    ),
+    (
+        "My father passed away before vet school when I was 22 and left his small retirement to me to pay for most of vet school.",
+        "edit_account",
+    ),
+    (
+        "My best friend basically my sister died yesterday from an overdose on my 18th birthday.",
+        "check_cancellation_fee",
+    ),
+    (
+        "my father passed away 2 years ago and i feel like i haven't fully grieved.",
+        "delete_account",
+    ),
 ]
 
 
@@ -275,18 +368,33 @@ def expectation(profile: str, index: int, facts_before: bool, uses_fact: str | N
 
 
 def conversation(cid, source, rows, licence, turns, tag):
-    return {"id": cid, "source": source, "source_row": rows, "licence": licence, "tag": tag,
-            "turns": turns}
+    return {
+        "id": cid,
+        "source": source,
+        "source_row": rows,
+        "licence": licence,
+        "tag": tag,
+        "turns": turns,
+    }
 
 
-def build() -> list[dict]:
+def build() -> list[dict]:  # noqa: C901 - one pass per source, kept together
     tweets = load_tweets()
     out = []
     for ids, profiles, facts, tag in T:
         assert len(ids) == len(profiles), ids
-        first_fact = min(facts) if facts else None
+        # the customer has given a fact from the first turn that carries one of the facts a
+        # reply must use, or (in a "facts" thread) from the first neutral information turn
+        given = [
+            i
+            for i, tid in enumerate(ids)
+            if any(f.lower() in clean(tweets[tid]["text"]).lower() for f in facts.values())
+        ]
+        if tag == "facts" and "N" in profiles:
+            given.append(profiles.index("N"))
+        first_fact = min(given) if given else None
         turns = []
-        for i, (tid, profile) in enumerate(zip(ids, profiles)):
+        for i, (tid, profile) in enumerate(zip(ids, profiles, strict=True)):
             text = clean(tweets[tid]["text"])
             fact = facts.get(i)
             if fact:
@@ -296,30 +404,54 @@ def build() -> list[dict]:
             turns.append({"user": text, "expect": expectation(profile, i, known, fact)})
         file = tweets[ids[0]]["file"]
         brand = "spotifycares" if file.startswith("spotify") else "kaggle"
-        out.append(conversation(f"twcs-{brand}-{ids[0]}", f"twcs_samples/{file}", ids,
-                                TWCS_LICENCE, turns, tag))
+        out.append(
+            conversation(
+                f"twcs-{brand}-{ids[0]}", f"twcs_samples/{file}", ids, TWCS_LICENCE, turns, tag
+            )
+        )
 
-    abcd = {c["convo_id"]: c for c in json.loads((DATA / "abcd_sample" / "abcd_sample.json").read_text())}
+    abcd = {
+        c["convo_id"]: c
+        for c in json.loads((DATA / "abcd_sample" / "abcd_sample.json").read_text())
+    }
     for convo_id, picks in ABCD:
         original = abcd[convo_id]["original"]
         turns, fact_at = [], None
         for i, (index, profile, fact) in enumerate(picks):
             assert original[index][0] == "customer"
-            turns.append({"user": original[index][1],
-                          "expect": expectation(profile, i, fact_at is not None, fact)})
+            turns.append(
+                {
+                    "user": original[index][1],
+                    "expect": expectation(profile, i, fact_at is not None, fact),
+                }
+            )
             if fact:
                 fact_at = i
-        out.append(conversation(f"abcd-{convo_id}", "abcd_sample/abcd_sample.json",
-                                [f"{convo_id}:{index}" for index, _, _ in picks], ABCD_LICENCE,
-                                turns, "facts"))
+        out.append(
+            conversation(
+                f"abcd-{convo_id}",
+                "abcd_sample/abcd_sample.json",
+                [f"{convo_id}:{index}" for index, _, _ in picks],
+                ABCD_LICENCE,
+                turns,
+                "facts",
+            )
+        )
 
-    bitext = [json.loads(line) for line in (DATA / "bitext_customer_support" / "train.jsonl").read_text("utf-8").splitlines()]
+    bitext = [
+        json.loads(line)
+        for line in (DATA / "bitext_customer_support" / "train.jsonl")
+        .read_text("utf-8")
+        .splitlines()
+    ]
     by_intent: dict[str, list[int]] = {}
     for number, row in enumerate(bitext, 1):
         wants_human = bool(HUMAN_WORDS.search(row["utterance"]))
         if row["intent"] == "contact_human_agent" and not wants_human:
             continue
-        if row["intent"] != "contact_human_agent" and (wants_human or "changed my mind" in row["utterance"]):
+        if row["intent"] != "contact_human_agent" and (
+            wants_human or "changed my mind" in row["utterance"]
+        ):
             continue
         if not BITEXT_SKIP.search(row["utterance"]):
             by_intent.setdefault(row["intent"], []).append(number)
@@ -332,7 +464,9 @@ def build() -> list[dict]:
         for step in range(len(pool)):
             number = pool[(start + step * 7) % len(pool)]
             text = bitext[number - 1]["utterance"].strip().lower()
-            if number not in used and all(bitext[u - 1]["utterance"].strip().lower() != text for u in used):
+            if number not in used and all(
+                bitext[u - 1]["utterance"].strip().lower() != text for u in used
+            ):
                 used.add(number)
                 return number
         raise LookupError(intent)
@@ -340,13 +474,24 @@ def build() -> list[dict]:
     for intents, profiles, count in BITEXT:
         for k in range(count):
             rows = [take(intent, k) for intent in intents]
-            turns = [{"user": bitext[n - 1]["utterance"].strip(),
-                      "expect": expectation(p, i, False, None)}
-                     for i, (n, p) in enumerate(zip(rows, profiles))]
+            turns = [
+                {
+                    "user": bitext[n - 1]["utterance"].strip(),
+                    "expect": expectation(p, i, False, None),
+                }
+                for i, (n, p) in enumerate(zip(rows, profiles, strict=True))
+            ]
             tag = "human" if "H1" in profiles else "plain"
-            out.append(conversation(f"bitext-{'-'.join(intents)}-{rows[0]}",
-                                    "bitext_customer_support/train.jsonl", rows, BITEXT_LICENCE,
-                                    turns, tag))
+            out.append(
+                conversation(
+                    f"bitext-{'-'.join(intents)}-{rows[0]}",
+                    "bitext_customer_support/train.jsonl",
+                    rows,
+                    BITEXT_LICENCE,
+                    turns,
+                    tag,
+                )
+            )
 
     rmhd = (DATA / "rmhd_reddit_mental_health" / "posts.jsonl").read_text("utf-8").splitlines()
 
@@ -356,27 +501,51 @@ def build() -> list[dict]:
                 return number
         raise LookupError(sentence)
 
-    for sentence, (before, after) in zip(CRISIS_SENTENCES, CRISIS_TWCS):
+    for sentence, (before, after) in zip(CRISIS_SENTENCES, CRISIS_TWCS, strict=True):
         line = rmhd_line(sentence)
         turns = [
             {"user": clean(tweets[before]["text"]), "expect": expectation("F", 0, False, None)},
             {"user": sentence, "expect": expectation("C", 1, False, None)},
             {"user": clean(tweets[after]["text"]), "expect": expectation("CP", 2, False, None)},
         ]
-        out.append(conversation(
-            f"mixed-crisis-{before}", "twcs_samples/spotifycares_customer_tweets.jsonl + rmhd_reddit_mental_health/posts.jsonl",
-            [before, f"rmhd:{line}", after], f"{TWCS_LICENCE}; {RMHD_LICENCE}", turns, "crisis"))
+        rows = [before, f"rmhd:{line}", after]
+        more = CRISIS_MORE.get(before)
+        if more and more != after:
+            turns.append(
+                {"user": clean(tweets[more]["text"]), "expect": expectation("CP", 3, False, None)}
+            )
+            rows.append(more)
+        out.append(
+            conversation(
+                f"mixed-crisis-{before}",
+                "twcs_samples/spotifycares_customer_tweets.jsonl + rmhd_reddit_mental_health/posts.jsonl",
+                rows,
+                f"{TWCS_LICENCE}; {RMHD_LICENCE}",
+                turns,
+                "crisis",
+            )
+        )
 
     for sentence, intent in GRIEF_SENTENCES:
         line = rmhd_line(sentence)
         number = take(intent, 0)
         turns = [
             {"user": sentence, "expect": expectation("B", 0, False, None)},
-            {"user": bitext[number - 1]["utterance"].strip(), "expect": expectation("BP", 1, False, None)},
+            {
+                "user": bitext[number - 1]["utterance"].strip(),
+                "expect": expectation("BP", 1, False, None),
+            },
         ]
-        out.append(conversation(
-            f"mixed-grief-{line}", "rmhd_reddit_mental_health/posts.jsonl + bitext_customer_support/train.jsonl",
-            [f"rmhd:{line}", number], f"{RMHD_LICENCE}; {BITEXT_LICENCE}", turns, "bereavement"))
+        out.append(
+            conversation(
+                f"mixed-grief-{line}",
+                "rmhd_reddit_mental_health/posts.jsonl + bitext_customer_support/train.jsonl",
+                [f"rmhd:{line}", number],
+                f"{RMHD_LICENCE}; {BITEXT_LICENCE}",
+                turns,
+                "bereavement",
+            )
+        )
     ids = [c["id"] for c in out]
     assert len(ids) == len(set(ids)), "duplicate ids"
     return out
