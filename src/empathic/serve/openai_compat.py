@@ -10,6 +10,10 @@ Which conversation a request continues: the ``X-Empathic-Conversation`` header, 
 ``metadata.conversation_id``, else the stored conversation whose transcript equals the request's
 messages before the last user message (clients resend the whole conversation each time), else a
 new one.
+
+Retries: a request sent again (same key, end user and transcript) within
+``serving.retry_window_s`` returns the turn the first one stored instead of taking another, and
+so does one with the same ``Idempotency-Key`` header. Conversations are the caller's tenant's.
 """
 
 from __future__ import annotations
@@ -26,6 +30,15 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import StreamingResponse
 
+from empathic.serve.api import (
+    ID_REGEX,
+    Chat,
+    CleanText,
+    idempotency_key,
+    idempotency_lock,
+    replayed,
+    request_hash,
+)
 from empathic.serve.problems import problem
 from empathic.store import ConflictError
 from empathic.types import Turn
@@ -35,28 +48,41 @@ EXTENSION_KEY = "empathic"
 MODEL_NAME = "empathic"
 
 
+class ContentPart(BaseModel):
+    """One part of a message's content; only ``text`` parts are read."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str = Field(max_length=64)
+    text: CleanText | None = None
+
+
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
-    role: str
-    content: str | list[dict[str, Any]] | None = None
+    role: str = Field(max_length=64)
+    content: CleanText | list[ContentPart] | None = None
+
+
+class Metadata(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    conversation_id: str | None = Field(None, pattern=ID_REGEX)
 
 
 class ChatRequest(BaseModel):
     # OpenAI's other fields (temperature, top_p, ...) are accepted and ignored.
     model_config = ConfigDict(extra="allow")
-    model: str = MODEL_NAME
-    messages: list[ChatMessage] = Field(min_length=1)
+    model: str = Field(MODEL_NAME, max_length=256)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=1000)
     stream: bool = False
-    metadata: dict[str, Any] | None = None
+    metadata: Metadata | None = None
+    user: CleanText | None = Field(None, max_length=256, description="the end user (scopes "
+                                   "which conversations a resent transcript may continue)")  # fmt: skip
 
 
 def _text(message: ChatMessage) -> str:
     if isinstance(message.content, str):
         return message.content
     if isinstance(message.content, list):
-        return " ".join(
-            part.get("text", "") for part in message.content if part.get("type") == "text"
-        )
+        return " ".join(part.text or "" for part in message.content if part.type == "text")
     return ""
 
 
@@ -92,8 +118,9 @@ def models(request: Request):
 
 
 @router.post("/chat/completions", summary="OpenAI-compatible chat completions (streaming or not)")
-async def chat_completions(body: ChatRequest, request: Request):
+async def chat_completions(body: ChatRequest, request: Request, who: Chat):
     services = request.app.state.services
+    store = services.store
     path = request.url.path
     if body.model not in services.model_names:
         return problem(
@@ -106,40 +133,77 @@ async def chat_completions(body: ChatRequest, request: Request):
                        "that is the one empathic answers.", path)  # fmt: skip
     text = dialogue[-1][1]
     earlier = dialogue[:-1]
-    key = request.scope.get("state", {}).get("api_key")
-    # Transcripts are matched within one API key and end user only, so identical conversations
-    # of different users never merge.
-    scope = [("scope", f"{key['id'] if key else ''}/{getattr(body, 'user', None) or ''}")]
-    conversation_id = request.headers.get("x-empathic-conversation") or (
-        str((body.metadata or {}).get("conversation_id") or "") or None
-    )
+    # Transcripts are matched within one tenant, API key and end user only, so identical
+    # conversations of different users never merge.
+    scope = [("scope", f"{who.tenant}/{who.key_id or ''}/{body.user or ''}")]
+    header_id = request.headers.get("x-empathic-conversation")
+    if header_id is not None and not re.fullmatch(ID_REGEX, header_id):
+        return problem(422, "X-Empathic-Conversation is 1 to 128 of A-Z, a-z, 0-9, '_' and '-'.",
+                       path)  # fmt: skip
+    conversation_id = header_id or (body.metadata.conversation_id if body.metadata else None)
+    if conversation_id is not None:
+        owner = await run_in_threadpool(store.tenant_of, conversation_id)
+        if owner is not None and owner != who.tenant:  # as if it did not exist: no hint
+            return problem(404, f"No conversation {conversation_id!r}.", path)
+    request_fp = fingerprint([*scope, ("conversation", conversation_id or ""), *dialogue])
+    digest = request_hash("chat", conversation_id, dialogue, body.user)
+    idem = idempotency_key(request)
     after_turns = None
     if conversation_id is None and earlier:
         conversation_id = await run_in_threadpool(
-            services.store.find_by_fingerprint, fingerprint(scope + earlier)
+            store.find_by_fingerprint, fingerprint(scope + earlier), who.tenant
         )
         after_turns = sum(1 for role, _ in earlier if role == "user")
-    if conversation_id is not None and len(conversation_id) > 64:
-        return problem(422, "A conversation id has at most 64 characters.", path)
 
     def after(turn: Turn) -> str:
         return fingerprint([*scope, *earlier, ("user", text), ("assistant", turn.reply.text)])
 
-    def take() -> Turn:
-        key_id = key["id"] if key else None
+    def stored(conversation: str, index: int) -> dict | None:
+        return store.stored_turn(conversation, index)
+
+    def retried() -> dict | None:
+        """The turn an identical request stored moments ago (a client retrying)."""
+        if idem is not None:
+            prior = replayed(store, who.tenant, idem, "chat", digest)
+            return prior["turn"] if prior else None
+        if not earlier and body.user is None and conversation_id is None:
+            return None  # a first message with nothing to tell two people apart
+        found = store.find_retry(
+            request_fp, who.tenant, time.time() - services.settings.retry_window_s
+        )
+        return stored(*found) if found else None
+
+    def take() -> Turn | dict:
+        record: dict[str, Any] = {"tenant": who.tenant, "request_fingerprint": request_fp}
+        if idem is not None:
+            record["idempotency"] = (idem, "chat", digest)
         if conversation_id is not None:
             try:
                 return services.conversations.take_turn(
-                    conversation_id, text, key_id, after, after_turns
+                    conversation_id, text, who.key_id, after, after_turns, record
                 )
             except ConflictError:
+                again = retried()
+                if again is not None:
+                    return again
                 if after_turns is None:
                     raise
-                # The matched conversation moved on (another user with the same transcript, or
-                # a retry): this request starts its own.
-        return services.conversations.take_turn(f"oa-{secrets.token_hex(10)}", text, key_id, after)
+                # The matched conversation moved on (another user with the same transcript):
+                # this request starts its own.
+        return services.conversations.take_turn(
+            f"oa-{secrets.token_hex(10)}", text, who.key_id, after, None, record
+        )
 
-    turn = await run_in_threadpool(take)
+    def answer() -> Turn | dict:
+        if idem is None:
+            again = retried()
+            return again if again is not None else take()
+        with idempotency_lock(who.tenant, idem):
+            again = retried()
+            return again if again is not None else take()
+
+    result = await run_in_threadpool(answer)
+    turn = _AsTurn.of(result)
     completion_id = f"chatcmpl-{secrets.token_hex(12)}"
     created = int(time.time())
     if not body.stream:
@@ -163,6 +227,30 @@ async def chat_completions(body: ChatRequest, request: Request):
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+class _AsTurn:
+    """What the response needs of a Turn, from a Turn or from a stored ``Turn.to_dict()`` (a
+    retried request answered with the first one's turn)."""
+
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+        self.conversation_id = data["conversation_id"]
+        self.index = data["index"]
+        self.reply = _StoredReply(data["reply"])
+
+    @classmethod
+    def of(cls, result: Any) -> Any:
+        return cls(result) if isinstance(result, dict) else result
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.data
+
+
+class _StoredReply:
+    def __init__(self, data: dict[str, Any]):
+        self.text = data["text"]
+        self.source = data.get("source", "composer")
 
 
 def _chunks(turn: Turn, completion_id: str, created: int, model: str):
