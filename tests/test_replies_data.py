@@ -128,3 +128,27 @@ def test_kb_headings_are_unique():
     entries = load_entries(rd.kb_dir())
     assert len(entries) >= 40
     assert len({e.question for e in entries}) == len(entries)
+
+
+def _sentences(text: str) -> set[str]:
+    return {s.strip().lower() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()}
+
+
+_RESOURCES = re.compile(r"\b(?:988|116 123|999|911)\b")
+
+
+def test_critic_labels_agree_with_what_the_reply_does():
+    """Mechanical sanity of the hand labels: a repeated-content reply repeats a bot sentence
+    verbatim and no other reply does; crisis-mode good replies keep the resources and crisis
+    -dropped ones lose them; replies to a hand-off ask no question when good; a reply that asks
+    for a known fact asks a question."""
+    for r in rd.load_critic_rows():
+        bot = set().union(*(_sentences(t.text) for t in r.context if t.role == "bot"))
+        repeats = bool(_sentences(r.reply) & bot)
+        assert repeats == (r.failure == "repeated_content"), r.id
+        if r.mode == "crisis":
+            assert bool(_RESOURCES.search(r.reply)) == (r.label == "good"), r.id
+        if r.id.startswith("handoff_not_honoured"):
+            assert ("?" in r.reply) == (r.label == "bad"), r.id
+        if r.failure == "asks_known_fact":
+            assert "?" in r.reply, r.id

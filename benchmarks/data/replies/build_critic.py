@@ -295,7 +295,7 @@ REPEATED = [
         {},
         [],
         None,
-        "In Chrome, clear the cache and cookies for the web player, then reload the page.",
+        "In Chrome, clear the cache and cookies for the web player, then reload. Let me know!",
         "Okay, so clearing the cache didn't do it. Chrome extensions like ad blockers often stop the web player; an incognito window runs without them and is a quick test.",
     ),
     (

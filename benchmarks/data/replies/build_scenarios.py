@@ -64,6 +64,13 @@ PROFILES: dict[str, dict] = {
         "handoff": False,
         "crisis": False,
     },
+    # warm, neutral (the customer apologises or chats): no apology back, nothing to fix
+    "W": {
+        "no_apology": True,
+        "strategies_exclude": ["apologize"],
+        "handoff": False,
+        "crisis": False,
+    },
     # thanks / warm sign-off
     "T": {
         "strategies_include": ["thank_back"],
@@ -206,7 +213,7 @@ T = [
     ([113864, 113862], ["Q", "G"], {}, "good"),
     ([305904, 305902, 305900], ["N", "F", "G"], {}, "good"),
     ([327160, 327164], ["N", "T"], {}, "good"),
-    ([461466, 461465], ["T", "G"], {}, "good"),
+    ([461466, 461465], ["W", "G"], {}, "good"),
     ([472542, 472545], ["N", "G"], {}, "good"),
     ([494218, 494222, 494221], ["N", "G", "D"], {}, "good"),
     ([506047, 506044, 506042, 506040], ["N", "S", "F", "G"], {}, "good"),
@@ -228,7 +235,7 @@ T = [
     ([1561166, 1561169], ["N", "T"], {}, "good"),
     ([119290, 119291], ["F", "G"], {}, "good"),
     ([119297, 119296], ["Q", "T"], {}, "good"),
-    ([2154942, 2154941], ["N", "G"], {}, "good"),
+    ([2154942, 2154941], ["N", "T"], {}, "good"),
     ([1993461, 1993460], ["F", "T"], {}, "good"),
     ([846791, 846790], ["D", "T"], {}, "good"),
     # sarcasm and frustration
