@@ -134,3 +134,53 @@ def test_chat_shows_each_reading(text):
 def test_chat_shows_crisis_evidence():
     result = run("chat", stdin=b"I want to kill myself\n")
     assert "crisis signal (self_harm)" in result.stdout.decode()
+
+
+def _visible_width(line: str) -> int:
+    from rich.text import Text
+
+    return Text.from_ansi(line).cell_len
+
+
+LONG = "I am furious, this is the third time my order is late and nobody ever answers the phone!!!"
+
+
+def test_table_fits_80_columns_and_is_plain_text_when_piped():
+    result = run("analyze", "-", "--format", "table", stdin=f"{LONG}\nthanks\n".encode())
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.decode().splitlines()
+    assert lines and all(len(line) <= 80 for line in lines)
+    out = "\n".join(lines)
+    assert "\x1b[" not in out and "─" not in out  # no colour, no rules: plain text
+    assert "…" in out and "emotion (ED-32)" in out  # the long message cut with an ellipsis
+
+
+def test_table_on_a_terminal_fits_80_columns():
+    import io
+
+    from empathic.cli import print_table
+    from empathic.engine import Engine
+
+    readings = Engine().analyze([LONG, "I want to end my life", "thanks"])
+    out = io.StringIO()
+    print_table([(str(i), r) for i, r in enumerate(readings, 1)], out, terminal=True, width=80)
+    lines = out.getvalue().splitlines()
+    assert "\x1b[" in out.getvalue() and "─" in out.getvalue()  # colour and a rule
+    assert lines and max(_visible_width(line) for line in lines) <= 80
+    assert "…" in out.getvalue()
+
+
+def test_analyze_writes_parquet_with_the_same_records(tmp_path):
+    pytest.importorskip("pyarrow")
+    from empathic.batch import read_output
+
+    source = tmp_path / "in.jsonl"
+    rows = [{"id": i, "conversation_id": "a", "text": t} for i, t in enumerate(MESSAGES)]
+    source.write_text("\n".join(json.dumps(r) for r in rows) + "\n{oops\n", "utf-8")
+    as_jsonl = run("analyze", str(source), "-o", str(tmp_path / "out.jsonl"))
+    as_parquet = run("analyze", str(source), str(tmp_path / "out.parquet"))
+    assert as_jsonl.returncode == as_parquet.returncode == 1  # the bad line, reported
+    assert "line 4" in as_parquet.stderr.decode()
+    records = read_output(tmp_path / "out.parquet")
+    assert records == read_output(tmp_path / "out.jsonl")
+    assert [r["text"] for r in records] == MESSAGES and records[2]["context_turns"] == 2

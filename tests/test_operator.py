@@ -90,7 +90,8 @@ def test_claim_reply_resolve_and_clear_crisis(client):
     assert claimed.status_code == 200 and claimed.json()["status"] == "claimed"
     assert _stored(client, "h1").handoff.status == "claimed"
     said = client.post(
-        "/v1/operator/conversations/h1/reply", json={"text": "Hi, I'm Sam. On it.", "operator": "Sam"}
+        "/v1/operator/conversations/h1/reply",
+        json={"text": "Hi, I'm Sam. On it.", "operator": "Sam"},
     )
     assert said.status_code == 200
     drill = client.get("/v1/operator/conversations/h1").json()

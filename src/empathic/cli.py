@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal, NoReturn, TextIO
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -72,54 +73,107 @@ def _plain(text: str) -> str:
     return escape(cleaned)
 
 
-def reading_table(rows: list[tuple[str, Reading]], title: str | None = None) -> Table:
-    table = Table(title=title, show_lines=False, expand=False)
-    for column in ("#", "message", "emotion (ED-32)", "GoEmotions", "ekman", "val", "int",
-                   "intent", "cues", "crisis"):  # fmt: skip
-        table.add_column(column, overflow="fold")
+def reading_table(
+    rows: list[tuple[str, Reading]], title: str | None = None, plain: bool = False,
+    width: int = 80,
+) -> Table:  # fmt: skip
+    """Readings as a table ``width`` columns wide (80 by default): the message and long labels
+    are cut with an ellipsis, figures never wrap; the crisis column only when a row has one.
+    ``plain``: no rules, no colour (for files and pipes)."""
+    crises = any(r.crisis for _, r in rows)
+    number = max([len(label) for label, _ in rows] + [1])
+    fixed = {"emotion (ED-32)": 17, "ekman": 8, "val": 5, "intent": 10, "crisis": 8}
+    if not crises:
+        del fixed["crisis"]
+    gaps = 2 * (len(fixed) + 1)  # one space either side of each column but the edges
+    message = max(10, width - number - sum(fixed.values()) - gaps)
+    table = Table(
+        title=title, show_lines=False, expand=False, box=None if plain else box.SIMPLE_HEAD,
+        pad_edge=False, header_style="" if plain else "bold", show_edge=False,
+    )  # fmt: skip
+    table.add_column("#", justify="right", no_wrap=True, width=number)
+    table.add_column("message", overflow="ellipsis", no_wrap=True, max_width=message)
+    for name, size in fixed.items():
+        table.add_column(name, overflow="ellipsis", no_wrap=True, max_width=size,
+                         justify="right" if name == "val" else "left")  # fmt: skip
     for label, r in rows:
         ed, p = r.top_ed(1)[0]
-        crisis = f"[bold red]{r.crisis.kind}[/]" if r.crisis else ""
-        table.add_row(
-            label,
-            _plain(r.text if len(r.text) <= 60 else r.text[:57] + "..."),
-            f"{ed} {p:.2f}",
-            ", ".join(r.goemotions_labels),
-            r.ekman,
-            f"{r.valence:+.2f}",
-            f"{r.intensity:.2f}",
-            r.intent,
-            ", ".join(sorted({c.kind for c in r.cues})),
-            crisis,
-        )
+        cells = [label, _plain(" ".join(r.text.split())), _plain(f"{ed} {p:.2f}"), r.ekman,
+                 f"{r.valence:+.2f}", r.intent]  # fmt: skip
+        if crises:
+            kind = r.crisis.kind if r.crisis else ""
+            cells.append(kind if plain or not kind else f"[bold red]{kind}[/]")
+        table.add_row(*cells)
     return table
+
+
+def print_table(rows: list[tuple[str, Reading]], out: TextIO, terminal: bool | None = None,
+                width: int | None = None) -> None:  # fmt: skip
+    """The readings table on ``out``: with rules and colour on a terminal (its width, at most
+    ``width``), as plain aligned text in 80 columns otherwise."""
+    terminal = out.isatty() if terminal is None else terminal
+    if terminal:
+        console = Console(file=out, force_terminal=True)
+        console.width = min(console.width, width or console.width)
+    else:
+        console = Console(file=out, width=width or 80, no_color=True, force_terminal=False,
+                          color_system=None, emoji=False, highlight=False)  # fmt: skip
+    table = reading_table(rows, plain=not terminal, width=console.width)
+    console.print(table, overflow="ellipsis", crop=True)
 
 
 @app.command()
 def analyze(
-    path: Annotated[str, typer.Argument(help="input file, or - for standard input")] = "-",
+    path: Annotated[
+        str,
+        typer.Argument(help="input file (.txt, .jsonl, .csv, .parquet), or - for standard input"),
+    ] = "-",
+    destination: Annotated[
+        str | None,
+        typer.Argument(help="output file (.jsonl, .csv or .parquet); same as --output"),
+    ] = None,
     input_format: Annotated[
         Literal["auto", "text", "jsonl", "csv"],
         typer.Option("--input-format", "-i", help="auto guesses from the file name"),
     ] = "auto",
     output_format: Annotated[
-        Literal["jsonl", "csv", "table"], typer.Option("--format", "-f")
-    ] = "jsonl",
+        Literal["jsonl", "csv", "table", "parquet"] | None,
+        typer.Option("--format", "-f", help="default: from the output's suffix, else jsonl"),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="write here instead of standard output")
     ] = None,
     context: Annotated[
         bool, typer.Option(help="use earlier messages of the same conversation_id as context")
     ] = True,
+    engine_name: Annotated[
+        Literal["single", "ray"],
+        typer.Option("--engine", help="single: this process; ray: Ray Data actors (empathic[ray])"),
+    ] = "single",
+    workers: Annotated[
+        int | None, typer.Option(help="--engine ray: actors (default: the cluster's CPUs)")
+    ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="--engine ray: cluster to join (default: env RAY_ADDRESS, else local)"),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Read messages (plain lines, JSONL or CSV) and write one reading per message.
+    """Read messages (plain lines, JSONL, CSV or Parquet) and write one reading per message.
 
     Bad lines are reported on standard error with their line number and skipped; the exit code
-    is 1 when any line was skipped, 2 when nothing could be analysed.
+    is 1 when any line was skipped, 2 when nothing could be analysed. Parquet output, Parquet
+    input and --engine ray need an output file: `empathic analyze --engine ray IN OUT`.
     """
     from empathic.transcripts import guess_format
 
+    output = Path(destination) if destination is not None else output
+    fmt_out = output_format or _format_from(output)
+    if engine_name == "ray" or fmt_out == "parquet" or path.lower().endswith(".parquet"):
+        _analyze_batch(
+            path, output, fmt_out, input_format, context, engine_name, workers, ray_address, config
+        )
+        return
     fmt = guess_format(path) if input_format == "auto" else input_format
     stream = _open_input(path)
     if output and path != "-" and output.resolve() == Path(path).resolve():
@@ -127,19 +181,66 @@ def analyze(
         raise typer.Exit(2)
     engine = _engine(_load_config(config))
     out = _open_output(output)
-    run = _Analysis(engine, out, output_format, context)
+    run = _Analysis(engine, out, fmt_out, context)
     total_bytes = Path(path).stat().st_size if path != "-" else None
     run.read_all(stream, fmt, total_bytes)
-    if output_format == "table":
-        Console(file=out, width=160).print(reading_table(run.table_rows))
+    if fmt_out == "table":
+        print_table(run.table_rows, out)
     if output:
         out.close()
-    if run.analysed == 0:
+    _finish(run.analysed, run.skipped)
+
+
+def _format_from(output: Path | None) -> Literal["jsonl", "csv", "parquet"]:
+    suffix = output.suffix.lower() if output else ""
+    return "parquet" if suffix == ".parquet" else "csv" if suffix == ".csv" else "jsonl"
+
+
+def _finish(analysed: int, skipped: int) -> None:
+    """The summary line and the exit code: 2 when nothing was analysed, 1 when lines were
+    skipped."""
+    if analysed == 0:
         err.print("[red]error:[/red] no message could be analysed (empty input?)")
         raise typer.Exit(2)
-    err.print(f"analysed {run.analysed} message(s), skipped {run.skipped} line(s)")
-    if run.skipped:
+    err.print(f"analysed {analysed} message(s), skipped {skipped} line(s)")
+    if skipped:
         raise typer.Exit(1)
+
+
+def _analyze_batch(
+    path: str, output: Path | None, fmt_out: str, input_format: str, context: bool,
+    engine_name: Literal["single", "ray"],
+    workers: int | None, ray_address: str | None, config: Path | None,
+) -> None:  # fmt: skip
+    """``analyze`` through empathic.batch: Parquet, or Ray Data actors."""
+    from empathic import batch
+
+    if output is None or path == "-":
+        _fail(InputError("Parquet and --engine ray read and write files: give INPUT and OUTPUT "
+                         "(for example `empathic analyze --engine ray in.jsonl out.parquet`)"))  # fmt: skip
+    if fmt_out not in ("jsonl", "csv", "parquet"):
+        _fail(
+            InputError(f"--format {fmt_out} is not a file format here; use jsonl, csv or parquet")
+        )
+    if output.resolve() == Path(path).resolve():
+        _fail(InputError("the output is the input file; choose another path"))
+    if not Path(path).is_file():
+        err.print(f"[red]error:[/red] cannot open {path}: no such file")
+        raise typer.Exit(2)
+    if engine_name == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            _fail(InputError("--engine ray needs Ray: pip install 'empathic[ray]'"))
+    settings = _load_config(config)
+    result = batch.analyze_file(
+        path, output, engine_name, input_fmt=input_format, output_fmt=fmt_out, context=context,  # type: ignore[arg-type]
+        config=settings,
+        workers=workers, ray_address=ray_address,
+        on_error=lambda e: err.print(f"[yellow]{_plain(str(e))}[/yellow]"),
+    )  # fmt: skip
+    err.print(f"{engine_name}: {result.rows_per_s:.0f} rows/s on {result.workers} worker(s)")
+    _finish(result.written, len(result.errors))
 
 
 def _open_input(path: str) -> BinaryIO:

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from empathic.conversation import Conversation
-from empathic.serve.auth import DEFAULT_TENANT, Principal, require
+from empathic.serve.auth import Principal, require
 from empathic.serve.problems import problem
 from empathic.store import Analytics, ConflictError, Store
 
@@ -102,10 +102,7 @@ def _services(request: Request):
 
 def _stored(request: Request, conversation_id: str, who: Principal) -> dict[str, Any] | None:
     """The stored conversation when it exists and is the caller's tenant's; else None."""
-    stored = _services(request).store.conversation(conversation_id)
-    if stored is None or (stored.get("tenant") or DEFAULT_TENANT) != who.tenant:
-        return None
-    return stored
+    return _services(request).store.conversation(conversation_id, who.tenant)
 
 
 def _missing(request: Request, conversation_id: str):
@@ -144,11 +141,39 @@ def queue(
     return {"now": now, "counts": counts, "conversations": chosen[:limit]}
 
 
+@router.get(
+    "/figures", summary="The dashboard's figures and series, with hand-off resolution times"
+)
+def figures(request: Request, who: Operator, hours: float = Query(24.0, gt=0, le=24 * 90)):
+    services = _services(request)
+    now = time.time()
+    bucket = max(60.0, hours * 3600 / 48)
+    since = (now - hours * 3600) // bucket * bucket  # buckets start on round times
+    analytics = Analytics(
+        services.store, escalated=services.engine.config.tracking.escalation_threshold
+    )
+    stats = analytics.dashboard(since, bucket, tenant=who.tenant)
+    return {
+        "now": now,
+        "since": since,
+        "bucket_seconds": bucket,
+        "escalation_threshold": analytics.escalated,
+        "frustrated_emotions": sorted(analytics.frustrated_emotions),
+        "totals": stats["totals"],
+        # conversations handed off per bucket (the rate times the conversations, exactly)
+        "series": [
+            {**b, "handoffs": round((b["handoff_rate"] or 0) * b["conversations"])}
+            for b in stats["series"]
+        ],
+        "resolutions": analytics.resolutions(since, tenant=who.tenant),
+    }
+
+
 @router.get("/conversations/{conversation_id}", summary="A conversation in full, for an operator")
 def drill_down(conversation_id: str, request: Request, who: Operator):
     services = _services(request)
     stored = _stored(request, conversation_id, who)
-    history = services.store.history(conversation_id) if stored else None
+    history = services.store.history(conversation_id, who.tenant) if stored else None
     if stored is None or history is None:
         return _missing(request, conversation_id)
     row = {**history, "snapshot": stored.get("snapshot")}

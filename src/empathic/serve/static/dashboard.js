@@ -1,194 +1,417 @@
+// The operator dashboard: who needs a person now (the queue), one conversation in full (the
+// drill-down, where an operator claims, answers and resolves a hand-off or clears a crisis),
+// and the figures with their charts (Chart.js, vendored). Everything shown comes from
+// /v1/operator/*: the stored readings, the stored conversation state. User text is only ever
+// set as text (el()), never parsed as HTML.
 "use strict";
 
-const RATE_COLORS = { frustration: "#d64545", deescalation: "#2f9e44", handoff: "#7b4fc9" };
+// Okabe–Ito: told apart with the common colour-vision deficiencies.
+const PALETTE = {
+  anger: "#D55E00", disgust: "#CC79A7", fear: "#56B4E9", joy: "#009E73",
+  sadness: "#0072B2", surprise: "#E69F00", neutral: "#999999",
+};
+const STATUS = {
+  crisis: "in crisis", waiting: "waiting for a person", claimed: "with a person",
+  open: "open (bot)", resolved: "resolved",
+};
+const QUEUE_POLL_MS = 5000;
+const FIGURES_POLL_MS = 30000;
+const state = { selected: null, queueKey: "", charts: {}, figuresKey: "" };
+
 document.getElementById("key-slot").append(keyField());
 
-function when(seconds) {
-  return new Date(seconds * 1000).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+// -- formatting ------------------------------------------------------------------------------
+
+function age(seconds) {
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 86400) return `${(seconds / 3600).toFixed(1).replace(/\.0$/, "")} h`;
+  return `${Math.round(seconds / 86400)} d`;
 }
 
-function tiles(totals) {
-  const tile = (value, label, hint) => el("div", { class: "tile", title: hint }, el("b", {}, value), el("span", {}, label));
-  document.getElementById("tiles").replaceChildren(
-    tile(totals.conversations, "conversations", "conversations with a turn in the window"),
-    tile(totals.turns, "turns", "user messages answered"),
-    tile(pct(totals.frustration_rate), "frustration rate", "turns reading angry or disgusted, or escalated"),
-    tile(pct(totals.deescalation_rate), `de-escalation rate (${totals.escalated_conversations} escalated)`,
-         "escalated conversations whose valence recovered"),
-    tile(pct(totals.handoff_rate), "hand-off rate", "conversations handed to a human"));
+function clock(seconds, withDay) {
+  const options = withDay ? { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }
+                          : { hour: "2-digit", minute: "2-digit" };
+  return new Date(seconds * 1000).toLocaleString("en-GB", options);
 }
 
-function rates(stats) {
-  const box = document.getElementById("rates");
-  if (!stats.series.length) { box.replaceChildren(el("p", { class: "empty" }, "No turns in this window yet.")); return; }
-  const series = stats.series;
-  const pick = (key, name) => series.map(b => ({ y: b[key], label: `${when(b.start)}: ${name} ${pct(b[key])} (${b.turns} turns)` }));
-  const step = Math.max(1, Math.ceil(series.length / 6));
-  box.replaceChildren(
-    lineChart({
-      series: [
-        { points: pick("frustration_rate", "frustration"), color: RATE_COLORS.frustration },
-        { points: pick("deescalation_rate", "de-escalation"), color: RATE_COLORS.deescalation },
-        { points: pick("handoff_rate", "hand-off"), color: RATE_COLORS.handoff },
-      ],
-      yMin: 0, yMax: 1, yTicks: [0, 0.5, 1],
-      xLabels: series.map((b, i) => (i % step === 0 ? when(b.start) : "")),
-    }),
-    legend([["frustration", RATE_COLORS.frustration], ["de-escalation", RATE_COLORS.deescalation],
-            ["hand-off", RATE_COLORS.handoff]]),
-    el("p", { class: "legend" }, `${stats.totals.turns} turns; one point per ${Math.round(stats.bucket_seconds / 60)} min with activity`));
+function signed(x) { return (x >= 0 ? "+" : "") + Number(x).toFixed(2); }
+
+function emotionChip(emotion) {
+  if (!emotion) return el("span", { class: "muted" }, "–");
+  return el("span", { class: "emotion", "data-emotion": emotion },
+    el("i", { "aria-hidden": "true", style: `background:${PALETTE[emotion] || "#999999"}` }), emotion);
 }
 
-const REPAIR_PALETTE = ["#e08a00", "#3b6fd6", "#d64545", "#2f9e44", "#7b4fc9", "#8a6d3b", "#868e96", "#0c8599"];
-
-function repairs(stats) {
-  const box = document.getElementById("repairs");
-  const totals = stats.totals;
-  const entries = Object.entries(totals.repairs).sort((a, b) => b[1] - a[1]);
-  if (!entries.length) { box.replaceChildren(el("p", { class: "empty" }, "The critic repaired nothing in this window.")); return; }
-  const colors = Object.fromEntries(entries.map(([kind], i) => [kind, REPAIR_PALETTE[i % REPAIR_PALETTE.length]]));
-  const most = entries[0][1];
-  const series = stats.series.filter(b => b.turns);
-  box.replaceChildren(
-    stackedBars(series, "repairs", colors, false),
-    ...entries.map(([kind, n]) => el("div", { class: "hbar" },
-      el("span", { title: kind }, kind.replaceAll("_", " ")),
-      el("i", { style: `width:${Math.max(4, (n / most) * 100 * 0.6)}%;background:${colors[kind]}` }), el("b", {}, n))));
+function statusBadge(status) {
+  return el("span", { class: `badge s-${status}`, "data-status": status }, STATUS[status] || status);
 }
 
-function handoffs(list) {
-  const box = document.getElementById("handoffs");
-  if (!list.length) { box.replaceChildren(el("p", { class: "empty" }, "No open hand-offs.")); return; }
-  const rows = list.map(h => el("tr", {},
-    el("td", {}, when(h.created_at)),
-    el("td", {}, h.conversation_id),
-    el("td", {}, h.detail.reason, h.detail.crisis ? el("span", { class: "chip bad" }, h.detail.crisis.kind) : null),
-    el("td", {}, h.detail.summary),
-    el("td", {}, el("button", { class: "secondary", onclick: async () => {
-      try { await api("POST", `/v1/handoffs/${h.id}/resolve`); refresh(); } catch (e) { showError(e); }
-    } }, "taken over"))));
-  box.replaceChildren(el("table", {}, el("thead", {}, el("tr", {}, ...["raised", "conversation", "reason", "summary", ""].map(t => el("th", {}, t)))),
-    el("tbody", {}, ...rows)));
+// -- errors and states -----------------------------------------------------------------------
+
+function showError(exc) {
+  document.getElementById("error-text").textContent = `Could not reach the server: ${exc.message}`;
+  document.getElementById("error").hidden = false;
 }
 
-function conversations(list) {
-  const box = document.getElementById("conversations");
-  if (!list.length) { box.replaceChildren(el("p", { class: "empty" }, "No conversations yet.")); return; }
-  const rows = list.map(c => el("tr", { class: "clickable", title: "show this conversation", onclick: () => drill(c.id) },
-    el("td", {}, c.id),
-    el("td", {}, when(c.updated_at)),
-    el("td", {}, c.turn_count),
-    el("td", {}, c.last_emotion ? el("span", { class: "chip emotion", style: `background:${EMOTION_COLORS[c.last_emotion] || "#868e96"}` }, c.last_emotion) : "–"),
-    el("td", {}, el("span", { class: "bar", title: `escalation ${c.escalation} (peak ${c.peak_escalation})` },
-                   el("i", { style: `width:${Math.round(c.escalation * 100)}%;background:${c.escalation >= 0.55 ? "#d64545" : "#3b6fd6"}` }))),
-    el("td", {}, el("span", { class: "badge " + c.escalation_state }, c.escalation_state.replace("_", " ")))));
-  box.replaceChildren(el("table", {}, el("thead", {}, el("tr", {}, ...["conversation", "last turn", "turns", "feeling", "escalation", "state"].map(t => el("th", {}, t)))),
-    el("tbody", {}, ...rows)));
+function clearError() { document.getElementById("error").hidden = true; }
+
+function stateLine(kind, text) { return el("p", { class: `state ${kind}` }, text); }
+
+// -- the queue -------------------------------------------------------------------------------
+
+function queueQuery() {
+  const params = new URLSearchParams();
+  const status = document.getElementById("f-status").value;
+  const emotion = document.getElementById("f-emotion").value;
+  if (status) params.append("status", status);
+  if (emotion) params.append("emotion", emotion);
+  params.append("hours", document.getElementById("f-hours").value);
+  return params.toString();
 }
 
-// Stacked bars per time bucket: shares of each emotion, or counts of each repair kind.
-function stackedBars(series, field, colors, normalize) {
-  const width = 560, height = 180, pad = { l: 40, r: 10, t: 10, b: 24 };
-  const w = (width - pad.l - pad.r) / series.length;
-  const h = height - pad.t - pad.b;
-  const total = b => Object.values(b[field] || {}).reduce((a, n) => a + n, 0);
-  const top = normalize ? 1 : Math.max(1, ...series.map(total));
-  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img" });
-  series.forEach((b, i) => {
-    let y = pad.t + h;
-    const sum = total(b);
-    for (const [name, color] of Object.entries(colors)) {
-      const n = (b[field] || {})[name] || 0;
-      if (!n) continue;
-      const bar = ((normalize ? n / sum : n) / top) * h;
-      y -= bar;
-      const rect = svg("rect", { x: pad.l + i * w + 1, y, width: Math.max(1, w - 2), height: bar, fill: color });
-      rect.append(svg("title", {}, `${when(b.start)}: ${name.replaceAll("_", " ")} ${n}`));
-      root.append(rect);
-    }
-  });
-  for (const tick of [0, 0.5, 1]) {
-    const label = normalize ? pct(tick) : String(Math.round(tick * top));
-    root.append(svg("text", { x: pad.l - 6, y: pad.t + h - tick * h + 4, "text-anchor": "end", class: "tick" }, label));
+function countsLine(counts) {
+  const box = document.getElementById("counts");
+  const parts = [];
+  if (counts.crisis) parts.push(el("span", { class: "badge s-crisis" }, `${counts.crisis} in crisis`));
+  if (counts.waiting) parts.push(el("span", { class: "badge s-waiting" }, `${counts.waiting} waiting`));
+  if (!parts.length) parts.push(el("span", { class: "muted" }, "nobody waiting"));
+  box.replaceChildren(...parts);
+  const live = `${counts.crisis} in crisis, ${counts.waiting} waiting for a person`;
+  const region = document.getElementById("live");
+  if (region.textContent !== live) region.textContent = live;
+}
+
+function queueItem(c) {
+  const urgent = c.status === "crisis" || c.status === "waiting";
+  return el("li", {},
+    el("button", { type: "button", class: `item${urgent ? " urgent" : ""}`, "data-id": c.id,
+                   "aria-current": state.selected === c.id ? "true" : "false",
+                   onclick: () => openConversation(c.id) },
+      el("span", { class: "row1" }, statusBadge(c.status), emotionChip(c.emotion),
+         c.escalated ? el("span", { class: "tag" }, "escalated") : null,
+         el("span", { class: "age", title: `started ${clock(c.created_at, true)}` }, `${age(c.age_seconds)} old`)),
+      el("span", { class: "preview first" }, c.first_message || "(no message yet)"),
+      c.last_message ? el("span", { class: "preview last" }, "… ", c.last_message) : null,
+      el("span", { class: "row3 muted" }, `${c.turn_count} message${c.turn_count === 1 ? "" : "s"} · last ${age(c.idle_seconds)} ago · `,
+         el("span", { class: "cid" }, c.id))));
+}
+
+async function refreshQueue() {
+  const box = document.getElementById("queue");
+  let data;
+  try {
+    data = await api("GET", `/v1/operator/queue?${queueQuery()}`);
+  } catch (exc) {
+    box.setAttribute("aria-busy", "false");
+    if (!box.querySelector("ul")) box.replaceChildren(stateLine("failed", "The queue could not be loaded."));
+    showError(exc);
+    return;
   }
-  const step = Math.max(1, Math.ceil(series.length / 5));
-  series.forEach((b, i) => {
-    if (i % step === 0) root.append(svg("text", { x: pad.l + i * w + w / 2, y: height - 6, "text-anchor": "middle", class: "tick" }, when(b.start)));
+  clearError();
+  countsLine(data.counts);
+  box.setAttribute("aria-busy", "false");
+  // Re-drawn only when something changed, so focus and scroll stay where the operator is.
+  const key = JSON.stringify(data.conversations.map(c => [c.id, c.status, c.emotion, c.turn_count,
+                                                          Math.round(c.age_seconds / 60)]));
+  if (key === state.queueKey && box.querySelector("ul, .state.empty")) return;
+  state.queueKey = key;
+  if (!data.conversations.length) {
+    const filtered = document.getElementById("f-status").value || document.getElementById("f-emotion").value;
+    box.replaceChildren(stateLine("empty", filtered ? "No conversation matches these filters."
+                                                    : "No conversations in this window yet."));
+    return;
+  }
+  const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.id : null;
+  box.replaceChildren(el("ul", { class: "items", "aria-label": "conversations, most urgent first" },
+    ...data.conversations.map(queueItem)));
+  if (focused) {
+    const again = box.querySelector(`button[data-id="${CSS.escape(focused)}"]`);
+    if (again) again.focus();
+  }
+}
+
+// Arrow keys move between conversations; Home and End jump.
+document.getElementById("queue").addEventListener("keydown", event => {
+  const items = [...document.querySelectorAll("#queue button.item")];
+  const at = items.indexOf(document.activeElement);
+  if (at < 0) return;
+  const to = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 }[event.key];
+  if (to === undefined) return;
+  event.preventDefault();
+  items[Math.max(0, Math.min(items.length - 1, to))].focus();
+});
+
+for (const id of ["f-status", "f-emotion", "f-hours"]) {
+  document.getElementById(id).addEventListener("change", () => {
+    state.queueKey = "";
+    refreshQueue();
+    if (id === "f-hours") refreshFigures();
   });
-  return root;
+}
+document.getElementById("filters").addEventListener("submit", event => event.preventDefault());
+
+// -- the drill-down --------------------------------------------------------------------------
+
+function readingLine(r) {
+  return el("span", { class: "reading" }, emotionChip(r.emotion),
+    el("span", {}, `valence ${signed(r.valence)}`),
+    el("span", {}, `intensity ${Number(r.intensity).toFixed(2)}`),
+    el("span", {}, `intent ${r.intent}`),
+    r.cues.length ? el("span", {}, `cues ${r.cues.join(", ").replaceAll("_", " ")}`) : null,
+    r.crisis ? el("span", { class: "badge s-crisis" }, `crisis: ${r.crisis.replaceAll("_", " ")}`) : null);
 }
 
-function mix(stats) {
-  const box = document.getElementById("mix");
-  const series = stats.series.filter(b => b.turns);
-  if (!series.length) { box.replaceChildren(el("p", { class: "empty" }, "No turns in this window yet.")); return; }
-  box.replaceChildren(stackedBars(series, "emotions", EMOTION_COLORS, true), legend(Object.entries(EMOTION_COLORS)));
+function transcript(data) {
+  const byTurn = {};
+  for (const m of data.operator_messages) (byTurn[m.after_turn] ||= []).push(m);
+  const items = [];
+  for (const t of data.turns) {
+    items.push(el("li", { class: "turn customer" },
+      el("span", { class: "who" }, `Customer · #${t.index} · ${clock(t.at, true)}`),
+      el("p", { class: "said" }, t.customer), readingLine(t.reading),
+      el("span", { class: "muted small" }, `escalation ${Number(t.escalation).toFixed(2)}`,
+         t.strategies.length ? ` · plan ${t.strategies.join(" › ").replaceAll("_", " ")}` : "",
+         t.handoff ? " · hand-off raised" : "")));
+    items.push(el("li", { class: "turn bot" }, el("span", { class: "who" }, "Bot"), el("p", { class: "said" }, t.reply)));
+    for (const m of byTurn[t.index] || [])
+      items.push(el("li", { class: "turn operator" },
+        el("span", { class: "who" }, `Operator${m.operator ? " " + m.operator : ""} · ${clock(m.at, true)}`),
+        el("p", { class: "said" }, m.text)));
+  }
+  return el("ol", { class: "transcript", "aria-label": "the conversation, turn by turn" }, ...items);
 }
 
-async function drill(id) {
+function summaryBlock(data) {
+  const facts = Object.entries(data.facts);
+  const s = data.summary;
+  return el("div", { class: "summary" },
+    el("h3", {}, "Summary"),
+    s.handoff ? el("p", {}, s.handoff) : s.issue ? el("p", {}, `Issue: ${s.issue}`) : el("p", { class: "muted" }, "No summary yet."),
+    el("p", { class: "muted small" }, `feeling now ${signed(s.valence)} valence · escalation ${s.escalation.toFixed(2)} (peak ${s.peak_escalation.toFixed(2)})`),
+    el("h3", {}, "Facts the customer gave"),
+    facts.length ? el("dl", { class: "facts" }, ...facts.flatMap(([k, v]) => [el("dt", {}, k.replaceAll("_", " ")), el("dd", {}, v)]))
+                 : el("p", { class: "muted" }, "None yet."));
+}
+
+function actions(data) {
+  const buttons = [];
+  const act = (label, path, cls) => el("button", { type: "button", class: cls || "", "data-action": path,
+                                                    onclick: () => perform(data.id, path, label) }, label);
+  if (data.handoff && data.handoff.status === "waiting") buttons.push(act("Claim", "claim"));
+  if (data.handoff && data.handoff.status !== "resolved") buttons.push(act("Resolve", "resolve", "secondary"));
+  if (data.mode === "crisis") buttons.push(act("Clear crisis", "clear-crisis", "danger"));
+  const form = el("form", { class: "reply", "aria-label": "reply to the customer" },
+    el("label", { for: "reply-text" }, "Reply as an operator"),
+    el("textarea", { id: "reply-text", rows: "2", maxlength: "4000", required: "required" }),
+    el("button", { type: "submit" }, "Send reply"));
+  form.addEventListener("submit", async event => {
+    event.preventDefault();
+    const text = form.querySelector("textarea").value.trim();
+    if (!text) return;
+    await perform(data.id, "reply", "Reply", { text });
+  });
+  return el("div", { class: "actions" }, el("div", { class: "buttons" }, ...buttons), form);
+}
+
+async function perform(id, path, label, body) {
+  const status = document.getElementById("action-status");
   try {
-    const data = await api("GET", `/v1/conversations/${encodeURIComponent(id)}`);
-    document.getElementById("drill").hidden = false;
-    document.getElementById("drill-id").textContent = id;
-    const turns = data.turns;
-    document.getElementById("drill-timeline").replaceChildren(lineChart({
-      series: [
-        { points: turns.map(t => ({ y: t.state.escalation * 2 - 1, label: `#${t.index} escalation ${t.state.escalation.toFixed(2)}` })), color: "#f08c00" },
-        { points: turns.map(t => ({ y: t.reading.valence, color: EMOTION_COLORS[t.reading.ekman],
-                                    label: `#${t.index} ${t.reading.ekman}, valence ${t.reading.valence.toFixed(2)}` })), color: "#1f2933" },
-      ],
-      yMin: -1, yMax: 1, zeroLine: 0, yTicks: [-1, 0, 1], xLabels: turns.map(t => "#" + t.index),
-    }), legend([["valence (dot = emotion)", "#1f2933"], ["escalation", "#f08c00"]]));
-    const rows = turns.map(t => el("tr", {},
-      el("td", {}, "#" + t.index),
-      el("td", {}, t.reading.text),
-      el("td", {}, el("span", { class: "chip emotion", style: `background:${EMOTION_COLORS[t.reading.ekman] || "#868e96"}` }, t.reading.ekman)),
-      el("td", {}, t.plan.strategies.join(" › ")),
-      el("td", {}, t.reply.text),
-      el("td", {}, t.reply.checks.every(c => c.passed) ? "ok" : "needs work",
-         t.reply.repairs.length ? " · " + t.reply.repairs.join(", ") : "")));
-    document.getElementById("drill-turns").replaceChildren(el("table", {},
-      el("thead", {}, el("tr", {}, ...["turn", "customer", "feeling", "strategies", "reply", "critic"].map(x => el("th", {}, x)))),
-      el("tbody", {}, ...rows)));
-    document.getElementById("drill").scrollIntoView({ behavior: "smooth" });
-  } catch (exc) { showError(exc); }
+    await api("POST", `/v1/operator/conversations/${encodeURIComponent(id)}/${path}`, body || {});
+    state.queueKey = "";
+    await openConversation(id, false);
+    document.getElementById("action-status").textContent = `${label}: done.`;
+    refreshQueue();
+    refreshFigures();
+  } catch (exc) {
+    if (status) status.textContent = `${label} failed: ${exc.message}`;
+  }
 }
 
-async function evaluation() {
-  const box = document.getElementById("evaluation");
+async function openConversation(id, focus = true) {
+  state.selected = id;
+  const section = document.getElementById("detail");
+  const body = document.getElementById("detail-body");
+  section.hidden = false;
+  body.setAttribute("aria-busy", "true");
+  if (focus) body.replaceChildren(stateLine("loading", "Loading the conversation…"));
+  for (const b of document.querySelectorAll("#queue button.item"))
+    b.setAttribute("aria-current", b.dataset.id === id ? "true" : "false");
   try {
-    const report = (await api("GET", "/v1/evaluation")).report;
-    if (!report) {
-      box.replaceChildren(el("p", { class: "empty" }, "No evaluation report yet: run `empathic eval` where the server runs."));
-      return;
-    }
-    const rows = Object.entries(report.headline).map(([name, figures]) => el("tr", {},
-      el("td", {}, name),
-      el("td", {}, Object.entries(figures).map(([k, v]) => `${k} ${typeof v === "number" ? +v.toFixed(3) : v}`).join(" · "))));
-    box.replaceChildren(
-      el("p", {}, el("b", {}, report.name || "report"), ` (${report.created || "?"}), files: ${report.files.join(", ")}`),
-      el("table", {}, el("tbody", {}, ...rows)));
-  } catch (exc) { box.replaceChildren(el("p", { class: "error" }, exc.message)); }
+    const data = await api("GET", `/v1/operator/conversations/${encodeURIComponent(id)}`);
+    document.getElementById("detail-heading").replaceChildren("Conversation ", el("span", { class: "cid" }, data.id));
+    body.replaceChildren(
+      el("div", { class: "row1" }, statusBadge(data.status), emotionChip(data.emotion),
+         el("span", { class: "muted" }, `${age(data.age_seconds)} old · ${data.turn_count} messages`)),
+      data.handoff ? el("p", { class: "handoff-line" }, `Hand-off (${data.handoff.status}): ${data.handoff.reason.replaceAll("_", " ")}`) : null,
+      actions(data),
+      el("p", { id: "action-status", class: "muted small", role: "status" }),
+      summaryBlock(data),
+      el("h3", {}, "Conversation"),
+      transcript(data));
+  } catch (exc) {
+    body.replaceChildren(stateLine("failed", `This conversation could not be loaded: ${exc.message}`));
+  }
+  body.setAttribute("aria-busy", "false");
+  if (focus) {
+    const heading = document.getElementById("detail-heading");
+    heading.focus({ preventScroll: true });
+    section.scrollIntoView({ block: "start", behavior: "instant" });
+  }
 }
 
-function showError(exc) { document.getElementById("error").textContent = exc.message; }
+function closeConversation() {
+  const id = state.selected;
+  state.selected = null;
+  document.getElementById("detail").hidden = true;
+  const item = id && document.querySelector(`#queue button[data-id="${CSS.escape(id)}"]`);
+  if (item) { item.setAttribute("aria-current", "false"); item.focus(); }
+}
 
-async function refresh() {
+document.getElementById("close-detail").addEventListener("click", closeConversation);
+document.addEventListener("keydown", event => {
+  if (event.key === "Escape" && state.selected && !event.target.closest("textarea")) closeConversation();
+});
+
+// -- figures and charts ----------------------------------------------------------------------
+
+function tile(value, label, hint, name) {
+  return el("div", { class: "tile", title: hint, "data-figure": name }, el("b", {}, value), el("span", {}, label));
+}
+
+function tiles(f) {
+  const t = f.totals;
+  document.getElementById("tiles").replaceChildren(
+    tile(t.conversations, "conversations", "conversations with a message in the window", "conversations"),
+    tile(t.turns, "customer messages", "messages read and answered", "turns"),
+    tile(pct(t.frustration_rate), "frustrated messages",
+         `messages reading ${f.frustrated_emotions.join(" or ")}, or escalated (≥ ${f.escalation_threshold})`, "frustration_rate"),
+    tile(t.escalated_conversations, "escalated conversations", `escalation reached ${f.escalation_threshold}`, "escalated_conversations"),
+    tile(pct(t.handoff_rate), "handed to a person", "share of conversations with a hand-off", "handoff_rate"),
+    tile(t.crisis_conversations, "crises", "conversations with a crisis hand-off", "crisis_conversations"));
+  document.getElementById("tiles").setAttribute("aria-busy", "false");
+}
+
+// Every bucket of the window, empty ones too, so time runs evenly along the axis.
+function buckets(f) {
+  const byStart = new Map(f.series.map(b => [Math.round(b.start), b]));
+  const out = [];
+  for (let start = f.since; start <= f.now; start += f.bucket_seconds) {
+    out.push(byStart.get(Math.round(start)) || { start, turns: 0, emotions: {}, frustration_rate: null, crisis: 0, handoffs: 0 });
+  }
+  return out;
+}
+
+function perLabel(seconds) {
+  if (seconds % 86400 === 0) return `${seconds / 86400} d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  return `${Math.round(seconds / 60)} min`;
+}
+
+const AXIS = { color: "#4b5563", font: { size: 11 } };
+
+function timeAxis(labels) {
+  return { ticks: { ...AXIS, autoSkip: true, maxTicksLimit: 6, maxRotation: 0 }, grid: { display: false },
+           title: { display: true, text: "time (local)", ...AXIS } };
+}
+
+function draw(name, config) {
+  const old = state.charts[name];
+  if (old) old.destroy();
+  const canvas = document.getElementById(`chart-${name}`);
+  state.charts[name] = new Chart(canvas, config);
+  canvas.setAttribute("aria-label", config.summary);
+  canvas.textContent = config.summary;
+}
+
+function charts(f) {
+  if (typeof Chart === "undefined") return;
+  Chart.defaults.animation = false;
+  Chart.defaults.maintainAspectRatio = false;
+  Chart.defaults.font.family = "system-ui, sans-serif";
+  const bs = buckets(f);
+  const withDay = f.now - f.since > 86400;
+  const labels = bs.map(b => clock(b.start, withDay));
+  const per = perLabel(f.bucket_seconds);
+  document.getElementById("per-label").textContent = `(conversations per ${per})`;
+  document.getElementById("window-label").textContent = `· since ${clock(f.since, true)}`;
+  const emotions = Object.keys(PALETTE);
+  draw("mix", {
+    type: "bar",
+    summary: `Emotion mix per ${per}: ` + emotions.map(e => `${e} ${bs.reduce((n, b) => n + ((b.emotions || {})[e] || 0), 0)}`).join(", "),
+    data: { labels, datasets: emotions.map(e => ({
+      label: e, backgroundColor: PALETTE[e], borderWidth: 0,
+      data: bs.map(b => (b.turns ? Math.round((((b.emotions || {})[e] || 0) / b.turns) * 1000) / 10 : null)),
+    })) },
+    options: { scales: { x: { stacked: true, ...timeAxis() },
+                         y: { stacked: true, min: 0, max: 100, ticks: { ...AXIS, stepSize: 25, callback: v => `${v}%` },
+                              title: { display: true, text: "share of turns (%)", ...AXIS } } },
+               plugins: { legend: { position: "bottom", labels: { boxWidth: 12, ...AXIS } } } },
+  });
+  draw("frustration", {
+    type: "line",
+    summary: `Frustrated messages: ${pct(f.totals.frustration_rate)} over the window`,
+    data: { labels, datasets: [{ label: "frustrated messages", borderColor: "#D55E00", backgroundColor: "#D55E00",
+      pointRadius: 3, spanGaps: true, data: bs.map(b => (b.frustration_rate === null || b.frustration_rate === undefined ? null : Math.round(b.frustration_rate * 1000) / 10)) }] },
+    options: { scales: { x: timeAxis(), y: { min: 0, max: 100, ticks: { ...AXIS, stepSize: 25, callback: v => `${v}%` },
+                                             title: { display: true, text: "frustrated (% of turns)", ...AXIS } } },
+               plugins: { legend: { display: false } } },
+  });
+  const handoffs = bs.map(b => b.handoffs || 0);
+  draw("handoffs", {
+    type: "bar",
+    summary: `Hand-offs ${handoffs.reduce((a, n) => a + n, 0)}, crises ${f.totals.crisis_conversations} in the window`,
+    data: { labels, datasets: [
+      { label: "hand-offs", backgroundColor: "#0072B2", data: handoffs },
+      { label: "crises", backgroundColor: "#D55E00", data: bs.map(b => b.crisis || 0) },
+    ] },
+    options: { scales: { x: timeAxis(), y: { beginAtZero: true, suggestedMax: 2, ticks: { ...AXIS, precision: 0 },
+                                             title: { display: true, text: `conversations per ${per}`, ...AXIS } } },
+               plugins: { legend: { position: "bottom", labels: { boxWidth: 12, ...AXIS } } } },
+  });
+  const res = f.resolutions;
+  draw("resolution", {
+    type: "bar",
+    summary: res.length ? `${res.length} hand-offs resolved; median ${median(res.map(r => r.minutes)).toFixed(1)} minutes`
+                        : "No hand-off resolved in this window",
+    data: { labels: res.map(r => clock(r.raised_at, withDay)), datasets: [{ label: "minutes to resolve",
+      backgroundColor: "#009E73", data: res.map(r => r.minutes) }] },
+    options: { scales: { x: { ticks: { ...AXIS, autoSkip: true, maxTicksLimit: 6, maxRotation: 0 }, grid: { display: false },
+                              title: { display: true, text: "hand-off raised at", ...AXIS } },
+                         y: { beginAtZero: true, ticks: { ...AXIS }, title: { display: true, text: "minutes", ...AXIS } } },
+               plugins: { legend: { display: false } } },
+  });
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : 0;
+}
+
+async function refreshFigures() {
   try {
-    const hours = document.getElementById("hours").value;
-    const data = await api("GET", `/v1/dashboard?hours=${hours}`);
-    document.getElementById("error").textContent = "";
-    tiles(data.stats.totals);
-    rates(data.stats);
-    repairs(data.stats);
-    mix(data.stats);
-    handoffs(data.handoffs);
-    conversations(data.conversations);
-    document.body.dataset.loaded = "1";
-  } catch (exc) { showError(exc); }
+    const hours = document.getElementById("f-hours").value;
+    const f = await api("GET", `/v1/operator/figures?hours=${hours}`);
+    tiles(f);
+    const key = JSON.stringify([f.since, f.totals, f.series.length, f.resolutions.length]);
+    if (key !== state.figuresKey) { state.figuresKey = key; charts(f); }
+    document.body.dataset.figures = "1";
+  } catch (exc) {
+    const box = document.getElementById("tiles");
+    box.setAttribute("aria-busy", "false");
+    if (!box.querySelector(".tile")) box.replaceChildren(stateLine("failed", "The figures could not be loaded."));
+    showError(exc);
+  }
 }
 
-document.getElementById("hours").addEventListener("change", refresh);
-refresh();
-evaluation();
-setInterval(refresh, 10000);
+document.getElementById("retry").addEventListener("click", () => { refreshQueue(); refreshFigures(); });
+
+async function start() {
+  await Promise.all([refreshQueue(), refreshFigures()]);
+  document.body.dataset.loaded = "1";
+  const wanted = new URLSearchParams(location.hash.slice(1)).get("c");
+  if (wanted) openConversation(wanted);
+  setInterval(refreshQueue, QUEUE_POLL_MS);
+  setInterval(refreshFigures, FIGURES_POLL_MS);
+}
+start();
