@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from empathic.check.guard import DEFAULT_MAX_CHARS, guard
 from empathic.components import Critic, KnowledgeBase, Perceiver, Planner, Responder, Tracker
 from empathic.config import KnowledgeConfig
 from empathic.conversation import Conversation, Exchange, Handoff
@@ -161,11 +162,30 @@ class Pipeline:
                 stages.fallback.compose(plan, reading, working), plan, working
             )
         try:
-            return self._llm_reply(plan, reading, before, working)
+            return self._guarded(self._llm_reply(plan, reading, before, working), plan, reading,
+                                 working)  # fmt: skip
         except UpstreamError:
             self.events["upstream_errors"] += 1
             draft = stages.fallback.compose(plan, reading, working)
             return replace(stages.critic.check(draft, plan, working), source="composer-fallback")
+
+    def _guarded(
+        self, reply: Reply, plan: Plan, reading: Reading, working: Conversation
+    ) -> Reply:
+        """Output guard (issue 17, check/guard.py): an LLM reply with contempt, a leaked system
+        prompt (the client's canary), markup, over llm.max_reply_chars, or unsafe content on a
+        crisis turn never reaches the customer: the composer answers, marked ``guard:<kind>``."""
+        backend = getattr(self.stages.responder, "backend", None)
+        checked = guard(reply.text, plan, getattr(backend, "canary", None),
+                        getattr(backend, "max_reply_chars", DEFAULT_MAX_CHARS))  # fmt: skip
+        if checked.passed:
+            return reply
+        self.events["guard_failures"] += 1
+        fallback = self.stages.critic.check(
+            self.stages.fallback.compose(plan, reading, working), plan, working
+        )
+        return replace(fallback, source="composer-guarded",
+                       repairs=fallback.repairs + checked.kinds)  # fmt: skip
 
     def _llm_reply(
         self, plan: Plan, reading: Reading, before: Conversation, working: Conversation

@@ -3,23 +3,41 @@
 Any upstream that speaks the chat-completions protocol works: a hosted API, vLLM, or the local
 llama.cpp server started by ``empathic.respond.local_llm``. Failures raise ``UpstreamError`` so
 the caller can fall back to the built-in composer.
+
+``timeout`` is one deadline for the whole call: connecting, waiting, reading a body however
+slowly it drips, and retries. The call runs on one of ``max_concurrent`` worker threads and the
+caller waits for it at most until the deadline, so a hung upstream never holds the caller (and
+its conversation lock, and its server thread) longer; the worker itself stops at the deadline's
+next byte or read timeout. Calls beyond ``max_concurrent`` wait for a worker within the same
+deadline.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 import httpx
 
+from empathic.check.guard import canary_line, new_canary
 from empathic.config import EmpathicConfig, LLMConfig
 from empathic.errors import EmpathicError
 
 
 class UpstreamError(EmpathicError):
     """The LLM upstream failed, timed out or answered something unusable."""
+
+
+MAX_BODY_BYTES = 2_000_000  # an upstream answer larger than this is refused while read
+
+
+class _Deadline(Exception):
+    """The whole-call deadline passed while the body was being read."""
 
 
 class ChatClient:
@@ -57,19 +75,73 @@ class ChatClient:
         if not self.base_url.endswith("/v1"):
             self.base_url += "/v1"
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        self._http = httpx.Client(timeout=self.timeout, headers=headers)
+        self.max_concurrent = getattr(config, "max_concurrent", 32)
+        self.max_reply_chars = getattr(config, "max_reply_chars", 1200)
+        # In every system prompt sent; a reply holding it leaked the prompt (check/guard.py).
+        self.canary = new_canary()
+        limits = httpx.Limits(max_connections=self.max_concurrent + 4)
+        self._http = httpx.Client(timeout=self.timeout, headers=headers, limits=limits)
+        self._pool = ThreadPoolExecutor(self.max_concurrent, thread_name_prefix="empathic-llm")
+        self._closed = threading.Event()
 
     def close(self) -> None:
+        self._closed.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
         self._http.close()
+
+    def _post(self, messages: list[dict], deadline: float) -> httpx.Response:
+        """One POST whose body is read in pieces, each checked against ``deadline``; the
+        response comes back read (``.content`` is set)."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _Deadline()
+        timeout = httpx.Timeout(left, connect=min(left, 10.0))
+        with self._http.stream("POST", f"{self.base_url}/chat/completions",
+                               json=self._payload(messages, False), timeout=timeout) as response:  # fmt: skip
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                if time.monotonic() > deadline:
+                    raise _Deadline()
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise UpstreamError(f"upstream answer over {MAX_BODY_BYTES} bytes")
+                chunks.append(chunk)
+            response._content = b"".join(chunks)  # what .json() and .text read
+            return response
+
+    def _within(self, messages: list[dict], deadline: float) -> httpx.Response:
+        """``_post`` on a worker thread, waited for until ``deadline`` at most."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _Deadline()
+        try:
+            future = self._pool.submit(self._post, messages, deadline)
+        except RuntimeError as exc:  # closed
+            raise UpstreamError("the LLM client is closed") from exc
+        try:
+            return future.result(timeout=left)
+        except FutureTimeout:
+            future.cancel()  # still queued: never runs; running: stops at its next check
+            raise _Deadline() from None
 
     def _payload(self, messages: list[dict], stream: bool) -> dict:
         return {
             "model": self.model,
-            "messages": messages,
+            "messages": self._with_canary(messages),
             "max_tokens": self.max_tokens,
             "temperature": self.temperature,
             "stream": stream,
         }
+
+    def _with_canary(self, messages: list[dict]) -> list[dict]:
+        """``messages`` with the canary line added to the (first) system message."""
+        line = canary_line(self.canary)
+        for i, message in enumerate(messages):
+            if message.get("role") == "system":
+                updated = {**message, "content": f"{message.get('content') or ''}\n{line}"}
+                return [*messages[:i], updated, *messages[i + 1 :]]
+        return [{"role": "system", "content": line}, *messages]
 
     def complete(self, messages: list[dict]) -> str:
         """The assistant's reply text. Retries transient failures, then raises UpstreamError.
@@ -81,11 +153,7 @@ class ChatClient:
         deadline = time.monotonic() + self.timeout
         for attempt in range(self.retries + 1):
             try:
-                response = self._http.post(
-                    f"{self.base_url}/chat/completions",
-                    json=self._payload(messages, False),
-                    timeout=max(deadline - time.monotonic(), 0.001),
-                )
+                response = self._within(messages, deadline)
                 if response.status_code >= 500 or response.status_code == 429:
                     raise UpstreamError(f"upstream answered {response.status_code}")
                 if response.status_code >= 400:
@@ -96,6 +164,9 @@ class ChatClient:
                 if not isinstance(content, str) or not content.strip():
                     raise UpstreamError("upstream returned an empty reply")
                 return content.strip()
+            except _Deadline:
+                last = TimeoutError(f"no complete answer within {self.timeout:g} s")
+                break
             except (
                 httpx.HTTPError,
                 UpstreamError,
@@ -119,7 +190,9 @@ class ChatClient:
         raise UpstreamError(f"LLM upstream {self.base_url} failed: {last}") from last
 
     def stream(self, messages: list[dict]) -> Iterator[str]:
-        """Text deltas as the upstream produces them (server-sent events)."""
+        """Text deltas as the upstream produces them (server-sent events), until ``timeout``
+        from the start at most."""
+        deadline = time.monotonic() + self.timeout
         try:
             with self._http.stream(
                 "POST", f"{self.base_url}/chat/completions", json=self._payload(messages, True)
@@ -127,6 +200,8 @@ class ChatClient:
                 if response.status_code >= 400:
                     raise UpstreamError(f"upstream answered {response.status_code}")
                 for line in response.iter_lines():
+                    if time.monotonic() > deadline:
+                        raise UpstreamError(f"no complete answer within {self.timeout:g} s")
                     if not line.startswith("data:"):
                         continue
                     data = line[5:].strip()

@@ -253,6 +253,7 @@ async def _storage(request: Request, exc: Exception) -> Response:
     """The store cannot write or be reached: 503 naming the cause (disk full, read-only...)."""
     assert isinstance(exc, StorageError)
     log.error("store %s on %s", exc.cause, request.url.path)
+    request.app.state.services.metrics.storage_errors.labels(exc.cause).inc()
     retry = {"Retry-After": "1"} if exc.cause == "busy" else {"Retry-After": "30"}
     return problem(503, f"The store is {exc.cause}; nothing was stored. "
                    + _STORAGE_HINTS.get(exc.cause, ""), request.url.path, headers=retry,

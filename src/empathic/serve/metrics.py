@@ -48,6 +48,15 @@ class Metrics:
         self.repairs = Counter(
             "empathic_critic_repairs", "Critic repairs, by kind", ["kind"], registry=r
         )
+        self.guard_failures = Counter(
+            "empathic_llm_guard_failures",
+            "LLM replies the output guard replaced with the composer's, by kind", ["kind"],
+            registry=r,
+        )  # fmt: skip
+        self.storage_errors = Counter(
+            "empathic_storage_errors", "Requests refused because the store failed, by cause",
+            ["cause"], registry=r,
+        )  # fmt: skip
         self.upstream_errors = Counter(
             "empathic_upstream_errors", "LLM upstream failures answered by the composer", registry=r
         )
@@ -61,6 +70,8 @@ class Metrics:
             self.handoffs.labels(turn.handoff.reason or "unspecified").inc()
         for kind in turn.reply.repairs:
             self.repairs.labels(kind).inc()
+            if kind.startswith("guard:"):
+                self.guard_failures.labels(kind.removeprefix("guard:")).inc()
         if turn.reply.source == "composer-fallback":
             self.upstream_errors.inc()
 
