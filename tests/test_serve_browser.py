@@ -15,6 +15,7 @@ from serve_support import database_url, running
 
 from empathic.engine import Engine
 from empathic.serve import Settings, create_app
+from empathic.store import Store
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
@@ -249,8 +250,6 @@ def test_dashboard_figures_and_labels_are_the_stored_readings(board, page):
         assert emotion == turn["reading"]["ekman"]
     assert page.locator("#detail .summary").inner_text().count("Facts the customer gave") == 1
     assert page.locator("#detail-heading").evaluate("e => e === document.activeElement")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "dashboard-desktop.png"), full_page=True)
     assert _axe(page) == []
     assert page.errors == []
 
@@ -259,14 +258,15 @@ def test_phone_width_no_overflow_and_accessible(board, page):
     _open_dashboard(page, board, PHONE)
     _no_sideways_overflow(page)
     assert _axe(page) == []
-    page.screenshot(path=str(SHOTS / "dashboard-phone.png"), full_page=False)
     page.locator("#queue button.item").first.click()
     page.wait_for_selector("#detail:not([hidden]) ol.transcript")
     _no_sideways_overflow(page)
     # the drill-down is scrolled into view, not left off-screen
     top = page.locator("#detail").evaluate("e => e.getBoundingClientRect().top")
     assert -2 <= top < PHONE["height"] / 2
-    page.screenshot(path=str(SHOTS / "dashboard-phone-conversation.png"), full_page=False)
+    page.goto(board + "/")  # the chat page too
+    page.wait_for_selector("#conversation-id:not(:empty)")
+    _no_sideways_overflow(page)
     assert _axe(page) == []
     assert page.errors == []
 
@@ -328,4 +328,86 @@ def test_an_operator_claims_replies_resolves_and_clears_a_crisis(board, page):
     # the figures now include the resolution time of the hand-off just resolved
     figures = _call(board, "GET", "/v1/operator/figures")
     assert len(figures["resolutions"]) == 1
+    assert page.errors == []
+
+
+# A working day for the screenshots: (hours ago, id, messages, minutes until a person resolved
+# the hand-off, or None).
+DAY = [
+    (22.5, "late-parcel", ["Where is my parcel? It was due Monday.", "Thanks, I see it now."], None),
+    (21, "refund-wait", ["I returned the shoes three weeks ago and still no refund!!",
+                         "This is unacceptable, I want to speak to a person."], 18),
+    (19, "card-declined", ["My card keeps getting declined at checkout.",
+                           "Tried two cards, same error. So annoying!"], None),
+    (16, "wrong-size", ["Hi, can I exchange a jacket for a bigger size?", "Great, thank you!"], None),
+    (14.5, "damaged", ["The vase arrived smashed.", "I paid for careful delivery!!! Useless!!!",
+                       "Get me a human NOW."], 42),
+    (12, "promo-code", ["Does the SPRING10 code work on sale items?"], None),
+    (9.5, "missing-item", ["One item is missing from order 88213.",
+                           "Nobody answers my emails, this is the third time I write!!!",
+                           "I want to talk to a manager."], 9),
+    (7, "slow-app", ["The app is so slow today.", "Okay, it works after the update, thanks."], None),
+    (4, "grief", ["My dad passed away and I need to close his account.",
+                  "It's been really hard."], None),
+    (2.5, "double-charge", ["You charged me twice for order 90017!!",
+                            "This is ridiculous. I want a person, now."], None),
+    (1.2, "crisis", ["I can't go on anymore, I want to end my life."], None),
+    (0.5, "address", ["Can I still change the delivery address for order 90120?"], None),
+    (0.2, "angry-now", ["THIRD time asking: where is my money?!", "Useless. Get me a human."],
+     None),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def day(engine, tmp_path_factory):
+    """A server whose store's clock is moved through the last 24 hours while the day's
+    conversations are sent through the API (so every chart has a shape)."""
+    url = database_url("sqlite", tmp_path_factory.mktemp("day"))
+    now = time.time()
+    clock = {"at": now}
+    store = Store(url, clock=lambda: clock["at"])
+    app = create_app(
+        Settings(db_url=url), engine=Engine(engine.perceiver, knowledge="demo"), store=store
+    )
+    with running(app) as base:
+        for hours_ago, cid, messages, resolved_after in DAY:
+            clock["at"] = now - hours_ago * 3600
+            _call(base, "POST", "/v1/conversations", {"id": cid})
+            for text in messages:
+                _call(base, "POST", f"/v1/conversations/{cid}/messages", {"text": text})
+                clock["at"] += 45
+            if resolved_after is not None:
+                clock["at"] += resolved_after * 60
+                _call(base, "POST", f"/v1/operator/conversations/{cid}/claim")
+                _call(base, "POST", f"/v1/operator/conversations/{cid}/resolve")
+        clock["at"] = now
+        yield base
+    store.close()
+
+
+def test_screenshots_of_a_working_day(day, page):
+    """docs/screenshots/: the dashboard at desktop width with a conversation open, and at phone
+    width (the queue, then the open conversation); all charts drawn, axe clean."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    _open_dashboard(page, day, DESKTOP)
+    assert all(
+        not page.locator(f"#chart-{name}").evaluate("e => e.closest('figure').classList.contains('is-empty')")
+        for name in ("mix", "frustration", "handoffs", "resolution")
+    )  # fmt: skip
+    page.locator("#queue button.item[data-id='double-charge']").click()
+    page.wait_for_selector("#detail:not([hidden]) ol.transcript")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SHOTS / "dashboard-desktop.png"), full_page=True)
+    assert _axe(page) == []
+    _open_dashboard(page, day, PHONE)
+    _no_sideways_overflow(page)
+    page.screenshot(path=str(SHOTS / "dashboard-phone.png"))
+    page.locator("#queue button.item").first.click()
+    page.wait_for_selector("#detail:not([hidden]) ol.transcript")
+    _no_sideways_overflow(page)
+    page.screenshot(path=str(SHOTS / "dashboard-phone-conversation.png"))
+    page.evaluate("document.getElementById('figures-heading').scrollIntoView()")
+    page.screenshot(path=str(SHOTS / "dashboard-phone-figures.png"))
+    _no_sideways_overflow(page)
+    assert _axe(page) == []
     assert page.errors == []

@@ -242,7 +242,7 @@ async function openConversation(id, focus = true) {
     document.getElementById("detail-heading").replaceChildren("Conversation ", el("span", { class: "cid" }, data.id));
     body.replaceChildren(
       el("div", { class: "row1" }, statusBadge(data.status), emotionChip(data.emotion),
-         el("span", { class: "muted" }, `${age(data.age_seconds)} old · ${data.turn_count} messages`)),
+         el("span", { class: "muted" }, `${age(data.age_seconds)} old · ${data.turn_count} message${data.turn_count === 1 ? "" : "s"}`)),
       data.handoff ? el("p", { class: "handoff-line" }, `Hand-off (${data.handoff.status}): ${data.handoff.reason.replaceAll("_", " ")}`) : null,
       actions(data),
       el("p", { id: "action-status", class: "muted small", role: "status" }),
@@ -352,7 +352,7 @@ function charts(f) {
     type: "line",
     summary: `Frustrated messages: ${pct(f.totals.frustration_rate)} over the window`,
     data: { labels, datasets: [{ label: "frustrated messages", borderColor: "#D55E00", backgroundColor: "#D55E00",
-      pointRadius: 3, spanGaps: true, data: bs.map(b => (b.frustration_rate === null || b.frustration_rate === undefined ? null : Math.round(b.frustration_rate * 1000) / 10)) }] },
+      pointRadius: 3, spanGaps: false, data: bs.map(b => (b.frustration_rate === null || b.frustration_rate === undefined ? null : Math.round(b.frustration_rate * 1000) / 10)) }] },
     options: { scales: { x: timeAxis(), y: { min: 0, max: 100, ticks: { ...AXIS, stepSize: 25, callback: v => `${v}%` },
                                              title: { display: true, text: "frustrated (% of turns)", ...AXIS } } },
                plugins: { legend: { display: false } } },
@@ -370,6 +370,11 @@ function charts(f) {
                plugins: { legend: { position: "bottom", labels: { boxWidth: 12, ...AXIS } } } },
   });
   const res = f.resolutions;
+  // Empty charts say so in words rather than showing bare axes.
+  const empty = { mix: !f.totals.turns, frustration: !f.totals.turns, handoffs: !f.totals.turns, resolution: !res.length };
+  for (const [name, isEmpty] of Object.entries(empty)) {
+    document.getElementById(`chart-${name}`).closest("figure").classList.toggle("is-empty", isEmpty);
+  }
   draw("resolution", {
     type: "bar",
     summary: res.length ? `${res.length} hand-offs resolved; median ${median(res.map(r => r.minutes)).toFixed(1)} minutes`
