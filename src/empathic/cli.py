@@ -522,9 +522,18 @@ def serve(
     cors_origin: Annotated[
         list[str] | None, typer.Option(help="allow browser calls from this origin (repeatable)")
     ] = None,
-    require_keys: Annotated[
+    open_: Annotated[
         bool | None,
-        typer.Option("--require-keys/--open", help="default: keys required once one exists"),
+        typer.Option(
+            "--open/--require-keys",
+            help="--open: no API keys, every caller is admin (loopback hosts only); "
+            "--require-keys: keys even on a fresh store. Default: open on loopback only while "
+            "the store has never had a key",
+        ),
+    ] = None,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(help="believe X-Forwarded-For from this proxy address (repeatable)"),
     ] = None,
     encoder_threads: Annotated[
         int | None,
@@ -545,7 +554,8 @@ def serve(
         serving={
             "host": host, "port": port, "db_url": db, "rate_limit": rate_limit,
             "max_body_bytes": max_body_bytes, "cors_origins": cors_origin or None,
-            "require_keys": require_keys, "encoder_threads": encoder_threads, "workers": workers,
+            "open": open_, "encoder_threads": encoder_threads, "workers": workers,
+            "trusted_proxies": trusted_proxy or None,
         },
         llm={"url": backend, "local_model": _text(model), "timeout": timeout},
         responding={"knowledge_base": knowledge},
@@ -575,8 +585,8 @@ def _serve_one(settings: EmpathicConfig, banner: str) -> None:
     except EmpathicError as exc:
         _fail(exc)
     print(banner, flush=True)
-    _warn_if_open(serving.host, application.state.services.keys.required())
-    uvicorn.run(application, host=serving.host, port=serving.port, log_level="warning")
+    _say_how_callers_are_checked(serving, not application.state.services.keys.required())
+    uvicorn.run(application, **_uvicorn_options(serving))
 
 
 def _serve_workers(settings: EmpathicConfig, banner: str) -> None:
@@ -596,23 +606,45 @@ def _serve_workers(settings: EmpathicConfig, banner: str) -> None:
     except Exception as exc:  # noqa: BLE001 - a bad URL or an unreachable database
         err.print(f"[red]error:[/red] cannot open the store {serving.db_url}: {exc}")
         raise typer.Exit(2) from exc
-    keyed = serving.require_keys or (serving.require_keys is None and store.active_keys())
+    fresh = store.keys_ever() == 0
     store.close()
     # Workers count into shared files; /metrics adds them up. These are written for the worker
     # processes, never read here.
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="empathic-"))
     os.environ[WORKER_ENV] = settings.to_json()
     print(f"{banner}, {serving.workers} workers", flush=True)
-    _warn_if_open(serving.host, bool(keyed))
+    from empathic.serve.auth import is_loopback
+
+    is_open = is_loopback(serving.host) and (
+        serving.open is True or (serving.open is None and fresh)
+    )
+    _say_how_callers_are_checked(serving, is_open)
     uvicorn.run("empathic.serve.app:create_app_from_environment", factory=True,
-                workers=serving.workers, host=serving.host, port=serving.port,
-                log_level="warning")  # fmt: skip
+                workers=serving.workers, **_uvicorn_options(serving))  # fmt: skip
 
 
-def _warn_if_open(host: str, keyed: bool) -> None:
-    if host not in {"127.0.0.1", "localhost", "::1"} and not keyed:
-        err.print("[yellow]warning:[/yellow] listening beyond this machine with no API key; "
-                  "create one with `empathic keys create NAME`.")  # fmt: skip
+def _uvicorn_options(serving) -> dict[str, Any]:
+    """Where to listen, and whose X-Forwarded-* headers to believe: only the configured
+    proxies' (none by default: a client must not choose the address it is rate-limited as)."""
+    return {
+        "host": serving.host, "port": serving.port, "log_level": "warning",
+        "proxy_headers": bool(serving.trusted_proxies),
+        "forwarded_allow_ips": ",".join(serving.trusted_proxies) or "",
+        "h11_max_incomplete_event_size": serving.max_header_bytes,
+        "server_header": False,
+    }  # fmt: skip
+
+
+def _say_how_callers_are_checked(serving, is_open: bool) -> None:
+    """One clear line on stderr: open on loopback (and why), or keys required (and how)."""
+    if is_open:
+        why = "--open" if serving.open else "no API key exists yet"
+        err.print(f"[yellow]open:[/yellow] this server needs no API key ({why}) and answers "
+                  f"only this machine ({serving.host}); every caller is admin. Create a key with "
+                  "`empathic keys create NAME` to require keys from then on.")  # fmt: skip
+    else:
+        err.print("API keys required (Authorization: Bearer KEY); create one with "
+                  "`empathic keys create NAME --tenant T --role chat|operator|admin`.")  # fmt: skip
 
 
 keys_app = typer.Typer(help="API keys for the HTTP service.", no_args_is_help=True)
@@ -634,35 +666,46 @@ def keys_create(
     rate_limit: Annotated[
         int | None, typer.Option(help="requests per minute for this key (default: the server's)")
     ] = None,
+    tenant: Annotated[
+        str, typer.Option(help="whose conversations the key reaches ([A-Za-z0-9_-]{1,64})")
+    ] = "default",
+    role: Annotated[
+        str,
+        typer.Option(help="chat (send turns, analyze), operator (also read, dashboard, "
+                     "hand-offs) or admin (everything)"),
+    ] = "chat",
 ) -> None:
     """Create a key and print it once; only its hash is stored."""
     store = _store(db)
     try:
-        secret, key = store.create_key(name, rate_limit)
+        secret, key = store.create_key(name, rate_limit, tenant, role)
     except EmpathicError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     finally:
         store.close()
-    err.print(f"key {key['id']} ({_plain(key['name'])}) created; it is shown only this once:")
+    err.print(f"key {key['id']} ({_plain(key['name'])}, tenant {key['tenant']}, role "
+              f"{key['role']}) created; it is shown only this once:")  # fmt: skip
     print(secret)
 
 
 @keys_app.command("list")
 def keys_list(db: DbOption = None) -> None:
-    """List keys (id, name, prefix, state); secrets are never shown again."""
+    """List keys (id, name, prefix, tenant, role, state); secrets are never shown again."""
     store = _store(db)
     try:
         for key in store.api_keys():
             state = "revoked" if key["revoked_at"] else "active"
-            print(f"{key['id']}\t{key['name']}\t{key['prefix']}...\t{state}")
+            print(f"{key['id']}\t{key['name']}\t{key['prefix']}...\t{key['tenant']}\t"
+                  f"{key['role']}\t{state}")  # fmt: skip
     finally:
         store.close()
 
 
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[int, typer.Argument(help="the key's id")], db: DbOption = None):
-    """Revoke a key (servers stop accepting it within 30 seconds)."""
+    """Revoke a key (servers stop accepting it within 30 seconds). Revoking the last key never
+    makes a server open: keys stay required."""
     store = _store(db)
     try:
         if not store.revoke_key(key_id):
