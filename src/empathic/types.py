@@ -20,6 +20,8 @@ INTENTS: tuple[str, ...] = Intent.__args__  # type: ignore[attr-defined]
 
 CrisisKind = Literal["self_harm", "harm_to_others", "abuse", "medical_emergency"]
 CRISIS_KINDS: tuple[str, ...] = CrisisKind.__args__  # type: ignore[attr-defined]
+CrisisTier = Literal["concern", "crisis"]
+CRISIS_TIERS: tuple[str, ...] = CrisisTier.__args__  # type: ignore[attr-defined]
 
 EKMAN: tuple[str, ...] = ("anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral")
 
@@ -48,6 +50,10 @@ class CrisisSignal:
     kind: CrisisKind
     confidence: float
     evidence: tuple[Span, ...]
+    # "concern": distress, hopelessness, possible risk (the reply offers support and resources);
+    # "crisis": explicit intent, plan, attempt, harm to others, abuse, medical emergency (the
+    # reply puts safety first).
+    tier: CrisisTier = "crisis"
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,16 @@ class Reading:
     crisis: CrisisSignal | None = None
     context_turns: int = 0
     meta: dict[str, str] = field(default_factory=dict)
+    # Probability that the message means the opposite of its literal words, and the words that
+    # carry it (None below the sarcasm threshold). A sarcastic reading has its literal joy
+    # turned around: negative valence, frustration, never joy or thanks.
+    sarcasm: float = 0.0
+    sarcasm_span: Span | None = None
+    # Probability the message reports a breach of expectation (a complaint), whatever its intent.
+    complaint: float = 0.0
+    # negative / neutral / positive probabilities of the customer-sentiment head (after sarcasm
+    # and the previous turn are taken into account); empty when no such head is loaded.
+    sentiment: dict[str, float] = field(default_factory=dict)
 
     def top_ed(self, n: int = 3) -> list[tuple[str, float]]:
         return sorted(self.ed_probs.items(), key=lambda kv: -kv[1])[:n]
@@ -85,7 +101,8 @@ class Reading:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         for key in ("ed_probs", "goemotions", "ekman_probs", "intent_probs"):
             data[key] = {k: round(v, 4) for k, v in data[key].items()}
-        for key in ("valence", "arousal", "intensity"):
+        data["sentiment"] = {k: round(v, 4) for k, v in self.sentiment.items()}
+        for key in ("valence", "arousal", "intensity", "sarcasm", "complaint"):
             data[key] = round(data[key], 4)
         data["goemotions_labels"] = list(self.goemotions_labels)
         data["cues"] = [
@@ -96,6 +113,7 @@ class Reading:
             for c in self.cues
         ]
         data["crisis"] = asdict(self.crisis) if self.crisis else None
+        data["sarcasm_span"] = asdict(self.sarcasm_span) if self.sarcasm_span else None
         data["meta"] = dict(self.meta)
         return data
 
