@@ -106,7 +106,7 @@ SEEDS = {
         "Get me a human NOW.",
     ],
     "crisis": ["I can't go on anymore, I want to end my life."],
-    "happy": ["Hi! Where can I see my order?", "Thank you so much, that was really helpful!"],
+    "happy": ["Hi! Where can I see my order?", "Thank you so much, that was really helpful!", XSS],
 }
 STATUS_TEXT = {"crisis": "in crisis", "waiting": "waiting for a person", "claimed": "with a person",
                "open": "open (bot)", "resolved": "resolved"}  # fmt: skip
@@ -250,6 +250,13 @@ def test_dashboard_figures_and_labels_are_the_stored_readings(board, page):
         assert emotion == turn["reading"]["ekman"]
     assert page.locator("#detail .summary").inner_text().count("Facts the customer gave") == 1
     assert page.locator("#detail-heading").evaluate("e => e === document.activeElement")
+    # what a customer wrote is shown as text: no element made from it, no script run
+    assert XSS in page.locator("#queue button.item[data-id='happy']").inner_text()
+    page.locator("#queue button.item[data-id='happy']").click()
+    page.wait_for_selector("#detail li.customer >> nth=2")
+    assert XSS in page.locator("#detail").inner_text()
+    assert page.locator("main img, main script").count() == 0
+    assert page.evaluate("window.__pwned") is None
     assert _axe(page) == []
     assert page.errors == []
 
