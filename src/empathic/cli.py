@@ -148,7 +148,7 @@ def analyze(
     ] = True,
     engine_name: Annotated[
         Literal["single", "ray"],
-        typer.Option("--engine", help="single: this process; ray: Ray Data actors (empathic[ray])"),
+        typer.Option("--engine", help="single: this process; ray: Ray Data actors (the ray extra)"),
     ] = "single",
     workers: Annotated[
         int | None, typer.Option(help="--engine ray: actors (default: the cluster's CPUs)")
