@@ -141,3 +141,40 @@ def test_save_snapshot_is_compare_and_set(client):
     assert _stored(client, "cas").handoff.status == "claimed"
     kinds = [e["kind"] for e in store.history("cas")["events"]]
     assert "operator_claim" in kinds
+
+
+def test_operator_routes_are_scoped_to_the_callers_tenant_and_need_the_operator_role(
+    engine, tmp_path
+):
+    from empathic.store import Store
+
+    url = database_url("sqlite", tmp_path)
+    store = Store(url)
+    keys = {
+        (tenant, role): {"Authorization": "Bearer " + store.create_key(tenant + role, None, tenant, role)[0]}
+        for tenant in ("a", "b")
+        for role in ("chat", "operator")
+    }  # fmt: skip
+    store.close()
+    app = create_app(Settings(db_url=url), engine=Engine(engine.perceiver, knowledge="demo"))
+    with TestClient(app) as client:
+        assert client.post("/v1/conversations", json={"id": "a1"}, headers=keys["a", "chat"])
+        client.post(
+            "/v1/conversations/a1/messages", json={"text": HUMAN}, headers=keys["a", "chat"]
+        )
+        mine = client.get("/v1/operator/queue", headers=keys["a", "operator"]).json()
+        assert [c["id"] for c in mine["conversations"]] == ["a1"]
+        theirs = client.get("/v1/operator/queue", headers=keys["b", "operator"]).json()
+        assert theirs["conversations"] == [] and theirs["counts"]["waiting"] == 0
+        for path in ("conversations/a1", "conversations/a1/claim"):
+            method = client.get if path.count("/") == 1 else client.post
+            assert method(f"/v1/operator/{path}", headers=keys["b", "operator"]).status_code == 404
+        assert client.get("/v1/operator/queue", headers=keys["a", "chat"]).status_code == 403
+        assert (
+            client.get("/v1/operator/figures", headers=keys["b", "operator"]).json()["totals"][
+                "conversations"
+            ]
+            == 0
+        )
+        claimed = client.post("/v1/operator/conversations/a1/claim", headers=keys["a", "operator"])
+        assert claimed.status_code == 200 and claimed.json()["status"] == "claimed"
