@@ -128,3 +128,53 @@ def make_turn(
                 handoff=event is not None, safety_override=signal is not None)  # fmt: skip
     answer = Reply(text=reply, source=source, checks=(Check("length", True),), repairs=repairs)
     return Turn(conversation_id, index, reading, state, plan, answer, event)
+
+
+class FakeUpstream:
+    """A stand-in LLM upstream on 127.0.0.1 (OpenAI chat completions). ``reply(payload)`` gives
+    the assistant text; ``drip`` seconds: the body is sent one byte at a time over that long;
+    ``hang`` seconds: nothing is sent for that long. ``seen`` keeps each request's payload."""
+
+    def __init__(self, reply=None, drip: float = 0.0, hang: float = 0.0):
+        import http.server
+        import json
+
+        owner = self
+        self.reply = reply or (lambda payload: "I'm sorry about that. Your parcel arrives tomorrow.")
+        self.drip, self.hang, self.seen = drip, hang, []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                owner.seen.append(payload)
+                body = json.dumps({"choices": [{"message": {
+                    "role": "assistant", "content": owner.reply(payload)}}]}).encode()  # fmt: skip
+                try:
+                    if owner.hang:
+                        time.sleep(owner.hang)
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    if owner.drip:
+                        pause = owner.drip / len(body)
+                        for i in range(len(body)):
+                            self.wfile.write(body[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(pause)
+                    else:
+                        self.wfile.write(body)
+                except OSError:
+                    pass  # the client gave up: what the deadline is for
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
