@@ -418,3 +418,16 @@ def test_screenshots_of_a_working_day(day, page):
     _no_sideways_overflow(page)
     assert _axe(page) == []
     assert page.errors == []
+
+
+def test_new_conversations_appear_without_reload(board, page):
+    _open_dashboard(page, board, DESKTOP)
+    page.evaluate("window.__same_page = 1")
+    _call(board, "POST", "/v1/conversations", {"id": "newcomer"})
+    _call(board, "POST", "/v1/conversations/newcomer/messages", {"text": "Get me a human, now."})
+    _until(page, "!!document.querySelector(\"#queue button.item[data-id='newcomer']\")", 20)
+    assert page.evaluate("window.__same_page") == 1  # polled in, not reloaded
+    badge = page.locator("#queue button.item[data-id='newcomer'] .badge").inner_text()
+    status = _call(board, "GET", "/v1/operator/conversations/newcomer")["status"]
+    assert badge == STATUS_TEXT[status]
+    assert page.errors == []
