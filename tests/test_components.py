@@ -81,7 +81,11 @@ class EchoBackend:
         self.calls.append(messages)
         if self.fail:
             raise UpstreamError("backend down")
-        return "I hear you, that is frustrating. Could you tell me your order number?"
+        replies = [
+            "That sounds frustrating. Could you tell me your order number?",
+            "It is still not sorted and that is annoying. Is the parcel tracking link working?",
+        ]
+        return replies[(len(self.calls) - 1) % len(replies)]
 
 
 def test_the_builtin_parts_follow_their_protocols(engine):

@@ -24,7 +24,7 @@ import json
 import os
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
@@ -106,6 +106,27 @@ class PerceptionConfig(_Section):
     sarcasm_valence: float = Field(default=-0.3, ge=-1.0, le=1.0)
     # Valence above which a question about a problem counts as calm (answer vs apologise first).
     calm_valence: float = Field(default=-0.3, ge=-1.0, le=1.0)
+    # Customer heads (sarcasm, sentiment, complaint, risk): "research" (trained on every set,
+    # some non-commercial) or "commercial" (commercially usable data only; MODEL_CARD.md).
+    model_pack: str = Field(default="research", pattern="^(research|commercial)$")
+    # Sarcasm probability that turns the literal reading around; None = the trained threshold.
+    sarcasm_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    # Share of valence from the customer-sentiment head vs the GoEmotions anchors (real
+    # customers' words vs the Reddit-trained emotion head).
+    sentiment_weight: float = Field(default=0.7, ge=0.0, le=1.0)
+    # A message of at most this many words is read with the person's previous message ("still
+    # nothing", "great, thanks a lot" after a failure); 0 turns it off (one more encoder row).
+    context_max_words: int = Field(default=8, ge=0)
+    # Risk-head probability below which a crisis-head flag with no phrase behind it is dropped
+    # (real posts about law, divorce or money read as danger to that head alone).
+    risk_veto: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Risk-head probability that raises a "concern" on its own (None = the trained threshold),
+    # for messages of at least concern_min_words words.
+    risk_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    concern_min_words: int = Field(default=12, ge=0)
+    # Negative probability (customer-sentiment head) at which glad words read as sarcasm
+    # ("Oh wonderful, cancelled again"): turned-around praise vs missed jibes.
+    contrast_negative: float = Field(default=0.6, ge=0.0, le=1.0)
 
 
 class TrackingConfig(_Section):
@@ -173,9 +194,17 @@ class RespondingConfig(_Section):
 
     # Knowledge base to answer from: a markdown/FAQ folder or file, or "demo" (the packaged shop).
     knowledge_base: str | None = None
-    locale: str = "default"  # phrase bank locale of the composer
+    locale: str = "default"  # crisis resources (helplines, emergency number) for this locale
     steer: bool = True  # steer an LLM with the plan and the critic (False: a plain system prompt)
     knowledge: KnowledgeConfig = Field(default_factory=lambda: KnowledgeConfig())
+    # What this deployment can really do (empathic.check.content.ACTIONS): lookup_order,
+    # open_ticket, handoff (a person can take over), follow_up (we contact them later), refund.
+    # Replies promise only these; empty by default, so nothing is promised that nobody does.
+    actions: list[Literal["lookup_order", "open_ticket", "handoff", "follow_up", "refund"]] = Field(
+        default_factory=list
+    )
+    # Most sentences in one reply, safe replies excepted (room to help vs a wall of text).
+    max_sentences: int = Field(default=4, ge=1, le=12)
 
 
 class LLMConfig(_Section):

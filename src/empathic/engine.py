@@ -72,7 +72,11 @@ class Engine:
         self.perceiver = perceiver or _builtin_perceiver(self.config)
         self.knowledge = _knowledge_base(knowledge or responding.knowledge_base, self.config)
         self.llm = llm
-        self.composer = Composer()
+        self.composer = Composer(
+            actions=responding.actions,
+            locale=locale or responding.locale,
+            max_sentences=responding.max_sentences,
+        )
         steered = responding.steer if steer is None else steer
         if responder is None:
             responder = LLMResponder(llm, steered) if llm is not None else self.composer
@@ -81,14 +85,20 @@ class Engine:
             Stages(
                 perceiver=self.perceiver,
                 tracker=tracker or BuiltinTracker(self.config.tracking),
-                planner=planner or RulePlanner(self.config.planning, self.config.tracking),
+                planner=planner
+                or RulePlanner(
+                    self.config.planning,
+                    self.config.tracking,
+                    knowledge_base=self.knowledge is not None,
+                ),
                 responder=responder,
-                critic=critic or RuleCritic(banned_phrases(), self.composer),
+                critic=critic or RuleCritic(banned_phrases(), self.composer, responding.actions),
                 fallback=self.composer,
                 knowledge=self.knowledge,
                 knowledge_config=responding.knowledge,
                 locale=locale or responding.locale,
                 max_message_chars=self.config.perception.max_message_chars,
+                actions=frozenset(responding.actions),
             )
         )
         self._locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]

@@ -8,6 +8,7 @@ conversation lives. Every stage is a Protocol of ``components.py``; this file on
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,12 +19,13 @@ import numpy as np
 from empathic.check.guard import DEFAULT_MAX_CHARS, guard
 from empathic.components import Critic, KnowledgeBase, Perceiver, Planner, Responder, Tracker
 from empathic.config import KnowledgeConfig
-from empathic.conversation import Conversation, Exchange, Handoff
+from empathic.conversation import Conversation, Exchange, Handoff, Mode
 from empathic.perceive.perceiver import MAX_MESSAGE_CHARS, validate_message
 from empathic.plan.strategy_model import POSITION_SCALE
 from empathic.respond.knowledge import Hit
 from empathic.respond.llm import UpstreamError
 from empathic.respond.safety import crisis_response
+from empathic.track import facts
 from empathic.track.state import raise_handoff, remember_reply
 from empathic.types import EMPATHY_STRATEGIES, HandoffEvent, Plan, Reading, Reply, State, Turn
 
@@ -35,6 +37,8 @@ REGENERATE_ON = frozenset(
 KNOWLEDGE_INTENTS = frozenset({"question", "complaint", "request_human", "other", "good_news"})
 # A second answer joins the first only when it scores this close to it (a two-topic message).
 SECOND_ANSWER_RATIO = 0.9
+# How the knowledge base is asked for the way to reach a person.
+CONTACT_QUERY = "How do I contact customer service and speak to a person? phone email hours"
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,9 @@ class Stages:
     knowledge_config: KnowledgeConfig = field(default_factory=KnowledgeConfig)
     locale: str = "default"
     max_message_chars: int = MAX_MESSAGE_CHARS
+    # What the deployment can do (config ``responding.actions``): without "handoff" a request
+    # for a person is answered with the knowledge base's contact route.
+    actions: frozenset[str] = frozenset()
 
 
 class Pipeline:
@@ -60,17 +67,23 @@ class Pipeline:
         # The knowledge-base query runs on its own encoder beside perception (onnxruntime
         # releases the GIL), so a turn waits for the slower of the two, not their sum.
         self._searches = ThreadPoolExecutor(max_workers=4, thread_name_prefix="empathic-kb")
+        self._contact: str | None = None  # the contact route, looked up on first need
 
     def run(self, conversation: Conversation, text: str) -> tuple[Turn, Conversation]:
         """One user message through every stage; the turn and the conversation after it."""
         text = validate_message(text, self.stages.max_message_chars)
         search = self._start_search(text)
         reading, embedding = self.perceive(conversation, text)
-        working = replace(conversation, state=self.stages.tracker.track(conversation, reading))
+        working = _with_facts(
+            replace(conversation, state=self.stages.tracker.track(conversation, reading)), text
+        )
         knowledge, tentative = self._knowledge_for(reading, search)
         plan = self.plan(reading, working, knowledge, embedding)
         if tentative and plan.knowledge:
             plan = replace(plan, knowledge_tentative=True)
+        plan = self._grounded(plan, conversation, reading.text)
+        if facts.correction(text) and not plan.safety_override:
+            plan = replace(plan, strategies=("confirm_fact", *plan.strategies))
         reply = self.reply(plan, reading, conversation, working)
         working, handoff = self._hand_off(plan, reading, working)
         after = self._remember(working, reading, plan, reply)
@@ -146,6 +159,52 @@ class Pipeline:
             return planner.plan(reading, conversation, knowledge, embedding)  # type: ignore[call-arg]
         return planner.plan(reading, conversation, knowledge)
 
+    def _grounded(self, plan: Plan, conversation: Conversation, question: str) -> Plan:
+        """The plan's knowledge as this conversation needs it: a passage already given is not
+        repeated whole (the reply refers back to it with the one sentence of it that answers
+        this message), and a request for a person that nobody can take in this chat gets the
+        knowledge base's contact route."""
+        said = " ".join(e.reply for e in conversation.exchanges)
+        if plan.knowledge:
+            plan = self._without_repeats(plan, said, question)
+        person = {"handoff", "handoff_status", "offer_person"} & set(plan.strategies)
+        contact = self._contact_route()
+        if (
+            person
+            and "handoff" not in self.stages.actions
+            and contact is not None
+            and contact not in said
+            and not plan.safety_override
+        ):
+            return replace(plan, strategies=(*plan.strategies, "contact"), knowledge=(contact,))
+        return plan
+
+    def _without_repeats(self, plan: Plan, said: str, question: str) -> Plan:
+        """Passages already given become a recap of their one sentence that answers this
+        message (``refer_back``); new passages are given whole."""
+        fresh = tuple(k for k in plan.knowledge if k not in said)
+        repeated = [k for k in plan.knowledge if k in said]
+        if not repeated:
+            return plan
+        pick = getattr(self.stages.knowledge, "best_sentence", None) or best_sentence
+        recap = (pick(repeated[0], question),)
+        strategies: list[str] = []
+        for strategy in plan.strategies:
+            if strategy == "inform":
+                strategies += ["refer_back", "inform"] if fresh else ["refer_back"]
+            else:
+                strategies.append(strategy)
+        return replace(plan, strategies=tuple(strategies), knowledge=fresh, recap=recap)
+
+    def _contact_route(self) -> str | None:
+        """The knowledge base's answer on how to reach a person, found once."""
+        if self._contact is None:
+            knowledge = self.stages.knowledge
+            hits = knowledge.search(CONTACT_QUERY, 1) if knowledge is not None else []
+            good = hits and hits[0].score >= self.stages.knowledge_config.confident_match
+            self._contact = hits[0].entry.answer if good else ""
+        return self._contact or None
+
     # -- respond and check ---------------------------------------------------------------------
 
     def reply(
@@ -155,7 +214,7 @@ class Pipeline:
         history); ``working`` has this turn tracked (what the critic checks against)."""
         stages = self.stages
         if plan.safety_override and reading.crisis is not None:
-            draft = crisis_response(reading.crisis, stages.locale)
+            draft = crisis_response(reading.crisis, stages.locale, "handoff" in stages.actions)
             return stages.critic.check(draft, plan, working)
         if stages.responder is stages.fallback:
             return stages.critic.check(
@@ -169,9 +228,7 @@ class Pipeline:
             draft = stages.fallback.compose(plan, reading, working)
             return replace(stages.critic.check(draft, plan, working), source="composer-fallback")
 
-    def _guarded(
-        self, reply: Reply, plan: Plan, reading: Reading, working: Conversation
-    ) -> Reply:
+    def _guarded(self, reply: Reply, plan: Plan, reading: Reading, working: Conversation) -> Reply:
         """Output guard (issue 17, check/guard.py): an LLM reply with contempt, a leaked system
         prompt (the client's canary), markup, over llm.max_reply_chars, or unsafe content on a
         crisis turn never reaches the customer: the composer answers, marked ``guard:<kind>``."""
@@ -248,11 +305,90 @@ class Pipeline:
         self._searches.shutdown(wait=False, cancel_futures=True)
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "by",
+        "from",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "its",
+        "this",
+        "that",
+        "i",
+        "you",
+        "we",
+        "my",
+        "your",
+        "our",
+        "me",
+        "do",
+        "does",
+        "did",
+        "how",
+        "what",
+        "when",
+        "where",
+        "why",
+        "can",
+        "could",
+        "would",
+        "will",
+    ]
+)
+_PASSAGE_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z\"'(]|if\b)")
+
+
+def _content_words(text: str) -> set[str]:
+    # A crude stem (first five letters) so "returning" meets "return" and "expired" "expire".
+    return {w[:5] for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+def best_sentence(passage: str, question: str) -> str:
+    """The sentence of ``passage`` that shares most words with ``question`` (the first on a
+    tie): sentence-level retrieval inside a passage already chosen."""
+    sentences = [p for p in _PASSAGE_SENTENCE.split(passage) if p.strip()]
+    words = _content_words(question)
+    # (Without an encoder of its own: a knowledge base of the user's that has no best_sentence.)
+    return max(sentences, key=lambda p: len(_content_words(p) & words), default=passage)
+
+
+def _with_facts(conversation: Conversation, text: str) -> Conversation:
+    """The facts after this message; a corrected number is corrected in the issue too, so the
+    reply never echoes the wrong one."""
+    fixed = facts.correction(text)
+    state = conversation.state
+    if fixed is not None and state.issue and fixed[1] in state.issue:
+        state = replace(state, issue=state.issue.replace(fixed[1], fixed[0]))
+    return replace(conversation, state=state, facts=facts.update(conversation.facts, text))
+
+
 def _with_mode(conversation: Conversation, reading: Reading) -> Conversation:
-    """A crisis reading puts the conversation in crisis mode; it stays until cleared."""
-    if reading.crisis is not None and conversation.mode != "crisis":
-        return replace(conversation, mode="crisis")
-    return conversation
+    """A crisis or concern reading puts the conversation in that mode (crisis outranks
+    concern); it stays until an operator clears it."""
+    if reading.crisis is None or conversation.mode == "crisis":
+        return conversation
+    tier: Mode = "concern" if getattr(reading.crisis, "tier", "crisis") == "concern" else "crisis"
+    return replace(conversation, mode=tier) if tier != conversation.mode else conversation
 
 
 def handoff_event(plan: Plan, reading: Reading, state: State) -> HandoffEvent:

@@ -203,6 +203,9 @@ class Plan:
     # The person is telling us about their life, not about our service: a listener's wording,
     # no service talk (no reference numbers, next steps or apologies on the shop's behalf).
     personal: bool = False
+    # Sentences of passages already given in this conversation that answer this message: said
+    # again as a short recap ("refer_back"), never the whole passage again.
+    recap: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ split into sentences and tagged by the patterns below.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
 
+from empathic.check import conduct
 from empathic.types import (
     EMPATHY_BUDGET,
     EMPATHY_STRATEGIES,
@@ -29,7 +30,12 @@ if TYPE_CHECKING:
     from empathic.respond.composer import Composer
 
 MAX_WORDS = 110
-SUPPORT_ONLY = EMPATHY_STRATEGIES | {"thank_back", "greet", "farewell"}
+SUPPORT_ONLY = EMPATHY_STRATEGIES | {"thank_back", "greet", "farewell", "resources"}
+# Sentences that help: an answer, a next step, a question, or where the hand-over stands.
+HELP_STRATEGIES = frozenset(
+    {"inform", "next_step", "ask", "suggest", "handoff", "restate", "handoff_status",
+     "offer_person", "no_answer", "contact", "refer_back", "recap", "confirm_fact"}
+)  # fmt: skip
 _APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|apologies|my apologies)\b", re.I)
 _FEELING = re.compile(
     r"\b(?:frustrat\w*|annoy\w*|upset\w*|worr\w*|stress\w*|disappoint\w*|understand\w*|"
@@ -96,10 +102,7 @@ def critique(
     budget = EMPATHY_BUDGET[plan.empathy_level]
     wants_feeling = any(s in plan.strategies for s in ("acknowledge", "celebrate", "support"))
     pure_support = set(plan.strategies) <= SUPPORT_ONLY
-    helpful = any(
-        s.strategy in {"inform", "next_step", "ask", "suggest", "handoff", "restate"}
-        for s in sentences
-    )
+    helpful = any(s.strategy in HELP_STRATEGIES for s in sentences)
     if draft.source != "composer":
         helpful = helpful and bool(_HELP.search(text))
     banned_found = [p for p in banned if _contains(lower, p)]
@@ -176,26 +179,82 @@ _repair = repair  # RuleCritic.check's ``repair`` flag shadows the function's na
 
 
 class RuleCritic:
-    """The built-in ``Critic``: ``critique`` every draft, ``repair`` what editing can fix (a
-    repeated phrase is swapped for another of the composer's when the draft is the composer's),
-    and critique the result. The fixed safe reply is checked but never edited."""
+    """The built-in ``Critic``: tone against the plan (``critique``) and conduct in the
+    conversation (``conduct.findings``: promises, repeats, known facts, emotion fit, hand-off,
+    crisis mode, dangling sentences). What fails is repaired by editing: a sentence is swapped
+    for another of the composer's wordings or dropped, a missing hand-off or safety line is
+    added. The fixed safe reply is checked but never edited."""
 
-    def __init__(self, banned: tuple[str, ...] = (), composer: Composer | None = None):
+    def __init__(
+        self,
+        banned: tuple[str, ...] = (),
+        composer: Composer | None = None,
+        actions: Collection[str] = (),
+    ):
         self.banned = banned
         self.composer = composer
+        self.actions = frozenset(actions)
 
     def check(
         self, draft: Draft, plan: Plan, conversation: Conversation, repair: bool = True
     ) -> Reply:
         state = conversation.state
-        checks = critique(draft, plan, state, self.banned)
+        checks = self._verdicts(draft, plan, conversation)
         repairs: tuple[str, ...] = ()
         if repair and not all(c.passed for c in checks) and draft.source != "safety":
             draft, repairs = _repair(
                 draft, plan, state, self._alternatives(draft, plan, state), self.banned
             )
-            checks = critique(draft, plan, state, self.banned)
+            draft, more = self._repair_conduct(draft, plan, conversation)
+            repairs += more
+            checks = self._verdicts(draft, plan, conversation)
         return Reply(draft.text, draft.source, checks, repairs, sentences=draft.sentences)
+
+    def _verdicts(self, draft: Draft, plan: Plan, conversation: Conversation) -> tuple[Check, ...]:
+        found = conduct.findings(draft, plan, conversation, self.actions)
+        tone = critique(draft, plan, conversation.state, self.banned)
+        return tone + conduct.conduct_checks(found)
+
+    def _repair_conduct(
+        self, draft: Draft, plan: Plan, conversation: Conversation
+    ) -> tuple[Draft, tuple[str, ...]]:
+        """Swap or drop the sentences a conduct check names; add what is missing."""
+        done: list[str] = []
+        sentences: list[Sentence | None] = list(draft.sentences)
+        for finding in conduct.findings(draft, plan, conversation, self.actions):
+            for i in finding.sentences:
+                sentences[i] = self._swap(sentences[i], plan, conversation, draft.source)
+                done.append(f"fixed_{finding.check}")
+        kept = tuple(s for s in sentences if s is not None)
+        draft = Draft(kept, draft.source)
+        for finding in conduct.findings(draft, plan, conversation, self.actions):
+            line = self._missing_line(finding.check, plan, conversation)
+            if line is not None:
+                draft = Draft((*draft.sentences, line), draft.source)
+                done.append(f"added_{finding.check}")
+        return draft, tuple(done)
+
+    def _swap(
+        self, sentence: Sentence | None, plan: Plan, conversation: Conversation, source: str
+    ) -> Sentence | None:
+        if sentence is None or self.composer is None or source != "composer":
+            return None
+        state = conversation.state
+        return self.composer.alternative(
+            sentence, plan, state, conduct.said_before(conversation), conversation.facts
+        )
+
+    def _missing_line(self, check: str, plan: Plan, conversation: Conversation) -> Sentence | None:
+        """The sentence whose absence failed ``check``: the safety resources, or the hand-off."""
+        if self.composer is None:
+            return None
+        strategy = {"crisis_mode_kept": "resources", "handoff_honoured": "handoff"}.get(check)
+        if strategy is None:
+            return None
+        if strategy == "handoff" and "handoff_status" in plan.strategies:
+            strategy = "handoff_status"
+        probe = Sentence("", strategy)
+        return self.composer.alternative(probe, plan, conversation.state, (), conversation.facts)
 
     def _alternatives(
         self, draft: Draft, plan: Plan, state: State

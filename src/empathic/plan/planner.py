@@ -30,11 +30,19 @@ def plan_turn(
     knowledge: tuple[str, ...] = (),
     planning: PlanningConfig | None = None,
     tracking: TrackingConfig | None = None,
+    *,
+    waiting_for_person: bool = False,
+    knowledge_base: bool = False,
 ) -> Plan:
-    """The plan for answering ``reading`` given the conversation ``state``: the rules, in order."""
-    situation = _situation(
-        reading, state, predicted_strategy, knowledge,
-        planning or PlanningConfig(), tracking or TrackingConfig(),
+    """The plan for answering ``reading`` given the conversation ``state``: the rules, in order.
+    ``waiting_for_person``: a hand-off is open; ``knowledge_base``: one is configured."""
+    situation = replace(
+        _situation(
+            reading, state, predicted_strategy, knowledge,
+            planning or PlanningConfig(), tracking or TrackingConfig(),
+        ),
+        waiting_for_person=waiting_for_person,
+        knowledge_base=knowledge_base,
     )  # fmt: skip
     sketch = Sketch(family=emotion_family(reading, situation.planning))
     if crisis_first(situation, sketch):
@@ -97,8 +105,12 @@ class RulePlanner:
         tracking: TrackingConfig | None = None,
         strategy_model: StrategyModel | None = None,
         use_strategy_model: bool = True,
+        knowledge_base: bool = False,
     ):
         self.planning = planning or PlanningConfig()
+        # Whether the deployment has a knowledge base: a question it has no answer to is then
+        # told so plainly, instead of being asked about.
+        self.knowledge_base = knowledge_base
         self.tracking = tracking or TrackingConfig()
         if strategy_model is None and use_strategy_model:
             try:
@@ -115,10 +127,15 @@ class RulePlanner:
         embedding: np.ndarray | None = None,
     ) -> Plan:
         facts = tuple(knowledge)
-        plan = plan_turn(reading, conversation.state, None, facts, self.planning, self.tracking)
+        context = {
+            "waiting_for_person": conversation.waiting_for_person,
+            "knowledge_base": self.knowledge_base,
+        }
+        state = conversation.state
+        plan = plan_turn(reading, state, None, facts, self.planning, self.tracking, **context)
         if self.strategy_model is not None and embedding is not None and uses_prediction(plan):
             predicted = self.strategy_model.predict(embedding, conversation.esconv_labels)
             plan = plan_turn(
-                reading, conversation.state, predicted, facts, self.planning, self.tracking
+                reading, state, predicted, facts, self.planning, self.tracking, **context
             )
         return plan

@@ -34,6 +34,9 @@ class Situation:
     handoff_reason: str | None
     planning: PlanningConfig
     tracking: TrackingConfig
+    # From the conversation and the deployment (defaults: a conversation without them).
+    waiting_for_person: bool = False
+    knowledge_base: bool = False  # a knowledge base is configured (so "no answer" means none)
 
 
 @dataclass
@@ -60,7 +63,7 @@ def crisis_first(s: Situation, p: Sketch) -> bool:
     """A crisis signal in this message: support and a hand-off, the fixed safe reply, no product
     talk. Nothing else in the plan matters when someone may be in danger."""
     crisis = s.reading.crisis
-    if crisis is None:
+    if crisis is None or _tier(s) != "crisis":
         return False
     p.strategies = ["support", "handoff"]
     p.level, p.tone = 3, "calm, warm, direct"
@@ -71,7 +74,25 @@ def crisis_first(s: Situation, p: Sketch) -> bool:
     return True
 
 
+def _tier(s: Situation) -> str:
+    """ "crisis" (explicit intent, plan, attempt, harm, abuse, emergency) or "concern"
+    (distress, hopelessness, possible risk); a signal without a tier is a crisis."""
+    return getattr(s.reading.crisis, "tier", "crisis")
+
+
 # -- 2. what kind of answer ---------------------------------------------------------------------
+
+
+def support_someone_at_risk(s: Situation, p: Sketch) -> bool:
+    """A concern signal (distress, hopelessness, possible risk, short of explicit intent): the
+    feeling first, support, and a way to get help now; no troubleshooting, no product talk."""
+    if s.reading.crisis is None or _tier(s) != "concern":
+        return False
+    p.strategies = ["acknowledge", "support", "resources"]
+    p.level, p.tone = 3, "calm, warm, direct"
+    p.family = "fear" if p.family == "fear" else "sadness"
+    p.avoid += ["jokes", "product talk", "upselling"]
+    return True
 
 
 def listen_to_a_personal_story(s: Situation, p: Sketch) -> bool:
@@ -195,11 +216,13 @@ def answer_a_plain_question(s: Situation, p: Sketch) -> bool:
     confusion is met by a clear answer, not by a preamble."""
     if s.intent != "question":
         return False
-    answer = "inform" if s.knowledge else "ask"
+    # With a knowledge base that has nothing on it, say so plainly instead of asking around it.
+    answer = "inform" if s.knowledge else "no_answer" if s.knowledge_base else "ask"
+    after = "offer_person" if answer == "no_answer" else "next_step"
     if _upset(s):
-        p.strategies, p.level = ["acknowledge", answer, "next_step"], 1
+        p.strategies, p.level = ["acknowledge", answer, after], 1
     else:
-        p.strategies, p.family = [answer, "next_step"], "neutral"
+        p.strategies, p.family = [answer, after], "neutral"
         p.avoid.append("empathy preamble")
     return True
 
@@ -226,6 +249,7 @@ def ask_what_they_need(s: Situation, p: Sketch) -> bool:
 
 
 ANSWER_RULES: tuple[Rule, ...] = (
+    support_someone_at_risk,
     listen_to_a_personal_story,
     greet,
     say_goodbye,
@@ -241,16 +265,38 @@ ANSWER_RULES: tuple[Rule, ...] = (
 # -- 3. adjustments -----------------------------------------------------------------------------
 
 
-def stay_warm_after_a_crisis(s: Situation, p: Sketch) -> bool:
-    """After a crisis the conversation stays warm whatever it turns to: the feeling first,
-    support, and the practical matter left to the person already taking over."""
-    if not s.state.crisis or s.intent in {"thanks", "goodbye"}:
+def stay_safe_in_crisis_mode(s: Situation, p: Sketch) -> bool:
+    """After a crisis or concern signal the conversation stays in that mode until an operator
+    clears it: the feeling first, support, and the safety resources in every reply; never back
+    to cheerful troubleshooting, sales or jokes. Thanks and goodbyes keep their answer, with
+    the resources."""
+    if not s.state.crisis or s.reading.crisis is not None:
         return False
-    p.strategies = ["acknowledge", "support", "next_step"]
-    p.level, p.tone = max(p.level, 2), "calm, warm, direct"
-    if p.family not in {"sadness", "fear"}:
+    if s.intent in {"thanks", "goodbye"}:
+        p.strategies = [*p.strategies, "resources"]
+    else:
+        p.strategies = ["acknowledge", "support", "resources"]
+        p.level = max(p.level, 2)
+    p.tone = "calm, warm, direct"
+    if p.family not in {"sadness", "fear", "gratitude"}:
         p.family = "sadness"
-    p.avoid += ["product talk", "upselling"]
+    p.avoid += ["jokes", "product talk", "upselling"]
+    return True
+
+
+def keep_them_informed_while_waiting(s: Situation, p: Sketch) -> bool:
+    """Once a person has been asked for, the bot stops trying to solve: it tells the customer
+    where the hand-over stands (never a question, however often they ask), answers a plain
+    question it has the answer to, and acknowledges frustration."""
+    if not s.waiting_for_person or s.handoff_reason or s.state.crisis:
+        return False
+    kept = {"thank_back", "farewell", "greet", "acknowledge", "validate"}
+    if s.intent == "question" and s.knowledge:
+        kept.add("inform")
+    p.strategies = [x for x in p.strategies if x in kept]
+    if s.reading.valence < s.planning.heated_valence and "acknowledge" not in p.strategies:
+        p.strategies.insert(0, "acknowledge")
+    p.strategies.append("handoff_status")
     return True
 
 
@@ -283,6 +329,8 @@ def add_the_learned_strategy(s: Situation, p: Sketch) -> bool:
     suggestion = ESCONV_TO_STRATEGY.get(s.predicted_strategy or "")
     if (
         s.personal
+        or s.waiting_for_person
+        or s.state.crisis
         or not suggestion
         or suggestion in p.strategies
         or p.level < 2
@@ -306,7 +354,8 @@ def one_apology_only(s: Situation, p: Sketch) -> bool:
 
 
 ADJUSTMENTS: tuple[Rule, ...] = (
-    stay_warm_after_a_crisis,
+    stay_safe_in_crisis_mode,
+    keep_them_informed_while_waiting,
     honour_a_handoff,
     add_the_learned_strategy,
     one_apology_only,

@@ -14,11 +14,14 @@ import random
 import re
 import tomllib
 from collections import Counter
+from collections.abc import Collection
 from functools import cache
 from pathlib import Path
 
+from empathic.check.content import announces, asks_for, unbacked
 from empathic.conversation import Conversation
 from empathic.respond import slots
+from empathic.respond.safety import RESOURCES
 from empathic.types import Draft, Plan, Reading, Sentence, State
 
 PHRASES = Path(__file__).with_name("phrases.toml")
@@ -102,10 +105,24 @@ def _norm(text: str) -> str:
 
 
 class Composer:
-    """Plan + Reading + State -> Draft."""
+    """Plan + Reading + Conversation -> Draft.
 
-    def __init__(self, bank: dict | None = None):
+    ``actions`` is the deployment's action registry: a template that promises anything else is
+    never said. ``locale`` picks the crisis resources; ``max_sentences`` bounds a reply."""
+
+    def __init__(
+        self,
+        bank: dict | None = None,
+        actions: Collection[str] = (),
+        locale: str = "default",
+        max_sentences: int = 4,
+    ):
         self.bank = bank or phrase_bank()
+        self.actions = frozenset(actions)
+        self.max_sentences = max_sentences
+        resources = RESOURCES.get(locale, RESOURCES["default"])
+        # Fixed values any template may use, never cleared like an echo of the person's words.
+        self._fixed = {"crisis_line": resources.crisis_line, "emergency": resources.emergency}
         # How often each template was said, over every conversation of this composer: each pick
         # goes to the least used of the fitting ones, so two conversations rarely read alike.
         # (Updated without a lock: a lost count under concurrent turns only weakens the spread.)
@@ -117,6 +134,11 @@ class Composer:
         template, text = rng.choice([o for o in options if self._said[o[0]] == fewest])
         self._said[template] += 1
         return text
+
+    def _may_say(self, text: str, strategy: str, known: Collection[str]) -> bool:
+        if unbacked(text, self.actions) or asks_for(text) & set(known):
+            return False
+        return strategy in _LEADS or not announces(text)
 
     def templates(self, strategy: str, family: str, personal: bool = False) -> list[str]:
         if personal and strategy in _PERSONAL_TABLES:
@@ -135,16 +157,21 @@ class Composer:
         avoid: set[str],
         rng: random.Random,
         personal: bool = False,
+        known: Collection[str] = (),
     ) -> Sentence | None:
-        """One sentence for ``strategy``: slot-filled variants first, never one in ``avoid``."""
+        """One sentence for ``strategy``: slot-filled variants first, never one in ``avoid``,
+        never a promise the action registry does not back, never a request for a fact in
+        ``known``, never an announcement with nothing after it."""
+        table = _TABLE_BY_ACTION.get(strategy, {}).get("handoff" in self.actions, strategy)
+        values = {**self._fixed, **values}
         options = []
-        for template in self.templates(strategy, family, personal):
+        for template in self.templates(table, family, personal):
             names = set(_SLOT.findall(template))
             if not names <= values.keys():
                 continue
             text = template.format(**{n: values[n] for n in names})
-            if _norm(text) not in avoid:
-                options.append((len(names), template, text))
+            if _norm(text) not in avoid and self._may_say(text, strategy, known):
+                options.append((len(names - self._fixed.keys()), template, text))
         if not options:
             return None
         # Prefer a template that uses the person's words half of the time: echoing every turn
@@ -171,9 +198,21 @@ class Composer:
             # "I'm so sorry that you did get it done in the end": the plan's feeling was misread,
             # and echoing their words under it would show it.
             values = {}
-        avoid = {_norm(p) for p in state.used_phrases}
+        # Nothing said earlier in this conversation is said again, word for word.
+        avoid = {_norm(p) for p in state.used_phrases} | _said_before(conversation)
+        known = conversation.facts.keys()
         out: list[Sentence] = []
+        values.update(_fact_values(conversation.facts))
         for strategy in plan.strategies:
+            if strategy == "contact":  # the knowledge base's contact route, as it is
+                out += [Sentence(fact, "contact") for fact in plan.knowledge[:1]]
+                continue
+            if strategy == "refer_back" and plan.recap:
+                lead = self.sentence("refer_back", "neutral", {}, avoid, rng)
+                # A recap quotes what was said before on purpose: it is not a repetition.
+                out += [lead] if lead else []
+                out += [Sentence(_without_apology(fact), "recap") for fact in plan.recap]
+                continue
             if strategy == "inform" and plan.knowledge:
                 table = "inform_tentative" if plan.knowledge_tentative else "inform"
                 lead = self.sentence(table, "neutral", {}, avoid, rng)
@@ -185,12 +224,15 @@ class Composer:
             if plan.personal and strategy in {"acknowledge", "celebrate"} and rng.random() < 0.5:
                 sentence = self.reaction(reading, plan.family, avoid, rng)
             if sentence is None:
-                sentence = self.sentence(strategy, plan.family, values, avoid, rng, plan.personal)
+                sentence = self.sentence(
+                    strategy, plan.family, values, avoid, rng, plan.personal, known
+                )
             if sentence is not None:
                 out.append(sentence)
                 avoid.add(_norm(sentence.text))
                 if any(v in sentence.text for v in values.values()):
                     values = {}  # echo the person's words once per reply, not in every sentence
+        out = _fit(out, self.max_sentences)
         return Draft(tuple(out), "composer")
 
     def reaction(
@@ -213,8 +255,100 @@ class Composer:
             return None
         return Sentence(self._pick(options, rng), "celebrate" if family == "joy" else "acknowledge")
 
-    def alternative(self, sentence: Sentence, plan: Plan, state: State) -> Sentence | None:
-        """Another wording for the same strategy, not yet used in this conversation."""
-        avoid = {_norm(p) for p in state.used_phrases} | {_norm(sentence.text)}
+    def alternative(
+        self,
+        sentence: Sentence,
+        plan: Plan,
+        state: State,
+        avoid: Collection[str] = (),
+        known: Collection[str] = (),
+    ) -> Sentence | None:
+        """Another wording for the same strategy, not said yet in this conversation (nor in
+        ``avoid``), asking for nothing in ``known``."""
+        avoided = {_norm(p) for p in (*state.used_phrases, *avoid)} | {_norm(sentence.text)}
         rng = random.Random(len(state.used_phrases))
-        return self.sentence(sentence.strategy, plan.family, {}, avoid, rng, plan.personal)
+        return self.sentence(sentence.strategy, plan.family, {}, avoided, rng, plan.personal, known)
+
+
+# A strategy whose wording depends on whether a person can take over (the "handoff" action).
+_TABLE_BY_ACTION = {
+    "handoff": {True: "handoff", False: "handoff_unavailable"},
+    "handoff_status": {True: "handoff_status", False: "handoff_status_unavailable"},
+    "offer_person": {True: "offer_person", False: "offer_person_unavailable"},
+}
+# Tables whose sentences lead into the knowledge base's answer, which always follows them.
+_LEADS = frozenset({"inform", "inform_tentative", "refer_back"})
+# Sentences dropped first when a reply is over its length budget, in this order: fillers and
+# extra feeling before the answer, the next step, the hand-off or the safety resources.
+_DROP_FIRST = (
+    "lead", "restate", "reflect", "validate", "reassure", "suggest", "next_step_after_fact",
+    "ask", "second_fact", "support", "thank_back", "apologize",
+)  # fmt: skip
+_SENTENCES = re.compile(r"[^.!?]+[.!?]*")
+
+
+def _fact_values(facts: dict[str, str]) -> dict[str, str]:
+    """Slot values from the facts the customer gave ({order_number}, {product}, ...)."""
+    return {k: v for k, v in facts.items() if k in {"order_number", "reference", "product", "name"}}
+
+
+def _said_before(conversation: Conversation) -> set[str]:
+    """Every sentence of our earlier replies in this conversation, normalised."""
+    return {
+        _norm(piece)
+        for exchange in conversation.exchanges
+        if exchange.source != "safety"  # the fixed safe reply may be said again
+        for piece in _SENTENCES.findall(exchange.reply)
+        if piece.strip()
+    }
+
+
+def _fit(sentences: list[Sentence], budget: int) -> list[Sentence]:
+    """At most ``budget`` sentences, dropping the least needed first (see ``_DROP_FIRST``)."""
+    out = list(sentences)
+    for kind in _DROP_FIRST:
+        while len(out) > budget:
+            index = _droppable(out, kind)
+            if index is None:
+                break
+            del out[index]
+    return out[:budget] if len(out) > budget else out
+
+
+def _droppable(sentences: list[Sentence], kind: str) -> int | None:
+    """The last sentence of ``kind`` (a "lead" is an inform sentence before a fact)."""
+    for i in range(len(sentences) - 1, -1, -1):
+        s = sentences[i]
+        if kind == "next_step_after_fact":
+            has_fact = any(
+                x.strategy in {"inform", "recap"} and not announces(x.text) for x in sentences
+            )
+            steps = [j for j, x in enumerate(sentences) if x.strategy == "next_step"]
+            return steps[-1] if has_fact and steps else None
+        if kind == "second_fact":
+            facts = [
+                j
+                for j, x in enumerate(sentences)
+                if x.strategy == "inform" and not announces(x.text)
+            ]
+            if len(facts) > 1:
+                return facts[-1]
+            return None
+        if kind == "lead":
+            if (
+                s.strategy == "inform"
+                and i + 1 < len(sentences)
+                and sentences[i + 1].strategy in {"inform", "recap"}
+                and announces(s.text)
+            ):
+                return i
+        elif s.strategy == kind:
+            if kind == "ask" and not any(
+                x.strategy in _HELPFUL for j, x in enumerate(sentences) if j != i
+            ):
+                continue  # the question is the only help left
+            return i
+    return None
+
+
+_HELPFUL = frozenset({"inform", "next_step", "ask", "handoff", "handoff_status"})

@@ -240,3 +240,34 @@ class KnowledgeBase:
         scores = self.cosine_weight * cosine + (1 - self.cosine_weight) * overlap
         order = np.argsort(-scores)[:k]
         return [Hit(self.entries[i], float(scores[i])) for i in order if scores[i] >= min_score]
+
+    def best_sentence(self, passage: str, query: str) -> str:
+        """The sentence of ``passage`` that answers ``query`` best: sentence-level retrieval
+        inside a passage already chosen (the same blend of meaning and shared words as
+        ``search``, over the passage's sentences)."""
+        sentences = [p for p in _PASSAGE_SENTENCE.split(passage) if p.strip()]
+        if len(sentences) < 2:
+            return passage
+        vectors = self.encoder.embed([query, *sentences])
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        cosine = vectors[1:] @ vectors[0]
+        words = set(_words(query))
+        overlap = np.array([len(words & set(_words(p))) / (len(words) or 1) for p in sentences])
+        scores = self.cosine_weight * cosine + (1 - self.cosine_weight) * overlap
+        exceptions = np.array([bool(_EXCEPTION.search(p)) for p in sentences])
+        if _SETBACK.search(query) and exceptions.any():
+            # "I never saved any codes", "it says it has expired": someone asking again after the
+            # main answer did not work for them needs the exception ("If you have no codes...").
+            scores = np.where(exceptions, scores, -np.inf)
+        return sentences[int(np.argmax(scores))]
+
+
+# Sentence ends inside a passage (a full stop, ? or ! before a capital or a quote), not the dots
+# of a URL or a decimal.
+_PASSAGE_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
+_SETBACK = re.compile(
+    r"\b(?:never|not|no|didn'?t|doesn'?t|don'?t|can'?t|cannot|won'?t|isn'?t|wasn'?t|expired|"
+    r"lost|without|still|again|failed|broken)\b",
+    re.I,
+)
+_EXCEPTION = re.compile(r"\b(?:if|unless|otherwise|expired|no\s+longer|without)\b", re.I)

@@ -49,8 +49,11 @@ _OPENING = {
 }
 
 
-def crisis_response(signal: CrisisSignal, locale: str = "default") -> Draft:
-    """The safe reply for ``signal``."""
+def crisis_response(
+    signal: CrisisSignal, locale: str = "default", person_available: bool = False
+) -> Draft:
+    """The safe reply for ``signal``. It says a member of the team is joining only when the
+    deployment can really hand over to a person (the "handoff" action)."""
     r = RESOURCES.get(locale, RESOURCES["default"])
     kind = signal.kind
     lines = [Sentence(_OPENING[kind], "support")]
@@ -86,10 +89,13 @@ def crisis_response(signal: CrisisSignal, locale: str = "default") -> Draft:
             ),
             Sentence(f"If you are in immediate danger, please call {r.emergency}.", "next_step"),
         ]
-    lines.append(
-        Sentence(
-            "I'm bringing in a member of our team now, and I'm here with you while they join.",
-            "handoff",
+    if person_available:
+        lines.append(
+            Sentence(
+                "I'm bringing in a member of our team now, and I'm here with you while they join.",
+                "handoff",
+            )
         )
-    )
+    else:
+        lines.append(Sentence("I'm here with you, and you can keep talking to me.", "support"))
     return Draft(tuple(lines), "safety")

@@ -1,0 +1,183 @@
+"""What a reply does, checked against the conversation: the critic's second half.
+
+``critic.py`` checks tone against the plan (feeling acknowledged, empathy budget, apologies,
+banned phrases, length). These check conduct a customer notices at once: a promise nobody will
+keep, the same sentence twice, a question about a fact they already gave, good news celebrated
+over bad news, a request for a person not honoured, safety resources dropped after a crisis,
+a sentence that announces something that never comes. Each finding names the sentences it is
+about, so a repair can drop or replace exactly those.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from empathic.check.content import announces, asks_for, unbacked
+from empathic.conversation import Conversation
+from empathic.types import Check, Draft, Plan, Sentence
+
+CONDUCT_CHECKS = (
+    "no_unbacked_promise",
+    "no_repeated_content",
+    "no_known_fact_asked",
+    "emotion_fits",
+    "handoff_honoured",
+    "crisis_mode_kept",
+    "no_dangling_sentence",
+)
+_CELEBRATORY = re.compile(
+    r"\b(?:congratulations|congrats|great\s+news|wonderful|fantastic|brilliant|amazing|"
+    r"so\s+happy\s+for\s+you|that's\s+great|how\s+exciting|love\s+(?:that|it)|yay)\b",
+    re.I,
+)
+_IRRITATION = re.compile(
+    r"\b(?:irritat\w*|annoy\w*|frustrat\w*|infuriat\w*|aggravat\w*|inconvenien\w*)\b", re.I
+)
+_PERSON = re.compile(
+    r"\b(?:colleague|person|people|human|team|staff|specialist|agent|someone)\b|"
+    r"@|\bcall\b|\bphone\b|\+?\d[\d ()-]{6,}",
+    re.I,
+)
+_RESOURCES = re.compile(
+    r"\b(?:988|116\s?123|999|911|112|emergency|crisis\s+line|helpline|samaritans|lifeline)\b",
+    re.I,
+)
+_SENTENCES = re.compile(r"[^.!?]+[.!?]*")
+_PERSON_STRATEGIES = frozenset({"handoff", "handoff_status", "offer_person", "contact"})
+_CONTENT = frozenset({"inform", "contact", "recap"})  # what an announcement may lead into
+_NEGATIVE_FAMILIES = frozenset({"sadness", "fear", "frustration", "disappointment"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A failed conduct check and the sentences (by index) that failed it."""
+
+    check: str
+    sentences: tuple[int, ...]
+    detail: str
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
+
+
+def said_before(conversation: Conversation) -> set[str]:
+    """Every sentence of our earlier replies, normalised (the fixed safe reply excepted)."""
+    return {
+        _norm(piece)
+        for exchange in conversation.exchanges
+        if exchange.source != "safety"
+        for piece in _SENTENCES.findall(exchange.reply)
+        if len(piece.split()) >= 3
+    }
+
+
+def findings(
+    draft: Draft, plan: Plan, conversation: Conversation, actions: Collection[str]
+) -> list[Finding]:
+    """Every conduct problem of ``draft`` in this conversation."""
+    if draft.source == "safety":
+        return []  # the fixed, reviewed safe reply
+    sentences = draft.sentences
+    return [
+        f
+        for f in (
+            _promises(sentences, actions),
+            _repeats(sentences, conversation),
+            _known_facts(sentences, conversation),
+            _emotion(sentences, plan),
+            _handoff(sentences, plan),
+            _crisis_mode(sentences, conversation),
+            _dangling(sentences),
+        )
+        if f is not None
+    ]
+
+
+def conduct_checks(found: list[Finding]) -> tuple[Check, ...]:
+    """One verdict per conduct check."""
+    failed = {f.check: f for f in found}
+    return tuple(
+        Check(name, name not in failed, failed[name].detail if name in failed else "")
+        for name in CONDUCT_CHECKS
+    )
+
+
+def _finding(check: str, hits: list[int], sentences: tuple[Sentence, ...]) -> Finding | None:
+    if not hits:
+        return None
+    return Finding(check, tuple(hits), "; ".join(sentences[i].text for i in hits))
+
+
+def _promises(sentences: tuple[Sentence, ...], actions: Collection[str]) -> Finding | None:
+    hits = [i for i, s in enumerate(sentences) if unbacked(s.text, actions)]
+    return _finding("no_unbacked_promise", hits, sentences)
+
+
+def _repeats(sentences: tuple[Sentence, ...], conversation: Conversation) -> Finding | None:
+    earlier = said_before(conversation)
+    seen: set[str] = set()
+    hits = []
+    for i, s in enumerate(sentences):
+        key = _norm(s.text)
+        if s.strategy != "recap" and len(s.text.split()) >= 3 and (key in earlier or key in seen):
+            hits.append(i)
+        seen.add(key)
+    return _finding("no_repeated_content", hits, sentences)
+
+
+def _known_facts(sentences: tuple[Sentence, ...], conversation: Conversation) -> Finding | None:
+    known = set(conversation.facts)
+    hits = [i for i, s in enumerate(sentences) if asks_for(s.text) & known]
+    return _finding("no_known_fact_asked", hits, sentences)
+
+
+def _emotion(sentences: tuple[Sentence, ...], plan: Plan) -> Finding | None:
+    """Celebrating when the feeling is negative; irritation offered to grief or fear."""
+    hits = []
+    for i, s in enumerate(sentences):
+        if (
+            plan.family in _NEGATIVE_FAMILIES
+            and _CELEBRATORY.search(s.text)
+            or plan.family in {"sadness", "fear"}
+            and _IRRITATION.search(s.text)
+        ):
+            hits.append(i)
+    return _finding("emotion_fits", hits, sentences)
+
+
+def _handoff(sentences: tuple[Sentence, ...], plan: Plan) -> Finding | None:
+    """A request for a person (first or repeated) is answered about the person, not with a
+    question."""
+    if not {"handoff", "handoff_status"} & set(plan.strategies):
+        return None
+    questions = [i for i, s in enumerate(sentences) if s.text.rstrip().endswith("?")]
+    about_person = any(
+        s.strategy in _PERSON_STRATEGIES or _PERSON.search(s.text) for s in sentences
+    )
+    if about_person and not questions:
+        return None
+    return Finding(
+        "handoff_honoured",
+        tuple(questions),
+        "a question instead of the hand-off" if questions else "no word of a person",
+    )
+
+
+def _crisis_mode(sentences: tuple[Sentence, ...], conversation: Conversation) -> Finding | None:
+    if not conversation.state.crisis or any(_RESOURCES.search(s.text) for s in sentences):
+        return None
+    return Finding("crisis_mode_kept", (), "no safety resources in crisis mode")
+
+
+def _dangling(sentences: tuple[Sentence, ...]) -> Finding | None:
+    """A sentence that announces content, with no answer after it."""
+    hits = [
+        i
+        for i, s in enumerate(sentences)
+        if announces(s.text)
+        and (i + 1 == len(sentences) or sentences[i + 1].strategy not in _CONTENT)
+    ]
+    return _finding("no_dangling_sentence", hits, sentences)

@@ -1,0 +1,114 @@
+"""Facts the customer gives: order and reference numbers, amounts, dates, the product, their
+name and email, what they already tried. Kept in the conversation, used in replies, never asked
+for again; a correction ("sorry, it's 4471 not 4417") replaces the old value.
+
+Rules, not a model: these are the spans a support agent copies into a ticket, and a wrong guess
+(an amount read as an order number) would be worse than none.
+"""
+
+from __future__ import annotations
+
+import re
+
+# The facts kept, by name; replies and the critic use the same names.
+FACT_NAMES = ("order_number", "reference", "amount", "date", "product", "name", "email", "tried")
+
+_ID = r"#?[A-Z]{0,4}-?\d[\dA-Z-]{2,19}"
+_ORDER = re.compile(
+    rf"\b(?:order|purchase|parcel|package|tracking)\s*(?:number|no\.?|num|id|#|code)?\s*"
+    rf"(?:is|was|:|=)?\s*({_ID})\b",
+    re.I,
+)
+_HASH_ID = re.compile(r"(?<![\w#])#(\d{4,12})\b")
+_REFERENCE = re.compile(
+    rf"\b(?:reference|ref|ticket|case|claim|booking|confirmation)\s*(?:number|no\.?|#|id|code)?"
+    rf"\s*(?:is|was|:|=)?\s*({_ID})\b",
+    re.I,
+)
+_AMOUNT = re.compile(
+    r"(?:[$£€]\s?\d[\d,]*(?:\.\d{1,2})?|\b\d[\d,]*(?:\.\d{1,2})?\s?(?:dollars|pounds|euros|usd|gbp|eur)\b)",
+    re.I,
+)
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_DATE = re.compile(
+    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?|"
+    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?|"
+    r"(?:last|this|next)\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|"
+    r"month)|yesterday|the\s+day\s+before\s+yesterday)\b",
+    re.I,
+)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_NAME = re.compile(r"\b(?i:my name is|this is|name's)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b")
+# A brand-like name after "my"/"the": a word with a capital in it (iPhone, MacBook, Galaxy)
+# and up to two more capitalised words or model numbers ("Galaxy S21 Ultra").
+_PRODUCT = re.compile(
+    r"\b(?:my|the|our)\s+(?:new\s+)?([a-z]*[A-Z][\w+-]*(?:\s+(?:[A-Z][\w+-]*|\d+\w*)){0,2})"
+)
+_TRIED = re.compile(
+    r"\b(?:i(?:'ve| have)?\s+(?:already\s+)?(?:tried|attempted)|i\s+(?:already\s+)?"
+    r"(?:restarted|reinstalled|reset|cleared|rebooted|updated|called|emailed|contacted))\s+"
+    r"([^.!?\n]{3,80})",
+    re.I,
+)
+# "it's 4471 not 4417", "4471, not 4417": the value before "not" is the right one.
+_CORRECTION = re.compile(rf"({_ID})\s*,?\s*(?:and\s+)?not\s+({_ID})", re.I)
+_WRONG_FIRST = re.compile(rf"\bnot\s+({_ID})\s*,?\s*(?:but|it'?s|it\s+is)\s+({_ID})", re.I)
+
+
+def extract(text: str) -> dict[str, str]:
+    """The facts stated in one message (only those it states)."""
+    found: dict[str, str] = {}
+    order = _ORDER.search(text) or _HASH_ID.search(text)
+    if order:
+        found["order_number"] = order.group(1).lstrip("#")
+    reference = _REFERENCE.search(text)
+    if reference and reference.group(1).lstrip("#") != found.get("order_number"):
+        found["reference"] = reference.group(1).lstrip("#")
+    for name, pattern in (("amount", _AMOUNT), ("date", _DATE), ("email", _EMAIL)):
+        match = pattern.search(text)
+        if match:
+            found[name] = match.group(0).strip()
+    name_match = _NAME.search(text)
+    if name_match:
+        found["name"] = name_match.group(1)
+    product = _PRODUCT.search(text)
+    if product:
+        found["product"] = product.group(1).strip()
+    tried = _TRIED.search(text)
+    if tried:
+        found["tried"] = tried.group(0).strip().rstrip(",;")
+    return found
+
+
+def correction(text: str) -> tuple[str, str] | None:
+    """(right, wrong) when the message corrects a number it or an earlier one gave."""
+    match = _CORRECTION.search(text)
+    if match:
+        return match.group(1).lstrip("#"), match.group(2).lstrip("#")
+    match = _WRONG_FIRST.search(text)
+    if match:
+        return match.group(2).lstrip("#"), match.group(1).lstrip("#")
+    return None
+
+
+def update(facts: dict[str, str], text: str) -> dict[str, str]:
+    """The facts after this message: new ones added, a corrected value replaced, a later value
+    of the same kind taking the place of the earlier one; what they tried accumulates."""
+    merged = dict(facts)
+    fixed = correction(text)
+    if fixed is not None:
+        right, wrong = fixed
+        replaced = [k for k, v in merged.items() if v == wrong]
+        for key in replaced or ["order_number"]:
+            merged[key] = right
+    for key, value in extract(text).items():
+        if fixed is not None and value == fixed[1]:
+            continue  # the wrong value named in the correction itself
+        if key == "tried" and merged.get("tried") and value not in merged["tried"]:
+            merged["tried"] = f"{merged['tried']}; {value}"
+        else:
+            merged[key] = value
+    return merged
