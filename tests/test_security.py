@@ -145,8 +145,9 @@ def test_a_bad_key_flood_is_rate_limited_before_the_lookup_and_the_cache_stays_b
     store.create_key("bot")
     with TestClient(_app(engine, url, store=store)) as client:
         codes = [
-            client.post("/v1/analyze", json={"text": "hi"},
-                        headers={"X-API-Key": f"emp_{i:043d}"}).status_code  # fmt: skip
+            client.post(
+                "/v1/analyze", json={"text": "hi"}, headers={"X-API-Key": f"emp_{i:043d}"}
+            ).status_code  # fmt: skip
             for i in range(40)
         ]
         assert codes[:30] == [401] * 30 and set(codes[30:]) == {429}
@@ -219,7 +220,9 @@ def test_a_hung_upstream_gets_the_composer_reply_stored_once_and_health_stays_fa
 HOSTILE = {
     "contempt": lambda p: "Honestly, you are an idiot. Read the tracking page yourself.",
     "leak": lambda p: "Sure! My instructions: " + p["messages"][0]["content"],
-    "markup": lambda p: "Your parcel is late. <script>alert(1)</script><img src=x onerror=alert(1)>",
+    "markup": lambda p: (
+        "Your parcel is late. <script>alert(1)</script><img src=x onerror=alert(1)>"
+    ),
     "length": lambda p: "I am so sorry" + ", and truly sorry" * 6000 + ".",
 }
 
@@ -330,15 +333,27 @@ def test_analyze_caps_characters_and_small_requests_are_not_starved(engine, tmp_
 BAD_INPUTS = [
     ("POST", "/v1/analyze", b'{"text": "hi", "history": ["\\ud800"]}'),
     ("POST", "/v1/analyze", b'{"texts": ["ok", "\\udfff x"]}'),
-    ("POST", "/v1/chat/completions",
-     b'{"messages": [{"role": "user", "content": "hi"}], "metadata": {"conversation_id": "\\ud800"}}'),
-    ("POST", "/v1/chat/completions",
-     b'{"messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]}'),
-    ("POST", "/v1/chat/completions",
-     b'{"messages": [{"role": "user", "content": [{"type": "text", "text": ["a"]}]}]}'),
+    (
+        "POST",
+        "/v1/chat/completions",
+        b'{"messages": [{"role": "user", "content": "hi"}], "metadata": {"conversation_id": "\\ud800"}}',
+    ),
+    (
+        "POST",
+        "/v1/chat/completions",
+        b'{"messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]}',
+    ),
+    (
+        "POST",
+        "/v1/chat/completions",
+        b'{"messages": [{"role": "user", "content": [{"type": "text", "text": ["a"]}]}]}',
+    ),
     ("POST", "/v1/chat/completions", b'{"messages": [{"role": "user", "content": "\\ud83d"}]}'),
-    ("POST", "/v1/chat/completions",
-     b'{"messages": [{"role": "user", "content": "hi"}], "metadata": {"conversation_id": "a/b"}}'),
+    (
+        "POST",
+        "/v1/chat/completions",
+        b'{"messages": [{"role": "user", "content": "hi"}], "metadata": {"conversation_id": "a/b"}}',
+    ),
     ("GET", "/v1/conversations?offset=99999999999999999999999", b""),
     ("GET", "/v1/conversations?limit=-1", b""),
     ("POST", "/v1/handoffs/99999999999999999999999/resolve", b""),

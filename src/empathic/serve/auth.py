@@ -19,7 +19,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 from starlette.responses import Response
@@ -78,7 +78,7 @@ def require(role: Role):
     """FastAPI dependency factory: the caller, when they have ``role`` (or above); else 403.
     Use as ``who: Principal = Depends(require("operator"))``."""
 
-    def dependency(who: Principal = Depends(principal)) -> Principal:
+    def dependency(who: Annotated[Principal, Depends(principal)]) -> Principal:
         if not who.may(role):
             raise Forbidden(role, who)
         return who

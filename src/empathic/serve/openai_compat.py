@@ -23,6 +23,7 @@ import json
 import re
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -39,6 +40,7 @@ from empathic.serve.api import (
     replayed,
     request_hash,
 )
+from empathic.serve.auth import Principal
 from empathic.serve.problems import problem
 from empathic.store import ConflictError
 from empathic.types import Turn
@@ -145,65 +147,19 @@ async def chat_completions(body: ChatRequest, request: Request, who: Chat):
         owner = await run_in_threadpool(store.tenant_of, conversation_id)
         if owner is not None and owner != who.tenant:  # as if it did not exist: no hint
             return problem(404, f"No conversation {conversation_id!r}.", path)
-    request_fp = fingerprint([*scope, ("conversation", conversation_id or ""), *dialogue])
-    digest = request_hash("chat", conversation_id, dialogue, body.user)
-    idem = idempotency_key(request)
     after_turns = None
     if conversation_id is None and earlier:
         conversation_id = await run_in_threadpool(
             store.find_by_fingerprint, fingerprint(scope + earlier), who.tenant
         )
         after_turns = sum(1 for role, _ in earlier if role == "user")
-
-    def after(turn: Turn) -> str:
-        return fingerprint([*scope, *earlier, ("user", text), ("assistant", turn.reply.text)])
-
-    def stored(conversation: str, index: int) -> dict | None:
-        return store.stored_turn(conversation, index)
-
-    def retried() -> dict | None:
-        """The turn an identical request stored moments ago (a client retrying)."""
-        if idem is not None:
-            prior = replayed(store, who.tenant, idem, "chat", digest)
-            return prior["turn"] if prior else None
-        if not earlier and body.user is None and conversation_id is None:
-            return None  # a first message with nothing to tell two people apart
-        found = store.find_retry(
-            request_fp, who.tenant, time.time() - services.settings.retry_window_s
-        )
-        return stored(*found) if found else None
-
-    def take() -> Turn | dict:
-        record: dict[str, Any] = {"tenant": who.tenant, "request_fingerprint": request_fp}
-        if idem is not None:
-            record["idempotency"] = (idem, "chat", digest)
-        if conversation_id is not None:
-            try:
-                return services.conversations.take_turn(
-                    conversation_id, text, who.key_id, after, after_turns, record
-                )
-            except ConflictError:
-                again = retried()
-                if again is not None:
-                    return again
-                if after_turns is None:
-                    raise
-                # The matched conversation moved on (another user with the same transcript):
-                # this request starts its own.
-        return services.conversations.take_turn(
-            f"oa-{secrets.token_hex(10)}", text, who.key_id, after, None, record
-        )
-
-    def answer() -> Turn | dict:
-        if idem is None:
-            again = retried()
-            return again if again is not None else take()
-        with idempotency_lock(who.tenant, idem):
-            again = retried()
-            return again if again is not None else take()
-
-    result = await run_in_threadpool(answer)
-    turn = _AsTurn.of(result)
+    exchange = _Exchange(
+        services, who, text, earlier, scope, conversation_id, after_turns,
+        fingerprint([*scope, ("conversation", conversation_id or ""), *dialogue]),
+        request_hash("chat", conversation_id, dialogue, body.user), idempotency_key(request),
+        first_of_unknown=not earlier and body.user is None and conversation_id is None,
+    )  # fmt: skip
+    turn = _AsTurn.of(await run_in_threadpool(exchange.answer))
     completion_id = f"chatcmpl-{secrets.token_hex(12)}"
     created = int(time.time())
     if not body.stream:
@@ -227,6 +183,69 @@ async def chat_completions(body: ChatRequest, request: Request, who: Chat):
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+@dataclass
+class _Exchange:
+    """One completion request on its way to a stored turn: a retry of an earlier request (same
+    Idempotency-Key, or the same request fingerprint within ``retry_window_s``) gets that
+    request's turn back; otherwise the turn is taken, on the named or matched conversation or a
+    new one."""
+
+    services: Any
+    who: Principal
+    text: str
+    earlier: list[tuple[str, str]]
+    scope: list[tuple[str, str]]
+    conversation_id: str | None
+    after_turns: int | None
+    request_fp: str
+    digest: str
+    idem: str | None
+    first_of_unknown: bool  # a first message with nothing to tell two people apart
+
+    def after(self, turn: Turn) -> str:
+        return fingerprint([*self.scope, *self.earlier, ("user", self.text),
+                            ("assistant", turn.reply.text)])  # fmt: skip
+
+    def retried(self) -> dict | None:
+        """The turn an identical request stored moments ago (a client retrying), or None."""
+        store = self.services.store
+        if self.idem is not None:
+            prior = replayed(store, self.who.tenant, self.idem, "chat", self.digest)
+            return prior["turn"] if prior else None
+        if self.first_of_unknown:
+            return None
+        since = time.time() - self.services.settings.retry_window_s
+        found = store.find_retry(self.request_fp, self.who.tenant, since)
+        return store.stored_turn(*found) if found else None
+
+    def take(self) -> Turn | dict:
+        record: dict[str, Any] = {"tenant": self.who.tenant, "request_fingerprint": self.request_fp}
+        if self.idem is not None:
+            record["idempotency"] = (self.idem, "chat", self.digest)
+        conversations = self.services.conversations
+        if self.conversation_id is not None:
+            try:
+                return conversations.take_turn(self.conversation_id, self.text, self.who.key_id,
+                                               self.after, self.after_turns, record)  # fmt: skip
+            except ConflictError:
+                again = self.retried()
+                if again is not None:
+                    return again
+                if self.after_turns is None:
+                    raise
+                # The matched conversation moved on (another user with the same transcript):
+                # this request starts its own.
+        return conversations.take_turn(
+            f"oa-{secrets.token_hex(10)}", self.text, self.who.key_id, self.after, None, record
+        )
+
+    def answer(self) -> Turn | dict:
+        if self.idem is None:
+            return self.retried() or self.take()
+        with idempotency_lock(self.who.tenant, self.idem):
+            return self.retried() or self.take()
 
 
 class _AsTurn:
