@@ -17,8 +17,9 @@ Protocols:
   tweets.
 * complaint_macro_f1: complaints_twitter test tweets; ``Reading.complaint >= 0.5`` when present,
   else intent == complaint (the previous release). VADER: compound below its tuned cut.
-* irony_f1_semeval / sarcasm_f1_isarcasm: F1 of the sarcastic class; ``Reading.sarcasm >= 0.5``
-  when present, else the sarcasm_hint cue. joy_rate_on_sarcastic: share of the sarcastic test
+* irony_f1_semeval / sarcasm_f1_isarcasm: F1 of the sarcastic class; a reading is sarcastic when
+  it carries a ``sarcasm_span`` (the head above its threshold, or the sarcasm cue), else (the
+  previous release) when it has the sarcasm_hint cue. joy_rate_on_sarcastic: share of the sarcastic test
   rows of both sets read as Ekman joy (VADER: compound >= its positive cut).
 * surprise_rate_on_questions: 1,000 banking77 test queries (seeded sample) read as surprise.
 * crisis (flag = any tier; the previous release has one tier, read as "crisis"):
@@ -163,14 +164,14 @@ def long_crisis_messages(n: int | None) -> list[str]:
 def figures(perceiver, quick: bool) -> tuple[dict, dict]:
     """Every figure for one perceiver, and the texts of its twcs crisis flags (for printing)."""
     reader = Reader(perceiver)
-    n = 300 if quick else None
+    n = 150 if quick else None
     out: dict = {}
     extra: dict = {}
 
     # Valence on airline tweets.
     airline = cd.airline()
     test = sample(test_rows(airline), n, 1)
-    tune = sample([r for r in airline if r["split"] == "train"], 300 if quick else 1500, 2)
+    tune = sample([r for r in airline if r["split"] == "train"], 200 if quick else 1500, 2)
     readings = reader.read([r["text"] for r in test])
     truth = [r["label"] for r in test]
     if getattr(readings[0], "sentiment", None):
@@ -203,8 +204,8 @@ def figures(perceiver, quick: bool) -> tuple[dict, dict]:
     ):
         test = sample(test_rows(rows), n, 1)
         readings = reader.read([r["text"] for r in test])
-        if hasattr(readings[0], "sarcasm"):
-            pred = [r.sarcasm >= 0.5 for r in readings]
+        if hasattr(readings[0], "sarcasm_span"):
+            pred = [r.sarcasm_span is not None for r in readings]
         else:
             pred = [r.has_cue("sarcasm_hint") for r in readings]
         truth = [bool(r["label"]) for r in test]
@@ -213,14 +214,14 @@ def figures(perceiver, quick: bool) -> tuple[dict, dict]:
     out["joy_rate_on_sarcastic"] = float(np.mean(sarcastic_joy))
 
     # Questions are not surprise.
-    questions = sample(test_rows(cd.banking77()), 200 if quick else 1000, 5)
+    questions = sample(test_rows(cd.banking77()), 150 if quick else 1000, 5)
     readings = reader.read([r["text"] for r in questions])
     out["surprise_rate_on_questions"] = float(np.mean([r.ekman == "surprise" for r in readings]))
 
     # Crisis: C-SSRS users (any post flagged).
     users = test_rows(cd.cssrs())
     if quick:
-        users = sample(users, 40, 6)
+        users = sample(users, 20, 6)
     posts = [(u, p) for u in users for p in u["posts"] if p.strip()]
     readings = reader.read([p for _, p in posts])
     flagged: dict[str, set] = {u["user"]: set() for u in users}
@@ -242,7 +243,7 @@ def figures(perceiver, quick: bool) -> tuple[dict, dict]:
     # Crisis: RMHD control subreddits (hard negatives) and the risk subreddits.
     rmhd = test_rows(cd.rmhd())
     if quick:
-        rmhd = sample(rmhd, 300, 7)
+        rmhd = sample(rmhd, 150, 7)
     readings = reader.read([r["text"] for r in rmhd])
     control = [r for r, row in zip(readings, rmhd, strict=True) if row["control"]]
     risk = [r for r, row in zip(readings, rmhd, strict=True) if row["subreddit"] in RISK_SUBREDDITS]
@@ -260,7 +261,7 @@ def figures(perceiver, quick: bool) -> tuple[dict, dict]:
     # Crisis: customer tweets.
     twcs = test_rows(cd.twcs())
     if quick:
-        twcs = sample(twcs, 500, 8)
+        twcs = sample(twcs, 300, 8)
     readings = reader.read([r["text"] for r in twcs])
     out["twcs_crisis_rate"] = float(np.mean([tier(r) == "crisis" for r in readings]))
     out["twcs_flag_rate"] = float(np.mean([tier(r) is not None for r in readings]))
@@ -272,7 +273,7 @@ def figures(perceiver, quick: bool) -> tuple[dict, dict]:
     ]
 
     # Crisis: long messages, slang, hard negatives.
-    long_texts = long_crisis_messages(60 if quick else None)
+    long_texts = long_crisis_messages(40 if quick else None)
     readings = reader.read(long_texts)
     out["long_message_crisis_recall"] = float(np.mean([tier(r) is not None for r in readings]))
     out["long_message_crisis_tier_recall"] = float(np.mean([tier(r) == "crisis" for r in readings]))
@@ -291,16 +292,16 @@ def figures(perceiver, quick: bool) -> tuple[dict, dict]:
     from empathic.evaluate import datasets as ds
 
     ed = ds.empathetic_dialogues("test")
-    ed = random.Random(0).sample(ed, 300 if quick else 1500)
+    ed = random.Random(0).sample(ed, 200 if quick else 1500)
     out["ed32_accuracy"] = pb.bench_ed(perceiver, ed)[0]["ed32_accuracy"]
     go = ds.goemotions("test")
     if quick:
-        go = random.Random(0).sample(go, 400)
+        go = random.Random(0).sample(go, 300)
     out["goemotions_macro_f1"] = pb.bench_goemotions(perceiver, go, ds.goemotions_ekman_map())[0][
         "goemotions_macro_f1"
     ]
     texts = [s.text for s in ds.goemotions("test")[:2000]]
-    speed = pb.bench_speed(perceiver, texts, 100 if quick else 400, 500 if quick else 2000)
+    speed = pb.bench_speed(perceiver, texts, 60 if quick else 400, 300 if quick else 2000)
     out |= {k: speed[k] for k in ("latency_p95_ms", "throughput_msgs_per_s")}
     return out, extra
 
@@ -313,10 +314,10 @@ def vader_figures(quick: bool) -> dict:
     def score(texts):
         return [vader.polarity_scores(t)["compound"] for t in texts]
 
-    n = 300 if quick else None
+    n = 150 if quick else None
     airline = cd.airline()
     test = sample(test_rows(airline), n, 1)
-    tune = sample([r for r in airline if r["split"] == "train"], 300 if quick else 1500, 2)
+    tune = sample([r for r in airline if r["split"] == "train"], 200 if quick else 1500, 2)
     lo, hi = tune_cuts(score([r["text"] for r in tune]), [r["label"] for r in tune])
     out = {
         "airline_valence_macro_f1": macro_f1(
@@ -352,6 +353,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="perception on real customers' words")
     parser.add_argument("--quick", action="store_true", help="subsample; under a minute")
     parser.add_argument("--no-base", action="store_true", help="skip the previous release")
+    parser.add_argument("--no-commercial", action="store_true", help="skip the commercial pack")
     parser.add_argument("--figures-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -366,7 +368,10 @@ def main() -> None:
     log("research pack ...")
     ours, extra = figures(Perceiver(config=PerceptionConfig()), args.quick)
     results: dict = dict(ours)
-    if "model_pack" in PerceptionConfig.model_fields:
+    from empathic.perceive.customer import PACKS
+    from empathic.perceive.encoder import MODELS_DIR
+
+    if (MODELS_DIR / PACKS["commercial"]).exists() and not args.no_commercial:
         log("commercial pack ...")
         commercial, _ = figures(
             Perceiver(config=PerceptionConfig(model_pack="commercial")), args.quick

@@ -120,9 +120,16 @@ class PerceptionConfig(_Section):
     # Risk-head probability below which a crisis-head flag with no phrase behind it is dropped
     # (real posts about law, divorce or money read as danger to that head alone).
     risk_veto: float = Field(default=0.5, ge=0.0, le=1.0)
-    # Risk-head probability that raises a "concern" on its own (None = the trained threshold),
-    # for messages of at least concern_min_words words.
-    risk_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    # Risk-head probability of a whole message that raises a "concern" on its own, for messages
+    # of at least concern_min_words words (None = the trained one). 0.8: on RMHD train rows
+    # 1.6% of control-subreddit posts and 76% of r/SuicideWatch + r/depression posts reach it.
+    risk_threshold: float | None = Field(default=0.8, ge=0.0, le=1.0)
+    # A message of at least this many words has every sentence read by the crisis head,
+    # whatever the whole message reads (below it, only when sentence_gate is reached).
+    sentence_always_words: int = Field(default=60, ge=0)
+    # Crisis-head danger at which a sentence of another kind than self-harm (abuse, harm to
+    # others, emergency) flags without the risk head's support.
+    sentence_danger: float = Field(default=0.9, ge=0.0, le=1.0)
     concern_min_words: int = Field(default=12, ge=0)
     # Negative probability (customer-sentiment head) at which glad words read as sarcasm
     # ("Oh wonderful, cancelled again"): turned-around praise vs missed jibes.

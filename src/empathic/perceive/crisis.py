@@ -47,7 +47,10 @@ _RULES: dict[str, list[str]] = {
         r"not\s+breathing|stopped\s+breathing|unresponsive|passed\s+out|collapsed|not\s+moving|"
         r"having\s+a\s+seizure|having\s+a\s+stroke|having\s+a\s+heart\s+attack|choking|turning\s+blue|"
         r"overdosed|fitting|convulsing)\b",
-        r"\b(?:isn'?t|is\s+not|not)\s+(?:breathing|conscious|responding|waking\s+up)\b|"
+        r"\b(?:isn'?t|is\s+not|not)\s+(?:breathing|conscious|waking\s+up)\b|"
+        # "not responding" is an emergency for a person, not for an app or a phone.
+        r"\b(?:he|she|they|baby|dad|mum|mom|father|mother|son|daughter|husband|wife|partner|friend|"
+        r"grandma|grandpa|child|kid)(?:'s|\s+is|\s+are|'re)?\s+(?:not|isn'?t|aren'?t)\s+responding\b|"
         r"\bwon'?t\s+wake\s+up\b|\bcan'?t\s+wake\s+(?:him|her|them)\b",
         r"\b(?:i'?m|i\s+am|i\s+think\s+i'?m)\s+having\s+a\s+(?:heart\s+attack|stroke|seizure)\b",
         r"\b(?:anaphyla\w+|allergic\s+reaction)\b"
@@ -302,9 +305,121 @@ _STILL_NOW = re.compile(
     re.IGNORECASE,
 )
 
+# Slang and obfuscated wording (read on the normalised text, see ``normalise``): "kms",
+# "unalive myself", "sewerslide", "self delete", "k1ll mys3lf", "k i l l myself".
+_SLANG: dict[str, list[str]] = {
+    "self_harm": [
+        r"\bkms\b(?!\s*(?:lol|lmao|haha|😂|🤣))",
+        r"\bunaliv(?:e|ing|ed)\s+(?:my\s*self|me)\b|\b(?:want|wanna|going|gonna|need|ready|try|trying|"
+        r"tried|plan|planning)\s+(?:to\s+)?(?:be\s+)?unalive\b|\bunaliving\s+tonight\b",
+        r"\bsew(?:er|a)\s*sl(?:i|y)de\b|\bsuey\s*side\b|\bself[\s-]*delet(?:e|ing|ion)\b|"
+        r"\b(?:commit|commiting|committing)\s+(?:die|toaster\s+bath|neck\s+rope)\b",
+        r"\b(?:kil|kilk|kll|klil)\s+my\s*self\b",
+        r"\bs[\W_]?[uv][\W_]?[i1!*][\W_]?c[\W_]?[i1!*][\W_]?d(?:e|al)\b|\bs\*+[a-z]*ide\b",
+        r"\b(?:i|i'?m|im)\s+(?:just\s+)?(?:want|wanna|going|gonna|need)\s+(?:to|2)\s+die\b|"
+        r"\b(?:want|wanna)\s+(?:to|2)\s+die\s+(?:rn|fr|tbh|ngl|so\s+bad)\b",
+        r"\b(?:going\s+to|gonna|about\s+to|will|planning\s+to)\s+od\b|\bod(?:'?d|ed)\s+on\b",
+        r"\b(?:cutting|cut|been\s+cutting)\s+(?:again|myself\s+again)\b|\brelapsed\b[^.!?\n]{0,30}\bcut",
+    ],
+    "harm_to_others": [
+        r"\bkys\b|\bkill\s+your\s*self\b",
+        r"\b(?:i'?ll|i\s+will|i'?m\s+going\s+to|gonna|want\s+to|wanna)\s+unalive\s+"
+        r"(?:you|him|her|them|my\s+\w+)\b",
+    ],
+}
+for _kind, _patterns in _SLANG.items():
+    _RULES[_kind] = _RULES[_kind] + _patterns
+
 _COMPILED = {
     kind: [re.compile(p, re.IGNORECASE) for p in patterns] for kind, patterns in _RULES.items()
 }
+
+# Self-harm wording that tells of distress or passive wishes, not intent, a plan or an act:
+# these flag at the "concern" tier ("I wish I was never born", "kms", "tired of living"); every
+# other rule flags at the "crisis" tier. Words of time or means next to them raise them.
+_CONCERN_WORDING = re.compile(
+    r"^(?:kms|wish\s+i\s+(?:was|were)\s+(?:dead|never\s+born)|(?:tired|sick)\s+of\s+\w+(?:\s+\w+)?|"
+    r"(?:life|living)\s+(?:isn'?t|is\s+not|ain'?t)\s+worth\s+\w+|"
+    r"(?:what'?s|whats|wats|what\s+is)\s+the\s+(?:point|use).*|"
+    r"(?:don'?t|do\s+not|can'?t|cannot|no\s+longer)\s+see\s+.*point.*|"
+    r"no\s+(?:reason|point)\s+(?:to|in)\s+.*|a\s+burden\s+to\s+.*|suicid(?:e|al))$",
+    re.IGNORECASE,
+)
+_SUICIDAL_NOW = re.compile(
+    r"\b(?:i'?m|i\s+am|i\s+feel|feeling|i'?ve\s+been|i\s+get|i\s+was|im|getting|felt)\s+"
+    r"(?:\w+\s+){0,2}suicidal\b|\bsuicid\w*\s+(?:thoughts|plan|attempt|note)\b|\bcommit\s+suicide\b",
+    re.IGNORECASE,
+)
+_RAISES = re.compile(
+    r"\b(?:tonight|today|right\s+now|rn|plan\w*|pills|rope|gun|bridge|goodbye|note|tomorrow)\b",
+    re.IGNORECASE,
+)
+_CONCERN_KINDS = {
+    "harm_to_others": re.compile(r"^kys$", re.IGNORECASE),
+    # A story that mentions an ambulance is not an emergency happening now by itself.
+    "medical_emergency": re.compile(r"^call(?:ed)?\s+(?:an?\s+)?(?:ambulance|paramedics)$", re.I),
+}
+
+
+def rule_tier(kind: str, spans: list[Span], text: str) -> str:
+    """ "concern" when every phrase found is distress or a passive wish (and nothing in the
+    message speaks of a time or a means), else "crisis"."""
+    if kind == "self_harm":
+        passive = all(_CONCERN_WORDING.match(s.text.strip()) for s in spans)
+        if passive and any(s.text.strip().lower().startswith("suicid") for s in spans):
+            # The bare word: "I'm suicidal" is a crisis, a post that mentions suicide is not.
+            passive = _SUICIDAL_NOW.search(text) is None
+    elif kind in _CONCERN_KINDS:
+        passive = all(_CONCERN_KINDS[kind].match(s.text.strip()) for s in spans)
+    else:
+        return "crisis"
+    return "concern" if passive and not _RAISES.search(text) else "crisis"
+
+
+_LEET = str.maketrans({"1": "i", "3": "e", "0": "o", "4": "a", "5": "s", "7": "t", "@": "a",
+                       "$": "s", "!": "i", "|": "l"})  # fmt: skip
+_LEET_WORD = re.compile(
+    r"[a-z]*[0-9@$!|][a-z0-9@$!|]*[a-z][a-z0-9@$!|]*|[a-z]+[0-9@$!|]+[a-z]*", re.I
+)
+_SPACED = re.compile(r"\b(?:[a-z][ .\-_*]){2,}[a-z]\b", re.IGNORECASE)
+
+
+def normalise(text: str) -> tuple[str, list[int]]:
+    """``text`` with leetspeak letters restored ("k1ll" -> "kill") and spaced-out words joined
+    ("k i l l" -> "kill"), and for each character the offset it came from in ``text``."""
+    if not _LEET_WORD.search(text) and not _SPACED.search(text):
+        return text, list(range(len(text)))
+    chars = list(text)
+    for m in _LEET_WORD.finditer(text):
+        word = m.group(0)
+        if any(c.isalpha() for c in word):
+            # Digits in a word with letters are letters ("k1ll"); a symbol only between two
+            # word characters ("k!ll", not the "!" ending "die!"). "2" alone stays a word.
+            for i in range(m.start(), m.end()):
+                c = chars[i]
+                inner = (
+                    m.start() < i < m.end() - 1 and text[i - 1].isalnum() and text[i + 1].isalnum()
+                )
+                if c.isdigit() or inner:
+                    chars[i] = c.translate(_LEET)
+    out, index = [], []
+    spaced = [(m.start(), m.end()) for m in _SPACED.finditer(text)]
+    i = 0
+    for start, end in spaced:
+        while i < start:
+            out.append(chars[i])
+            index.append(i)
+            i += 1
+        for j in range(start, end):
+            if chars[j].isalpha():
+                out.append(chars[j])
+                index.append(j)
+        i = end
+    while i < len(text):
+        out.append(chars[i])
+        index.append(i)
+        i += 1
+    return "".join(out), index
 
 
 @dataclass(frozen=True)
@@ -332,16 +447,22 @@ def rule_matches(text: str, idioms: list[tuple[int, int]] | None = None) -> dict
     if idioms is None:
         idioms = _idiom_spans(text)
     recovered = _RECOVERED.search(text) is not None and _STILL_NOW.search(text) is None
+    normal, index = normalise(text)
     found: dict[str, list[Span]] = {}
     for kind, patterns in _COMPILED.items():
         if recovered and kind in {"self_harm", "abuse"}:
             continue
         for pattern in patterns:
-            for m in pattern.finditer(text):
-                inside = any(s <= m.start() and m.end() <= e for s, e in idioms)
+            for m in pattern.finditer(normal):
+                if m.end() <= m.start():
+                    continue
+                start, end = index[m.start()], index[m.end() - 1] + 1
+                inside = any(s <= start and end <= e for s, e in idioms)
                 if inside and kind != "medical_emergency":
                     continue
-                found.setdefault(kind, []).append(Span(m.start(), m.end(), m.group(0)))
+                span = Span(start, end, text[start:end])
+                if span not in found.get(kind, []):
+                    found.setdefault(kind, []).append(span)
     return found
 
 
@@ -372,7 +493,17 @@ def sentences(text: str, config: PerceptionConfig | None = None) -> list[Span]:
         if len(piece.split()) >= 3:
             start = text.index(piece, m.start())
             spans.append(Span(start, start + len(piece), piece))
-    return spans[: config.max_sentences] if len(spans) >= 2 else []
+    if len(spans) < 2:
+        return []
+    if len(spans) > config.max_sentences:
+        # Every sentence is read, however long the message: beyond max_sentences, neighbouring
+        # sentences are read together, so the encoder still gets max_sentences rows.
+        groups = np.array_split(np.arange(len(spans)), config.max_sentences)
+        spans = [
+            Span(spans[g[0]].start, spans[g[-1]].end, text[spans[g[0]].start : spans[g[-1]].end])
+            for g in groups
+        ]
+    return spans
 
 
 def scan(text: str) -> tuple[list[tuple[int, int]], dict[str, list[Span]]]:
@@ -388,6 +519,9 @@ def detect_crisis(
     parts: list[Span] | None = None,
     scanned: tuple[list[tuple[int, int]], dict[str, list[Span]]] | None = None,
     config: PerceptionConfig | None = None,
+    *,
+    risk: np.ndarray | None = None,
+    risk_threshold: float | None = None,
 ) -> CrisisSignal | None:
     """The crisis signal for one message, or None.
 
@@ -395,6 +529,13 @@ def detect_crisis(
     sentences, when it has several), so a crisis sentence inside a long message is not diluted.
     ``scanned`` is ``scan(text)`` when the caller already has it. ``config`` holds the
     thresholds (``perception.crisis_threshold`` replaces the head's trained one when set).
+
+    ``risk`` (one probability per row of ``embeddings``, from the risk head trained on real
+    posts) splits the signal in two tiers: a crisis-head flag with no phrase behind it needs
+    ``risk >= perception.risk_veto`` and is a "concern" (the head was trained on written
+    examples and reads posts about law, divorce or money as danger); the risk head alone raises
+    a "concern" at ``risk_threshold`` on a message of ``concern_min_words`` words or more.
+    Phrases flag at the tier ``rule_tier`` gives them.
     """
     config = config or _DEFAULTS
     idioms, rules = scanned if scanned is not None else scan(text)
@@ -410,10 +551,12 @@ def detect_crisis(
         confidence = (
             floor if probs is None else max(floor, float(probs[:, CRISIS_KINDS.index(kind)].max()))
         )
-        return CrisisSignal(kind, round(confidence, 4), tuple(rules[kind]))  # type: ignore[arg-type]
-    if probs is not None and head is not None and len(text.split()) >= config.min_words_for_model:
+        tier = rule_tier(kind, rules[kind], text)
+        return CrisisSignal(kind, round(confidence, 4), tuple(rules[kind]), tier)  # type: ignore[arg-type]
+    words = len(text.split())
+    spans = [Span(0, len(text), text.strip()[:300])] + list(parts or [])
+    if probs is not None and head is not None and words >= config.min_words_for_model:
         danger = 1.0 - probs[:, -1]
-        spans = [Span(0, len(text), text.strip()[:300])] + list(parts or [])
         threshold = head.threshold if config.crisis_threshold is None else config.crisis_threshold
         if idioms:
             threshold = max(threshold, config.idiom_model_threshold)
@@ -425,5 +568,33 @@ def detect_crisis(
         if danger[row] >= threshold:
             kind = CRISIS_KINDS[int(np.argmax(probs[row, :-1]))]
             evidence = spans[row] if row < len(spans) else spans[0]
-            return CrisisSignal(kind, round(float(danger[row]), 4), (evidence,))  # type: ignore[arg-type]
+            if risk is None:
+                return CrisisSignal(kind, round(float(danger[row]), 4), (evidence,))  # type: ignore[arg-type]
+            # A sentence the head is sure of speaks for itself inside a long message about
+            # something else (self-harm wording also needs the risk head's support there).
+            sentence_alone = (
+                row > 0
+                and danger[row] >= config.sentence_danger
+                and (
+                    kind != "self_harm" or float(risk[min(row, len(risk) - 1)]) >= config.risk_veto
+                )
+            )
+            if float(risk[0]) >= config.risk_veto or sentence_alone:
+                # With a time or a means in the words it flagged, the head is read as intent
+                # or a plan ("the pills are saved up, tonight"); otherwise as a concern.
+                planned = danger[row] >= config.sentence_danger and _RAISES.search(evidence.text)
+                return CrisisSignal(
+                    kind,  # type: ignore[arg-type]
+                    round(float(danger[row]), 4),
+                    (evidence,),
+                    "crisis" if planned else "concern",
+                )
+    if risk is not None and words >= config.concern_min_words:
+        limit = risk_threshold if config.risk_threshold is None else config.risk_threshold
+        if limit is not None and risk[0] >= limit:
+            # Read on the whole message, as the risk head was trained; the evidence is the
+            # sentence it reads as most at risk.
+            row = int(np.argmax(risk))
+            evidence = spans[row] if row < len(spans) else spans[0]
+            return CrisisSignal("self_harm", round(float(risk[0]), 4), (evidence,), "concern")
     return None

@@ -12,6 +12,15 @@ from empathic.errors import InputError
 from empathic.perceive.affect import affect
 from empathic.perceive.crisis import detect_crisis, scan, sentences
 from empathic.perceive.cues import detect_cues
+from empathic.perceive.customer import (
+    SENTIMENTS,
+    CustomerHeads,
+    has_positive_words,
+    is_question,
+    sarcasm_span,
+    sarcastic_follow_up,
+    surprised,
+)
 from empathic.perceive.encoder import Encoder
 from empathic.perceive.heads import Heads
 from empathic.perceive.intent import UPSET_CUES, resolve_intent
@@ -32,6 +41,13 @@ OPENING_WEIGHT = _DEFAULTS.opening_weight  # perception.opening_weight
 # read at least 0.019 as a whole; 73% of multi-sentence EmpatheticDialogues messages and 23 of the
 # 32 multi-sentence scenario messages read below 0.003 (their sentences were the costliest rows).
 SENTENCE_GATE = _DEFAULTS.sentence_gate  # perception.sentence_gate
+
+
+# GoEmotions labels a sarcastic message's literal words raise; dropped from its reading.
+_POSITIVE_GO = frozenset(
+    {"admiration", "amusement", "approval", "excitement", "gratitude", "joy", "love", "optimism",
+     "pride", "relief", "caring"}
+)  # fmt: skip
 
 
 def validate_message(text: object, max_chars: int = MAX_MESSAGE_CHARS) -> str:
@@ -70,10 +86,12 @@ class Perceiver:
         heads: Heads | None = None,
         *,
         config: PerceptionConfig | None = None,
+        customer: CustomerHeads | None = None,
     ):
         self.config = config or EmpathicConfig.load().perception
         self.encoder = encoder or Encoder()
         self.heads = heads or Heads.load()
+        self.customer = customer or CustomerHeads.load(self.config.model_pack)
 
     def validate(self, text: object) -> str:
         """``validate_message`` with this perceiver's ``max_message_chars``."""
@@ -115,10 +133,18 @@ class Perceiver:
         # One encoder call: the messages, and the opening messages of their conversations that
         # the caller did not keep (for the ED head).
         missing = [i for i, h in enumerate(histories) if h and given[i] is None]
-        embeddings = self.encoder.embed([*texts, *(histories[i][0] for i in missing)])
+        # A short message is read with the person's previous one ("still nothing").
+        limit = self.config.context_max_words
+        short = [i for i, h in enumerate(histories) if h and len(texts[i].split()) <= limit]
+        embeddings = self.encoder.embed(
+            [*texts, *(histories[i][0] for i in missing), *(histories[i][-1] for i in short)]
+        )
         messages = embeddings[: len(texts)]
         for row, i in enumerate(missing, start=len(texts)):
             given[i] = embeddings[row]
+        previous: dict[int, np.ndarray] = {
+            i: embeddings[row] for row, i in enumerate(short, start=len(texts) + len(missing))
+        }
         # With no history the message is its conversation's opening.
         kept = [messages[i] if o is None or not histories[i] else o for i, o in enumerate(given)]
         ed_inputs = messages.copy()
@@ -133,7 +159,9 @@ class Perceiver:
         for i, spans in enumerate(parts):
             crisis_rows.append(np.vstack([messages[i : i + 1], pieces[row : row + len(spans)]]))
             row += len(spans)
-        readings = self._readings(texts, histories, messages, ed_inputs, parts, crisis_rows, scans)
+        readings = self._readings(
+            texts, histories, messages, ed_inputs, parts, crisis_rows, scans, previous
+        )
         return readings, messages, kept
 
     def _crisis_sentences(
@@ -144,22 +172,36 @@ class Perceiver:
         plainly safe as a whole, or that a crisis phrase already flags (a second encoder call
         is paid only when some message needs it)."""
         danger = 1.0 - self.heads.crisis.probabilities(messages)[:, -1]
+        always = self.config.sentence_always_words
         return [
-            sentences(t, self.config) if d >= self.config.sentence_gate and not rules else []
+            sentences(t, self.config)
+            if (d >= self.config.sentence_gate or len(t.split()) >= always) and not rules
+            else []
             for t, d, (_, rules) in zip(texts, danger, scans, strict=True)
         ]
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self.encoder.embed([self.validate(t) for t in texts])
 
+    def risk_scores(self, texts: Sequence[str]) -> np.ndarray:
+        """The risk head's probability (distress / at risk) of each whole message."""
+        return self.customer.risk(self.embed(texts))
+
     def _readings(
-        self, texts, histories, messages, ed_inputs, parts, crisis_rows, scans
+        self, texts, histories, messages, ed_inputs, parts, crisis_rows, scans, previous
     ) -> list[Reading]:
-        h = self.heads
+        h, c, config = self.heads, self.customer, self.config
         ed = h.ed(ed_inputs)
         go = h.goemotions(messages)
         ekman = h.ekman(go)
         intents = h.intent(messages)
+        sarcasm = c.sarcasm(messages)
+        sentiment = c.sentiment(messages)
+        complaint = c.complaint(messages)
+        sarcasm_threshold = (
+            c.sarcasm_threshold if config.sarcasm_threshold is None else config.sarcasm_threshold
+        )
+        prior = {i: c.sentiment(v[None, :])[0] for i, v in previous.items()}
         readings = []
         for i, text in enumerate(texts):
             cues = detect_cues(text)
@@ -168,19 +210,84 @@ class Perceiver:
                 for label, p, t in zip(h.go_labels, go[i], h.go_thresholds, strict=True)
                 if p >= t
             ) or ("neutral",)
-            # The Ekman label is the group furthest above its tuned threshold.
-            ekman_label = h.ekman_labels[int(np.argmax(ekman[i] / h.ekman_thresholds))]
-            valence, arousal, intensity = affect(h.go_labels, go[i], cues, self.config)
+            ekman_probs = ekman[i].copy()
+            ratio = ekman_probs / h.ekman_thresholds
+            surprise = h.ekman_labels.index("surprise")
+            if ratio.argmax() == surprise and is_question(text) and not surprised(text):
+                # A question is not surprise ("where is my order?") unless it says so.
+                ratio[surprise] = -1.0
+            valence, arousal, intensity = affect(h.go_labels, go[i], cues, config)
+            probs = sentiment[i].copy()
+            hint = next((cue.span for cue in cues if cue.kind == "sarcasm_hint"), None)
+            p_sarcasm = float(sarcasm[i])
+            meta: dict[str, str] = {}
+            if i in prior:
+                before = prior[i]
+                negative_before = before[0] >= 0.5 and before[0] > before[2]
+                if negative_before and probs.argmax() == 2 and sarcastic_follow_up(text):
+                    # "great, thanks a lot" right after a failure.
+                    p_sarcasm = max(p_sarcasm, 0.9)
+                    meta["context"] = "sarcastic follow-up to a negative message"
+                elif negative_before and probs.argmax() != 2:
+                    # "still nothing": the feeling carries over from the message before.
+                    probs = 0.5 * probs + 0.5 * before
+                    meta["context"] = "read with the previous message"
+            if (
+                p_sarcasm < sarcasm_threshold
+                and probs[0] >= config.contrast_negative
+                and set(go_labels) & _POSITIVE_GO
+                and has_positive_words(text)
+            ):
+                # Polarity contrast: the words are glad (GoEmotions) but the customer-sentiment
+                # head, trained on real tweets, reads the message as negative.
+                p_sarcasm = max(p_sarcasm, sarcasm_threshold)
+                meta["sarcasm"] = "positive words, negative message"
+            is_sarcastic = p_sarcasm >= sarcasm_threshold or hint is not None
+            span = None
+            if is_sarcastic:
+                where = sarcasm_span(text, (hint.start, hint.end, hint.text) if hint else None)
+                span = Span(*where)
+                # The literal joy is turned around: negative, frustration, not joy or thanks.
+                if probs[2] > probs[0]:
+                    probs = probs[::-1].copy()
+                probs = np.array([max(probs[0], 0.6), probs[1], min(probs[2], 0.1)])
+                probs = probs / probs.sum()
+            p_neg, p_pos = float(probs[0]), float(probs[2])
+            w = config.sentiment_weight
+            valence = float(np.clip(w * (p_pos - p_neg) + (1 - w) * valence, -1, 1))
+            if is_sarcastic:
+                valence = min(valence, -0.4)
+            negative = probs.argmax() == 0
+            joy = h.ekman_labels.index("joy")
+            if ratio.argmax() == joy and (negative or is_sarcastic):
+                # Joy that the customer-sentiment head reads as negative is not joy. (The
+                # GoEmotions and Ekman probabilities stay the literal reading.)
+                ratio[joy] = -1.0
+                # Sarcasm is frustration; otherwise the strongest of the negative groups (a
+                # ruined birthday is sadness).
+                negatives = [
+                    h.ekman_labels.index(g) for g in ("anger", "disgust", "fear", "sadness")
+                ]
+                best = negatives[0] if is_sarcastic else max(negatives, key=lambda g: ratio[g])
+                if is_sarcastic or ratio.max() < 1.0:
+                    ratio[best] = max(ratio[best], ratio.max() + 1e-3)
+            ekman_label = h.ekman_labels[int(np.argmax(ratio))]
             intent, intent_probs = resolve_intent(
                 text,
                 h.intent_labels,
                 intents[i].tolist(),
-                sarcastic=any(c.kind == "sarcasm_hint" for c in cues),
+                sarcastic=is_sarcastic,
                 valence=valence,
-                upset=any(c.kind in UPSET_CUES for c in cues),
+                upset=any(cue.kind in UPSET_CUES for cue in cues),
                 afraid_or_sad=ekman_label in {"fear", "sadness"},
-                config=self.config,
+                config=config,
             )
+            if (
+                intent in {"other", "thanks", "good_news"}
+                and complaint[i] >= c.complaint_threshold
+                and negative
+            ):
+                intent = "complaint"
             readings.append(
                 Reading(
                     text=text,
@@ -189,7 +296,7 @@ class Perceiver:
                     goemotions=dict(zip(h.go_labels, go[i].tolist(), strict=True)),
                     goemotions_labels=go_labels,
                     ekman=ekman_label,
-                    ekman_probs=dict(zip(h.ekman_labels, ekman[i].tolist(), strict=True)),
+                    ekman_probs=dict(zip(h.ekman_labels, ekman_probs.tolist(), strict=True)),
                     valence=valence,
                     arousal=arousal,
                     intensity=intensity,
@@ -197,9 +304,21 @@ class Perceiver:
                     intent_probs=intent_probs,
                     cues=cues,
                     crisis=detect_crisis(
-                        text, crisis_rows[i], h.crisis, parts[i], scans[i], self.config
+                        text,
+                        crisis_rows[i],
+                        h.crisis,
+                        parts[i],
+                        scans[i],
+                        config,
+                        risk=c.risk(crisis_rows[i]),
+                        risk_threshold=c.risk_threshold,
                     ),
                     context_turns=len(histories[i]),
-                )
+                    meta=meta,
+                    sarcasm=round(p_sarcasm, 4),
+                    sarcasm_span=span,
+                    complaint=float(complaint[i]),
+                    sentiment=dict(zip(SENTIMENTS, probs.tolist(), strict=True)),
+                )  # fmt: skip
             )
         return readings

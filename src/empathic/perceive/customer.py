@@ -1,0 +1,143 @@
+"""Heads for real customers' words (issue 15), read from models/customer_heads.npz (research
+pack) or models/customer_heads_commercial.npz (commercial pack; perception.model_pack).
+
+All linear over the shared embedding, numpy only at run time (trained by
+training/train_customer_heads.py):
+
+* sarcasm: probability that the message means the opposite of its literal words;
+* sentiment: negative / neutral / positive, trained on real customer tweets;
+* complaint: probability the message reports a breach of expectation, whatever its intent;
+* risk: probability the writer is in distress or at risk (the crisis gate's "concern" tier and
+  the check on crisis-head flags that no phrase supports).
+
+And the rules that turn them into a reading: the sarcasm flip, questions that are not surprise,
+and the short follow-up read with the turn before it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from empathic.perceive.encoder import artifact
+
+PACKS = {"research": "customer_heads.npz", "commercial": "customer_heads_commercial.npz"}
+SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@dataclass(frozen=True)
+class CustomerHeads:
+    sarcasm_w: np.ndarray
+    sarcasm_b: np.ndarray
+    sarcasm_threshold: float
+    sentiment_w: np.ndarray
+    sentiment_b: np.ndarray
+    complaint_w: np.ndarray
+    complaint_b: np.ndarray
+    complaint_threshold: float
+    risk_w: np.ndarray
+    risk_b: np.ndarray
+    risk_threshold: float
+    pack: str = "research"
+
+    @classmethod
+    def load(cls, pack: str = "research") -> CustomerHeads:
+        with np.load(artifact(PACKS[pack]), allow_pickle=False) as data:
+            a = {k: data[k] for k in data.files}
+        return cls(
+            sarcasm_w=a["sarcasm_w"], sarcasm_b=a["sarcasm_b"],
+            sarcasm_threshold=float(a["sarcasm_threshold"]),
+            sentiment_w=a["sentiment_w"], sentiment_b=a["sentiment_b"],
+            complaint_w=a["complaint_w"], complaint_b=a["complaint_b"],
+            complaint_threshold=float(a["complaint_threshold"]),
+            risk_w=a["risk_w"], risk_b=a["risk_b"], risk_threshold=float(a["risk_threshold"]),
+            pack=pack,
+        )  # fmt: skip
+
+    def _binary(self, x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return _sigmoid(x @ w[:, -1] + b[-1])
+
+    def sarcasm(self, x: np.ndarray) -> np.ndarray:
+        return self._binary(x, self.sarcasm_w, self.sarcasm_b)
+
+    def complaint(self, x: np.ndarray) -> np.ndarray:
+        return self._binary(x, self.complaint_w, self.complaint_b)
+
+    def risk(self, x: np.ndarray) -> np.ndarray:
+        return self._binary(x, self.risk_w, self.risk_b)
+
+    def sentiment(self, x: np.ndarray) -> np.ndarray:
+        logits = x @ self.sentiment_w + self.sentiment_b
+        logits -= logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        return e / e.sum(axis=1, keepdims=True)
+
+
+# Positive words a sarcastic message turns around; the first one is the span shown for sarcasm.
+_POSITIVE_WORDS = re.compile(
+    r"\b(?:great|love[sd]?|loving|thanks(?:\s+a\s+(?:lot|bunch|million))?|thank\s+you|wonderful|"
+    r"perfect(?:ly)?|awesome|nice|best|fantastic|amazing|brilliant|lovely|happy|glad|yay|fun|"
+    r"fabulous|excellent|superb|delighted|thrilled|cheers|sweet|cool|good\s+job|well\s+done|"
+    r"impressive|genius|exactly\s+what\s+i\s+(?:wanted|needed))\b",
+    re.IGNORECASE,
+)
+# A short positive follow-up that, after a failure, reads as sarcasm ("great, thanks a lot").
+_SARCASTIC_FOLLOW_UP = re.compile(
+    r"\b(?:great|perfect|wonderful|fantastic|brilliant|awesome|lovely|amazing|nice\s+one|"
+    r"thanks\s+(?:a\s+(?:lot|bunch|million)|for\s+nothing|so\s+much)|just\s+great|love\s+(?:it|that)|"
+    r"cheers|super|well\s+done|good\s+job)\b",
+    re.IGNORECASE,
+)
+# A follow-up that reports the problem solved is real thanks, whatever came before.
+_RESOLVED = re.compile(
+    r"\b(?:fixed|works?|worked|working\s+now|sorted|resolved|solved|arrived|got\s+it|received|"
+    r"came\s+through|went\s+through|that\s+did\s+it|all\s+good|appreciate)\b",
+    re.IGNORECASE,
+)
+# A question reads as surprise only with a word of surprise in it.
+_SURPRISE_WORDS = re.compile(
+    r"\b(?:wow|whoa|omg|surpris\w*|shock\w*|can'?t\s+believe|no\s+way|unbelievable|really\?!|"
+    r"what\?!|seriously\?|astonish\w*|wait\s+what)\b|\?!|!\?",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(
+    r"\?|^\s*(?:hi|hello|hey)?[,!\s]*(?:how|what|when|where|why|who|which|can|could|would|will|"
+    r"is|are|do|does|did|should|may|i\s+(?:need|want|would\s+like)|please)\b",
+    re.IGNORECASE,
+)
+
+
+def has_positive_words(text: str) -> bool:
+    return _POSITIVE_WORDS.search(text) is not None
+
+
+def is_question(text: str) -> bool:
+    return _QUESTION.search(text) is not None
+
+
+def surprised(text: str) -> bool:
+    return _SURPRISE_WORDS.search(text) is not None
+
+
+def sarcasm_span(text: str, hint: tuple[int, int, str] | None) -> tuple[int, int, str]:
+    """The words that carry the sarcasm: the sarcasm cue when there is one, else the first
+    positive word the message turns around, else the whole message."""
+    if hint is not None:
+        return hint
+    m = _POSITIVE_WORDS.search(text)
+    if m is not None:
+        return m.start(), m.end(), m.group(0)
+    stripped = text.strip()
+    start = text.index(stripped) if stripped else 0
+    return start, start + len(stripped[:300]), stripped[:300]
+
+
+def sarcastic_follow_up(text: str) -> bool:
+    """A short positive reply that reads as sarcasm after a failure (not one reporting a fix)."""
+    return _SARCASTIC_FOLLOW_UP.search(text) is not None and _RESOLVED.search(text) is None

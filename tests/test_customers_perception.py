@@ -1,0 +1,175 @@
+"""Perception on real customers' words (issue 15), read the way a customer would write them:
+sarcasm flips the literal reading, a question is not surprise, a short follow-up carries the
+feeling of the message before, and the crisis gate reads long messages and slang while it leaves
+grief and anger at a company alone."""
+
+import pytest
+
+# --- sarcasm ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Great, another two hours on hold, love it",
+        "Oh wonderful, my flight got cancelled again. Thanks so much.",
+        "Love how my parcel is 'out for delivery' for the fifth day in a row",
+    ],
+)
+def test_sarcasm_is_not_joy(read, text):
+    r = read(text)
+    assert r.ekman != "joy"
+    assert r.valence < 0
+    assert r.intent not in {"thanks", "good_news"}
+    assert r.sarcasm_span is not None
+    assert text[r.sarcasm_span.start : r.sarcasm_span.end] == r.sarcasm_span.text
+    assert r.sentiment["negative"] > r.sentiment["positive"]
+
+
+def test_sincere_praise_stays_joy(read):
+    r = read("The new update is fantastic, the app is so much faster now. Thank you!")
+    assert r.valence > 0.2
+    assert r.sarcasm_span is None
+
+
+def test_reading_to_dict_carries_the_new_fields(read):
+    data = read("Great, another two hours on hold, love it").to_dict()
+    assert 0 <= data["sarcasm"] <= 1
+    assert set(data["sarcasm_span"]) == {"start", "end", "text"}
+    assert set(data["sentiment"]) == {"negative", "neutral", "positive"}
+    assert 0 <= data["complaint"] <= 1
+
+
+# --- questions are not surprise ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Where is my order?",
+        "How do I change my PIN?",
+        "Why was I charged a fee for my transfer?",
+        "Can I get a refund if the card never arrived?",
+        "what is the exchange rate you use?",
+    ],
+)
+def test_questions_are_not_surprise(read, text):
+    assert read(text).ekman != "surprise"
+
+
+def test_surprise_that_says_so_stays_surprise(read):
+    r = read("Wow, really?! You upgraded me to first class for free?")
+    assert r.ekman in {"surprise", "joy"}
+
+
+# --- complaints ----------------------------------------------------------------------------
+
+
+def test_complaint_probability(read):
+    assert read("@airline lost my bag AGAIN and nobody at the desk will help").complaint >= 0.5
+    assert read("Happy birthday to my favourite airline crew!").complaint < 0.5
+
+
+# --- context -------------------------------------------------------------------------------
+
+FAILURE = "My order never arrived and your chat bot closed my ticket without a refund."
+
+
+def test_thanks_a_lot_after_a_failure_is_not_gratitude(read):
+    alone = read("great, thanks a lot")
+    after = read("great, thanks a lot", [FAILURE])
+    assert after.intent != "thanks"
+    assert after.ekman != "joy"
+    assert after.valence < 0 < alone.valence or after.valence < alone.valence - 0.3
+    assert after.sarcasm_span is not None
+
+
+def test_thanks_after_a_fix_stays_thanks(read):
+    r = read("thanks a lot, it works now", [FAILURE])
+    assert r.valence > 0
+    assert r.ekman != "anger"
+
+
+def test_still_nothing_carries_the_complaint(read):
+    alone = read("still nothing")
+    after = read("still nothing", [FAILURE])
+    assert after.valence < alone.valence
+    assert after.sentiment["negative"] > after.sentiment["positive"]
+
+
+# --- crisis: two tiers, long messages, slang -----------------------------------------------
+
+LONG_POST = (
+    "I have been renting this flat for three years and the landlord has never once fixed the "
+    "boiler on time. Last winter we went six weeks without heating, and every email I sent was "
+    "answered with a promise that someone would come round on Monday. Nobody ever came. I kept "
+    "the receipts for the electric heaters and the bills, which doubled. My neighbour says the "
+    "same thing happened to her. The letting agent keeps telling me to be patient. I asked the "
+    "council about it and they said to put everything in writing, so I did. Now the agent says "
+    "the rent goes up in March. I don't know whether I can afford to stay or to move. "
+) * 3
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        "I've decided to end my life this weekend.",
+        "I have the pills saved up and tonight I'm going to take them all.",
+        "Honestly I want to kill myself.",
+    ],
+)
+def test_crisis_sentence_at_the_end_of_a_long_message(read, ending):
+    text = LONG_POST + ending
+    signal = read(text).crisis
+    assert signal is not None
+    assert signal.tier == "crisis"
+    assert signal.evidence
+    assert any(span.start >= len(LONG_POST) - 1 for span in signal.evidence)
+    for span in signal.evidence:
+        assert text[span.start : span.end] == span.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kms honestly",
+        "i wanna unalive myself",
+        "i want to k i l l myself",
+        "gonna k1ll mys3lf tonight",
+        "sewerslide is looking real good rn",
+        "thinking about self deleting",
+        "kys",
+    ],
+)
+def test_slang_and_obfuscation_flag(read, text):
+    signal = read(text).crisis
+    assert signal is not None
+    assert signal.evidence and all(text[s.start : s.end] == s.text for s in signal.evidence)
+
+
+def test_explicit_intent_is_crisis_tier(read):
+    signal = read("I want to kill myself tonight, I have the rope ready").crisis
+    assert signal is not None and signal.tier == "crisis"
+
+
+def test_passive_wish_is_concern_tier(read):
+    signal = read("Some days I wish I was never born").crisis
+    assert signal is not None and signal.tier == "concern"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Let me speak to a manager.",
+        "Let me speak to a manager right now, this is the third time you've cancelled my flight!",
+        "I'm thinking about the refund tonight, can you confirm it went through?",
+        "My dad died in March; how do I close his account?",
+        "My grandmother passed away last week and I need to cancel her phone contract.",
+        "We lost our son last year and the reminders you keep sending for his subscription hurt.",
+        "This is the worst service I've ever had, I'm furious. Cancel everything.",
+        "Spotify is not responding on my phone again.",
+        "I shut off my computer and it still won't update.",
+    ],
+)
+def test_grief_and_anger_at_a_company_are_not_crisis(read, text):
+    assert read(text).crisis is None
