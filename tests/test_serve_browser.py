@@ -406,6 +406,12 @@ def test_screenshots_of_a_working_day(day, page):
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / "dashboard-desktop.png"), full_page=True)
     assert _axe(page) == []
+    # over a week, hand-offs and crises are counted per day
+    page.select_option("#f-hours", "168")
+    _until(page, "document.getElementById('per-label').textContent.includes('per day')")
+    bars = page.evaluate("Chart.getChart('chart-handoffs').data.datasets[0].data")
+    queue = _call(day, "GET", "/v1/operator/queue?hours=168")["conversations"]
+    assert sum(bars) == sum(1 for c in queue if c["handoff"]) >= 4
     _open_dashboard(page, day, PHONE)
     _no_sideways_overflow(page)
     page.screenshot(path=str(SHOTS / "dashboard-phone.png"))

@@ -333,7 +333,6 @@ function charts(f) {
   const withDay = f.now - f.since > 86400;
   const labels = bs.map(b => clock(b.start, withDay));
   const per = perLabel(f.bucket_seconds);
-  document.getElementById("per-label").textContent = `(conversations per ${per})`;
   document.getElementById("window-label").textContent = `· since ${clock(f.since, true)}`;
   const emotions = Object.keys(PALETTE);
   draw("mix", {
@@ -357,16 +356,30 @@ function charts(f) {
                                              title: { display: true, text: "frustrated (% of turns)", ...AXIS } } },
                plugins: { legend: { display: false } } },
   });
-  const handoffs = bs.map(b => b.handoffs || 0);
+  // Hand-offs and crises per day over windows of days; per bucket over a day or less.
+  const daily = f.now - f.since > 2 * 86400;
+  const groups = new Map();
+  for (const b of bs) {
+    const key = daily ? new Date(b.start * 1000).toLocaleDateString("en-GB", { month: "short", day: "numeric" })
+                      : clock(b.start, withDay);
+    const g = groups.get(key) || { handoffs: 0, crisis: 0 };
+    g.handoffs += b.handoffs || 0;
+    g.crisis += b.crisis || 0;
+    groups.set(key, g);
+  }
+  const unit = daily ? "day" : per;
+  document.getElementById("per-label").textContent = `(conversations per ${unit})`;
+  const handoffs = [...groups.values()].map(g => g.handoffs);
   draw("handoffs", {
     type: "bar",
     summary: `Hand-offs ${handoffs.reduce((a, n) => a + n, 0)}, crises ${f.totals.crisis_conversations} in the window`,
-    data: { labels, datasets: [
+    data: { labels: [...groups.keys()], datasets: [
       { label: "hand-offs", backgroundColor: "#0072B2", data: handoffs },
-      { label: "crises", backgroundColor: "#D55E00", data: bs.map(b => b.crisis || 0) },
+      { label: "crises", backgroundColor: "#D55E00", data: [...groups.values()].map(g => g.crisis) },
     ] },
-    options: { scales: { x: timeAxis(), y: { beginAtZero: true, suggestedMax: 2, ticks: { ...AXIS, precision: 0 },
-                                             title: { display: true, text: `conversations per ${per}`, ...AXIS } } },
+    options: { scales: { x: { ...timeAxis(), title: { display: true, text: daily ? "day (local)" : "time (local)", ...AXIS } },
+                         y: { beginAtZero: true, suggestedMax: 2, ticks: { ...AXIS, precision: 0 },
+                              title: { display: true, text: `conversations per ${unit}`, ...AXIS } } },
                plugins: { legend: { position: "bottom", labels: { boxWidth: 12, ...AXIS } } } },
   });
   const res = f.resolutions;
