@@ -79,7 +79,9 @@ class Engine:
         )
         steered = responding.steer if steer is None else steer
         if responder is None:
-            responder = LLMResponder(llm, steered) if llm is not None else self.composer
+            responder = (
+                LLMResponder(llm, steered, responding.actions) if llm is not None else self.composer
+            )
         self.store: ConversationStore = store or MemoryConversationStore()
         self.pipeline = Pipeline(
             Stages(

@@ -142,6 +142,8 @@ class Pipeline:
         confident = getattr(self.stages.knowledge, "confident_match", None)
         if confident is None:  # a knowledge base of the user's own: the configured bar
             confident = self.stages.knowledge_config.confident_match
+        if reading.intent == "good_news" and best < confident:
+            return (), False  # a weak match to good news is a passage about what went wrong
         return answers, best < confident
 
     # -- plan ----------------------------------------------------------------------------------
@@ -176,7 +178,7 @@ class Pipeline:
             and contact not in said
             and not plan.safety_override
         ):
-            return replace(plan, strategies=(*plan.strategies, "contact"), knowledge=(contact,))
+            return replace(plan, strategies=(*plan.strategies, "contact"), contact_route=contact)
         return plan
 
     def _without_repeats(self, plan: Plan, said: str, question: str) -> Plan:
@@ -270,9 +272,13 @@ class Pipeline:
     def _hand_off(
         self, plan: Plan, reading: Reading, conversation: Conversation
     ) -> tuple[Conversation, HandoffEvent | None]:
-        """Raise the hand-off the plan asks for: once per conversation, again on a crisis."""
+        """Raise the hand-off the plan asks for: once per conversation, again on an explicit
+        crisis (a concern while a hand-off is open does not raise a second one)."""
         state = conversation.state
-        if not plan.handoff or (state.handoff == "raised" and reading.crisis is None):
+        crisis_now = (
+            getattr(reading.crisis, "tier", "crisis") == "crisis" if reading.crisis else False
+        )
+        if not plan.handoff or (state.handoff == "raised" and not crisis_now):
             return _with_mode(conversation, reading), None
         event = handoff_event(plan, reading, state)
         self.events["handoffs"] += 1

@@ -123,11 +123,13 @@ class Reading:
 Strategy = Literal[
     "acknowledge", "validate", "apologize", "reassure", "celebrate", "ask", "restate", "inform",
     "suggest", "next_step", "handoff", "support", "thank_back", "greet", "farewell", "reflect",
+    "condolence", "resources", "handoff_status", "no_answer", "offer_person", "contact",
+    "refer_back", "confirm_fact",
 ]  # fmt: skip
 STRATEGIES: tuple[str, ...] = Strategy.__args__  # type: ignore[attr-defined]
 # Strategies whose sentences are about the person's feelings: they spend the empathy budget.
 EMPATHY_STRATEGIES = frozenset(
-    {"acknowledge", "validate", "reassure", "support", "celebrate", "reflect"}
+    {"acknowledge", "validate", "reassure", "support", "celebrate", "reflect", "condolence"}
 )
 
 EmpathyLevel = Literal["none", "light", "moderate", "high"]
@@ -206,6 +208,8 @@ class Plan:
     # Sentences of passages already given in this conversation that answer this message: said
     # again as a short recap ("refer_back"), never the whole passage again.
     recap: tuple[str, ...] = ()
+    # How to reach a person, from the knowledge base, when nobody can take over in this chat.
+    contact_route: str | None = None
 
 
 @dataclass(frozen=True)

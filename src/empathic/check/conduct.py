@@ -14,7 +14,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from empathic.check.content import announces, asks_for, unbacked
+from empathic.check.content import announces, asks_for, asks_for_person, unbacked
 from empathic.conversation import Conversation
 from empathic.types import Check, Draft, Plan, Sentence
 
@@ -28,8 +28,15 @@ CONDUCT_CHECKS = (
     "no_dangling_sentence",
 )
 _CELEBRATORY = re.compile(
-    r"\b(?:congratulations|congrats|great\s+news|wonderful|fantastic|brilliant|amazing|"
-    r"so\s+happy\s+for\s+you|that's\s+great|how\s+exciting|love\s+(?:that|it)|yay)\b",
+    r"\b(?:congratulations|congrats|great\s+news|wonderful|fantastic|brilliant|amazing|awesome|"
+    r"so\s+(?:happy|glad)|happy\s+(?:for\s+you|to\s+help)|glad\s+(?:that|it|everything|i\s+could|"
+    r"you)|that's\s+great|great!|how\s+exciting|love\s+(?:that|it|the|hearing)|yay|woo+hoo|haha|"
+    r"good\s+one|enjoy\b|thanks\s+for\s+the\s+(?:feedback|laugh)|kind\s+words)",
+    re.I,
+)
+_GRIEF = re.compile(
+    r"\b(?:passed\s+away|died|dead|funeral|bereave\w*|lost\s+my\s+(?:mum|mom|dad|father|mother|"
+    r"wife|husband|son|daughter|brother|sister|grand\w+|partner|baby|dog|cat)|since\s+my\s+\w+\s+died)\b",
     re.I,
 )
 _IRRITATION = re.compile(
@@ -87,8 +94,8 @@ def findings(
             _promises(sentences, actions),
             _repeats(sentences, conversation),
             _known_facts(sentences, conversation),
-            _emotion(sentences, plan),
-            _handoff(sentences, plan),
+            _emotion(sentences, plan, conversation),
+            _handoff(sentences, plan, conversation),
             _crisis_mode(sentences, conversation),
             _dangling(sentences),
         )
@@ -134,24 +141,36 @@ def _known_facts(sentences: tuple[Sentence, ...], conversation: Conversation) ->
     return _finding("no_known_fact_asked", hits, sentences)
 
 
-def _emotion(sentences: tuple[Sentence, ...], plan: Plan) -> Finding | None:
-    """Celebrating when the feeling is negative; irritation offered to grief or fear."""
-    hits = []
-    for i, s in enumerate(sentences):
-        if (
-            plan.family in _NEGATIVE_FAMILIES
-            and _CELEBRATORY.search(s.text)
-            or plan.family in {"sadness", "fear"}
-            and _IRRITATION.search(s.text)
-        ):
-            hits.append(i)
+def _emotion(
+    sentences: tuple[Sentence, ...], plan: Plan, conversation: Conversation
+) -> Finding | None:
+    """Celebrating when the feeling is negative (or after a bereavement in this conversation);
+    irritation offered to grief or fear."""
+    turns = conversation.state.turns
+    grief = any(_GRIEF.search(t.text) for t in turns)
+    low = plan.family in _NEGATIVE_FAMILIES or grief or bool(turns and turns[-1].valence < -0.1)
+    sad = plan.family in {"sadness", "fear"} or grief
+    hits = [
+        i
+        for i, s in enumerate(sentences)
+        if (low and _CELEBRATORY.search(s.text)) or (sad and _IRRITATION.search(s.text))
+    ]
     return _finding("emotion_fits", hits, sentences)
 
 
-def _handoff(sentences: tuple[Sentence, ...], plan: Plan) -> Finding | None:
-    """A request for a person (first or repeated) is answered about the person, not with a
-    question."""
-    if not {"handoff", "handoff_status"} & set(plan.strategies):
+def _handoff(
+    sentences: tuple[Sentence, ...], plan: Plan, conversation: Conversation
+) -> Finding | None:
+    """A request for a person (first or repeated, however the intent read it) is answered
+    about the person or the way to reach one, not with a question."""
+    turns = conversation.state.turns
+    asked = (
+        plan.handoff_reason == "asked for a human"
+        or "handoff_status" in plan.strategies
+        or bool(turns and asks_for_person(turns[-1].text))
+        or (conversation.waiting_for_person and "handoff" in plan.strategies)
+    )
+    if not asked:
         return None
     questions = [i for i, s in enumerate(sentences) if s.text.rstrip().endswith("?")]
     about_person = any(

@@ -23,7 +23,9 @@ _COMMITMENT = re.compile(
     r"escalating|transferring|bringing|connecting|sharing)|i've\s+(?:passed|shared|briefed|told|"
     r"asked|written|noted|flagged)|you'll\s+(?:hear|get|receive|be\s+speaking)|"
     r"(?:someone|a\s+colleague|a\s+specialist|a\s+member\s+of\s+(?:our|the)\s+team|my\s+colleague|"
-    r"the\s+(?:team|person)[\w\s]{0,30}?)\s+will)\b",
+    r"the\s+(?:\w+\s+)?(?:team|person)[\w\s]{0,30}?)\s+will|they'll|they\s+will|"
+    r"i'm\s+(?:locking|fixing|restoring|unlocking|refunding|resetting|cancell?ing|changing)|"
+    r"i've\s+asked)\b",
     re.I,
 )
 _NEEDS: dict[str, re.Pattern[str]] = {
@@ -51,6 +53,13 @@ _NEEDS: dict[str, re.Pattern[str]] = {
     "open_ticket": re.compile(
         r"\b(?:flag\w*|escalat\w*|raise\w*|pass\w*\s+(?:your|this)?\s*feedback|make\s+a\s+note|"
         r"note\s+on|log\s+(?:this|it)|written\s+summary|written\s+up)\b",
+        re.I,
+    ),
+    # A change to the product or the account that no chat can make happen: never backed.
+    "product_change": re.compile(
+        r"\b(?:fix\w*|restor\w*|chang\w*|push\w*|patch\w*|unlock\w*|lock\w*|reset\w*|"
+        r"(?:next|coming)\s+update|call\s+you\s+back|credit\w*|waive\w*|by\s+the\s+end\s+of|"
+        r"within\s+the\s+hour|later\s+this\s+week|today|tomorrow)\b",
         re.I,
     ),
     "refund": re.compile(
@@ -96,9 +105,31 @@ _ANNOUNCES = re.compile(
 )
 
 
+_POINTS_AHEAD = re.compile(
+    r"(?:\bas\s+follows|\bbelow|\bhere\s+it\s+is|\bfor\s+example|\bwhich\s+is|\bthe\s+first\s+is|"
+    r"\bin\s+(?:two|three|a\s+few)\s+ways|\b(?:one|a\s+few)\s+of\s+(?:two|three|several)\s+\w+|"
+    r"\bthere\s+are\s+(?:a\s+few|two|three|several)\s+(?:reasons|ways|options|things)\b[^.]*)[.:]?$",
+    re.I,
+)
+# A sentence cut off mid-way (a draft that stops on "for example" or "which is").
+_UNFINISHED = re.compile(
+    r"\b(?:is|are|was|the|a|an|to|and|or|of|for\s+example|which|like|with)$", re.I
+)
+
+
 def announces(sentence: str) -> bool:
-    """Whether the sentence only announces content that must follow it."""
-    return bool(_ANNOUNCES.search(sentence.strip()))
+    """Whether the sentence only announces content that must follow it (text after a colon in
+    the same sentence is that content)."""
+    text = sentence.strip()
+    head, colon, rest = text.partition(":")
+    if colon and len(rest.split()) >= 3:
+        return False
+    return bool(
+        _ANNOUNCES.search(text)
+        or _POINTS_AHEAD.search(text)
+        or _UNFINISHED.search(text.rstrip(".!?"))
+        and not text.endswith((".", "!", "?"))
+    )
 
 
 # Requests for a fact, by the fact's name in ``empathic.track.facts``.
@@ -113,6 +144,20 @@ _ASKS: dict[str, re.Pattern[str]] = {
     "name": re.compile(r"\byour\s+(?:full\s+)?name\b", re.I),
     "date": re.compile(r"\b(?:when\s+did\s+(?:you|it|this)|what\s+date|roughly\s+when)\b", re.I),
     "amount": re.compile(r"\bhow\s+much\s+(?:was|were|did)\b", re.I),
+    "device": re.compile(
+        r"\b(?:which|what)\s+(?:device|phone|iphone|mac|tablet|model|console|laptop)|"
+        r"\bdevice\s+model\b|\bphone\s+or\s+(?:a\s+)?tablet\b|\bmac\s+or\s+(?:a\s+)?pc\b|"
+        r"\bwhat\s+(?:are\s+you|you're)\s+(?:using|listening\s+on)\b|\b(?:which|what)\s+\w+\s+(?:do|are)\s+you\s+(?:have|on|using)",
+        re.I,
+    ),
+    "os": re.compile(
+        r"\b(?:operating\s+system|os\s+version|(?:ios|android|macos|windows)\s+version|"
+        r"version\s+of\s+(?:ios|android|macos|windows))\b",
+        re.I,
+    ),
+    "app_version": re.compile(
+        r"\b(?:app\s+version|version\s+of\s+the\s+app|which\s+version)\b", re.I
+    ),
 }
 _REQUEST = re.compile(
     r"\?\s*$|\b(?:could|can|would)\s+you\s+(?:share|send|give|tell|confirm)|\bplease\s+(?:share|send)",
@@ -125,3 +170,20 @@ def asks_for(sentence: str) -> set[str]:
     if not _REQUEST.search(sentence):
         return set()
     return {name for name, pattern in _ASKS.items() if pattern.search(sentence)}
+
+
+# The customer asks for a person or a way to reach one ("is there a phone number?", "help me
+# speak with a person"), whatever the intent head made of it.
+_ASKS_PERSON = re.compile(
+    r"\b(?:speak|talk|chat)\w*\s+(?:to|with)\s+(?:a\s+|an\s+|some)?(?:real\s+|live\s+)?"
+    r"(?:person|human|someone|one|agent|representative|manager|supervisor)|"
+    r"\b(?:contact|reach|call)\w*\s+(?:a\s+|an\s+)?(?:person|human|someone|agent|you)|"
+    r"\bphone\s+(?:number|#|no)|\bnumber\s+to\s+(?:call|contact)|\bemail\s+address\s+to\s+contact|"
+    r"\b(?:human|real\s+person|live\s+agent)\b",
+    re.I,
+)
+
+
+def asks_for_person(message: str) -> bool:
+    """Whether the customer's message asks for a person or a way to reach one."""
+    return bool(_ASKS_PERSON.search(message))

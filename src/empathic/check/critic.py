@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from empathic.respond.composer import Composer
 
 MAX_WORDS = 110
-SUPPORT_ONLY = EMPATHY_STRATEGIES | {"thank_back", "greet", "farewell", "resources"}
+SUPPORT_ONLY = EMPATHY_STRATEGIES | {"thank_back", "greet", "farewell", "resources", "condolence"}
 # Sentences that help: an answer, a next step, a question, or where the hand-over stands.
 HELP_STRATEGIES = frozenset(
     {"inform", "next_step", "ask", "suggest", "handoff", "restate", "handoff_status",

@@ -20,17 +20,43 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from empathic.check.content import announces, asks_for, needed_actions
 from empathic.check.critic import tag_sentences
 from empathic.data import scenarios_dir
+from empathic.track.facts import update as update_facts
 from empathic.types import EMPATHY_STRATEGIES, Turn
+
+if TYPE_CHECKING:
+    from empathic.engine import Engine
 
 _APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|apologies)\b", re.I)
 _HUMAN = re.compile(r"\b(?:colleague|human|person|agent|team|specialist|someone)\b", re.I)
+_CONTACT = re.compile(r"@|https?://|\bcall\b|\bphone\b|\bemail\b|\bcontact\b", re.I)
+_GLAD = re.compile(
+    r"\b(?:congratulations|congrats|great\s+news|wonderful|fantastic|brilliant|amazing|"
+    r"so\s+(?:glad|happy)|delighted|thrilled|that's\s+great|lovely\s+to\s+hear)\b",
+    re.I,
+)
+_CONDOLENCE = re.compile(
+    r"\b(?:sorry\s+for\s+your\s+loss|so\s+sorry|condolences|sorry\s+to\s+hear|loss|passed|"
+    r"thinking\s+of\s+you|my\s+thoughts|heartbreaking|devastating)\b",
+    re.I,
+)
+_IRRITATION = re.compile(
+    r"\b(?:irritat\w*|annoy\w*|frustrat\w*|infuriat\w*|inconvenien\w*)\b", re.I
+)
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9 ]", "", text.lower()).strip()
+
+
 _SAFE = re.compile(
     r"\b(?:988|116 123|999|911|112|emergency|crisis line|helpline|samaritans)\b", re.I
 )
@@ -154,22 +180,113 @@ def _checks_pass(turn: Turn, want: bool) -> Verdict:
     return (not failed) == want, f"failed {failed}"
 
 
-# One function per expectation key a scenario may set.
-EXPECTATIONS: dict[str, Callable[[Turn, Any], Verdict]] = {
+@dataclass(frozen=True)
+class Earlier:
+    """What came before a turn, for the expectations that need it: our earlier replies and
+    the facts the customer gave up to and including this turn."""
+
+    replies: tuple[str, ...] = ()
+    facts: dict[str, str] = field(default_factory=dict)
+
+
+def _no_false_promise(turn: Turn, want: bool, earlier: Earlier) -> Verdict:
+    # The scenarios run on a deployment that registers no action: every promise is unbacked.
+    promised = [s.text for s in _sentences(turn) if needed_actions(s.text)]
+    return (not promised) == want, f"promised: {promised}"
+
+
+def _no_repeat(turn: Turn, want: bool, earlier: Earlier) -> Verdict:
+    before = {
+        _norm(p)
+        for reply in earlier.replies
+        for p in _SENTENCE.findall(reply)
+        if len(p.split()) >= 3
+    }
+    repeated = [
+        s.text for s in _sentences(turn) if s.strategy != "recap" and _norm(s.text) in before
+    ]
+    return (not repeated) == want, f"repeated: {repeated}"
+
+
+def _no_dangling(turn: Turn, want: bool, earlier: Earlier) -> Verdict:
+    sentences = _sentences(turn)
+    dangling = [
+        s.text
+        for i, s in enumerate(sentences)
+        if announces(s.text)
+        and (
+            i + 1 == len(sentences)
+            or sentences[i + 1].strategy not in {"inform", "contact", "recap"}
+        )
+    ]
+    return (not dangling) == want, f"dangling: {dangling}"
+
+
+def _no_known_fact_asked(turn: Turn, want: bool, earlier: Earlier) -> Verdict:
+    asked = [s.text for s in _sentences(turn) if asks_for(s.text) & earlier.facts.keys()]
+    return (not asked) == want, f"asked again: {asked}"
+
+
+def _uses_fact(turn: Turn, want: str, earlier: Earlier) -> Verdict:
+    return want.lower() in turn.reply.text.lower(), f"no {want!r}"
+
+
+def _honours_handoff(turn: Turn, want: bool, earlier: Earlier) -> Verdict:
+    text = turn.reply.text
+    ok = bool(_HUMAN.search(text) or _CONTACT.search(text)) and "?" not in text
+    return ok == want, "a question, or no word of a person"
+
+
+def _crisis_persists(turn: Turn, want: bool, earlier: Earlier) -> Verdict:
+    return bool(_SAFE.search(turn.reply.text)) == want, "no safety resources"
+
+
+def _celebrates(turn: Turn, want: bool, earlier: Earlier) -> Verdict:
+    glad = any(s.strategy == "celebrate" for s in _sentences(turn)) or bool(
+        _GLAD.search(turn.reply.text)
+    )
+    return glad == want, "no enthusiasm" if want else "celebrated"
+
+
+def _condolence(turn: Turn, want: bool, earlier: Earlier) -> Verdict:
+    text = turn.reply.text
+    ok = bool(_CONDOLENCE.search(text)) and not _IRRITATION.search(text)
+    return ok == want, "no condolence, or irritation offered to grief"
+
+
+def _plain_answer(turn: Turn, want: bool, earlier: Earlier) -> Verdict:
+    return _no_preamble(turn, want)
+
+
+def _context_free(check: Callable[[Turn, Any], Verdict]) -> Callable[[Turn, Any, Earlier], Verdict]:
+    return lambda turn, want, earlier: check(turn, want)
+
+
+# One function per expectation key a scenario may set: first those that read the turn alone.
+_TURN_ONLY: dict[str, Callable[[Turn, Any], Verdict]] = {
     "strategies_include": _strategies_include, "strategies_exclude": _strategies_exclude,
     "empathy": _empathy, "handoff": _handoff, "crisis": _crisis, "intent": _intent,
     "acknowledges": _acknowledges, "no_apology": _no_apology, "max_apologies": _max_apologies,
     "no_preamble": _no_preamble, "has_help": _has_help, "mentions": _mentions,
     "mentions_human": _mentions_human, "safe_reply": _safe_reply, "checks_pass": _checks_pass,
 }  # fmt: skip
+EXPECTATIONS: dict[str, Callable[[Turn, Any, Earlier], Verdict]] = {
+    **{key: _context_free(check) for key, check in _TURN_ONLY.items()},
+    "no_false_promise": _no_false_promise, "no_repeat": _no_repeat, "no_dangling": _no_dangling,
+    "no_known_fact_asked": _no_known_fact_asked, "uses_fact": _uses_fact,
+    "honours_handoff": _honours_handoff, "crisis_persists": _crisis_persists,
+    "celebrates": _celebrates, "condolence": _condolence, "plain_answer": _plain_answer,
+}  # fmt: skip
 
 
-def evaluate_turn(scenario: str, index: int, turn: Turn, expect: dict[str, Any]) -> list[Outcome]:
+def evaluate_turn(
+    scenario: str, index: int, turn: Turn, expect: dict[str, Any], earlier: Earlier | None = None
+) -> list[Outcome]:
     """One outcome per expectation of this turn."""
     text = turn.reply.text
     outcomes = []
     for key, want in expect.items():
-        ok, detail = EXPECTATIONS[key](turn, want)
+        ok, detail = EXPECTATIONS[key](turn, want, earlier or Earlier())
         outcomes.append(
             Outcome(scenario, index, key, ok, "" if ok else f"{detail} | reply: {text[:160]}")
         )
@@ -182,9 +299,27 @@ def run_scenarios(engine_for, scenarios: list[Scenario]) -> list[Outcome]:
     for number, scenario in enumerate(scenarios):
         engine = engine_for(scenario.knowledge)
         conversation = f"scenario-{number}-{scenario.path.stem}"
-        for index, turn_spec in enumerate(scenario.turns, 1):
-            turn = engine.respond(conversation, turn_spec["user"])
-            outcomes += evaluate_turn(scenario.name, index, turn, turn_spec.get("expect", {}))
+        outcomes += run_conversation(
+            engine,
+            conversation,
+            scenario.name,
+            [(t["user"], t.get("expect", {})) for t in scenario.turns],
+        )
+    return outcomes
+
+
+def run_conversation(
+    engine: Engine, conversation_id: str, name: str, turns: Sequence[tuple[str, dict[str, Any]]]
+) -> list[Outcome]:
+    """The turns of one conversation through the engine, each checked against its expectations."""
+    outcomes: list[Outcome] = []
+    replies: list[str] = []
+    given: dict[str, str] = {}
+    for index, (user, expect) in enumerate(turns, 1):
+        given = update_facts(given, user)
+        turn = engine.respond(conversation_id, user)
+        outcomes += evaluate_turn(name, index, turn, expect, Earlier(tuple(replies), dict(given)))
+        replies.append(turn.reply.text)
     return outcomes
 
 

@@ -73,9 +73,9 @@ def _situation(
 
 def _freeze(p: Sketch, s: Situation) -> Plan:
     level = EMPATHY_LEVELS[max(0, min(p.level, len(EMPATHY_LEVELS) - 1))]
-    must_include = p.must_include or (
+    must_include = p.must_include + (
         ("acknowledge the feeling before the fix",)
-        if p.level >= 2 and "inform" in p.strategies
+        if p.level >= 2 and "inform" in p.strategies and not p.safety_override
         else ()
     )
     return Plan(

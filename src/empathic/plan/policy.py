@@ -49,7 +49,13 @@ _SERVICE = re.compile(
     r"discount|promo\w*|membership|booking|upgrade|download|install\w*|bug|glitch|error|"
     r"device|customer\w*|complaint|support|agent|representative|technician|chat\s*bot|bot|"
     r"human|operator|your\s+(?:company|team|service|store|shop|staff|policy|site|system)|"
-    r"you\s+guys|this\s+(?:company|service|shop|store))\b",
+    r"you\s+guys|this\s+(?:company|service|shop|store)|"
+    # Apps, devices and travel: real customers name the thing, not "your service".
+    r"spotify|playlists?|songs?|album|artist|premium|stream\w*|podcasts?|shuffle|ios|android|"
+    r"iphone|ipad|laptop|phone|tablet|pc|mac|macbook|windows|version|update\w*|"
+    r"(?:re)?install\w*|log\s*(?:in|out)|sign\s*out|wi-?fi|bluetooth|speaker|notifications?|"
+    r"flight|train|tickets?|seat|luggage|rebook\w*|boarding|delayed|cancell?ed|store|"
+    r"card|bank|transfer|balance|atm|top\s*up|pin)\b",
     re.IGNORECASE,
 )
 # In a personal conversation, "goodbye" and "request a human" must be said, not guessed: chat

@@ -12,6 +12,7 @@ found) and writes the ``Sketch`` of the plan. Three kinds, applied in this order
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -166,6 +167,29 @@ def share_good_news(s: Situation, p: Sketch) -> bool:
     return True
 
 
+_BEREAVEMENT = re.compile(
+    r"\b(?:passed\s+away|died|has\s+died|funeral|bereave\w*|lost\s+my\s+(?:mum|mom|dad|father|"
+    r"mother|wife|husband|son|daughter|brother|sister|grand\w+|partner|baby|best\s+friend))\b",
+    re.I,
+)
+
+
+def comfort_a_bereavement(s: Situation, p: Sketch) -> bool:
+    """Someone tells us a person died (often while asking for something practical: moving a
+    flight, closing an account): condolence first, in plain words, then the practical help,
+    gently. Never irritation, never a cheerful "happy to help"."""
+    if not _BEREAVEMENT.search(s.reading.text):
+        return False
+    # The acknowledgement is a condolence (the composer words it from its condolence table).
+    p.strategies = ["acknowledge", "inform" if s.knowledge else "ask"]
+    p.must_include = ("condolence",)
+    p.family, p.level, p.tone = "sadness", 2, "gentle, unhurried"
+    p.max_apologies = 1  # "I'm so sorry for your loss" is sympathy, not an apology
+
+    p.avoid += ["jokes", "upselling"]
+    return True
+
+
 def give_room_to_grief_and_fear(s: Situation, p: Sketch) -> bool:
     """Venting, grief and fear get room: feelings first, a gentle question, help only if they
     asked for it. Venting is never met with a neutral "got it"."""
@@ -255,6 +279,7 @@ ANSWER_RULES: tuple[Rule, ...] = (
     say_goodbye,
     thank_back,
     share_good_news,
+    comfort_a_bereavement,
     give_room_to_grief_and_fear,
     understand_before_solving,
     answer_a_plain_question,

@@ -174,6 +174,10 @@ class Composer:
                 options.append((len(names - self._fixed.keys()), template, text))
         if not options:
             return None
+        # A template naming a fact the customer gave comes first: it shows we listened.
+        with_facts = [(t, x) for _, t, x in options if _FACT_SLOTS & set(_SLOT.findall(t))]
+        if with_facts:
+            return Sentence(self._pick(with_facts, rng), strategy)
         # Prefer a template that uses the person's words half of the time: echoing every turn
         # sounds like a form letter.
         with_slots = [(t, x) for n, t, x in options if n]
@@ -205,7 +209,7 @@ class Composer:
         values.update(_fact_values(conversation.facts))
         for strategy in plan.strategies:
             if strategy == "contact":  # the knowledge base's contact route, as it is
-                out += [Sentence(fact, "contact") for fact in plan.knowledge[:1]]
+                out += [Sentence(plan.contact_route, "contact")] if plan.contact_route else []
                 continue
             if strategy == "refer_back" and plan.recap:
                 lead = self.sentence("refer_back", "neutral", {}, avoid, rng)
@@ -224,8 +228,9 @@ class Composer:
             if plan.personal and strategy in {"acknowledge", "celebrate"} and rng.random() < 0.5:
                 sentence = self.reaction(reading, plan.family, avoid, rng)
             if sentence is None:
+                table = "condolence" if _condolence(plan, strategy) else strategy
                 sentence = self.sentence(
-                    strategy, plan.family, values, avoid, rng, plan.personal, known
+                    table, plan.family, values, avoid, rng, plan.personal, known
                 )
             if sentence is not None:
                 out.append(sentence)
@@ -270,6 +275,8 @@ class Composer:
         return self.sentence(sentence.strategy, plan.family, {}, avoided, rng, plan.personal, known)
 
 
+# Facts a template may name; a template that names one is preferred (it shows we listened).
+_FACT_SLOTS = frozenset({"order_number", "reference", "product", "device", "name"})
 # A strategy whose wording depends on whether a person can take over (the "handoff" action).
 _TABLE_BY_ACTION = {
     "handoff": {True: "handoff", False: "handoff_unavailable"},
@@ -282,14 +289,19 @@ _LEADS = frozenset({"inform", "inform_tentative", "refer_back"})
 # extra feeling before the answer, the next step, the hand-off or the safety resources.
 _DROP_FIRST = (
     "lead", "restate", "reflect", "validate", "reassure", "suggest", "next_step_after_fact",
-    "ask", "second_fact", "support", "thank_back", "apologize",
+    "ask", "second_fact", "recap", "support", "thank_back", "apologize",
 )  # fmt: skip
 _SENTENCES = re.compile(r"[^.!?]+[.!?]*")
+# Never dropped for length: the answer, where the person stands with a hand-off, the safety line.
+_KEEP = frozenset(
+    {"inform", "recap", "handoff", "handoff_status", "contact", "resources", "confirm_fact",
+     "no_answer", "offer_person"}
+)  # fmt: skip
 
 
 def _fact_values(facts: dict[str, str]) -> dict[str, str]:
     """Slot values from the facts the customer gave ({order_number}, {product}, ...)."""
-    return {k: v for k, v in facts.items() if k in {"order_number", "reference", "product", "name"}}
+    return {k: v for k, v in facts.items() if k in _FACT_SLOTS}
 
 
 def _said_before(conversation: Conversation) -> set[str]:
@@ -303,8 +315,15 @@ def _said_before(conversation: Conversation) -> set[str]:
     }
 
 
+def _condolence(plan: Plan, strategy: str) -> bool:
+    """The acknowledgement of a bereavement is worded as condolence."""
+    return strategy == "acknowledge" and "condolence" in plan.must_include
+
+
 def _fit(sentences: list[Sentence], budget: int) -> list[Sentence]:
-    """At most ``budget`` sentences, dropping the least needed first (see ``_DROP_FIRST``)."""
+    """At most ``budget`` sentences, dropping the least needed first (see ``_DROP_FIRST``);
+    what must stay (the answer, the hand-off and contact route, the safety resources) stays
+    even over budget."""
     out = list(sentences)
     for kind in _DROP_FIRST:
         while len(out) > budget:
@@ -312,7 +331,21 @@ def _fit(sentences: list[Sentence], budget: int) -> list[Sentence]:
             if index is None:
                 break
             del out[index]
-    return out[:budget] if len(out) > budget else out
+    while len(out) > budget:
+        spare = [i for i, s in enumerate(out) if s.strategy not in _KEEP]
+        if not spare:
+            break
+        del out[spare[-1]]
+    # A lead whose passage or recap was dropped would announce nothing.
+    return [
+        s
+        for i, s in enumerate(out)
+        if not (
+            s.strategy in {"inform", "refer_back"}
+            and announces(s.text)
+            and (i + 1 == len(out) or out[i + 1].strategy not in {"inform", "recap"})
+        )
+    ]
 
 
 def _droppable(sentences: list[Sentence], kind: str) -> int | None:

@@ -7,7 +7,7 @@ composer instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from empathic.check.critic import tag_sentences
 from empathic.components import LLMBackend
@@ -25,9 +25,10 @@ class LLMResponder:
     """The ``Responder`` for an LLM backend. ``steer=False`` sends a plain system prompt (the
     baseline the evaluation compares against) and the pipeline leaves its draft unrepaired."""
 
-    def __init__(self, backend: LLMBackend, steer: bool = True):
+    def __init__(self, backend: LLMBackend, steer: bool = True, actions: Collection[str] = ()):
         self.backend = backend
         self.steer = steer
+        self.actions = frozenset(actions)
 
     def compose(self, plan: Plan, reading: Reading, conversation: Conversation) -> Draft:
         return self._ask(self._messages(plan, reading, conversation))
@@ -50,7 +51,9 @@ class LLMResponder:
     ) -> list[dict[str, str]]:
         if self.steer:
             recent = tuple(conversation.state.used_phrases[-AVOID_RECENT_PHRASES:])
-            prompt = system_prompt(plan, reading, recent)
+            prompt = system_prompt(
+                plan, reading, recent, conversation.facts, self.actions, conversation.mode
+            )
         else:
             prompt = PLAIN_PROMPT
         # The conversation handed in is the one before this turn: its exchanges are history.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from empathic.types import EMPATHY_BUDGET, Plan, Reading
 
 _STRATEGY_TEXT = {
@@ -14,8 +16,16 @@ _STRATEGY_TEXT = {
     "restate": "restate the problem in your own words so they know you understood",
     "inform": "give the facts below, accurately and plainly",
     "suggest": "offer one practical suggestion",
-    "next_step": "say clearly what happens next",
-    "handoff": "tell them you are bringing in a human colleague who will have the full context",
+    "next_step": "say clearly what happens next, promising only what the actions below allow",
+    "handoff": "tell them plainly what happens now about reaching a person (see the actions below)",
+    "handoff_status": "tell them their request for a person stands; ask no question",
+    "condolence": "offer condolence for their loss in plain words, before anything practical",
+    "resources": "remind them, gently, of the crisis line and emergency number",
+    "no_answer": "say plainly that you do not have the answer; never guess a policy",
+    "offer_person": "say who can answer it: a person on the team, or the contact route below",
+    "contact": "give the contact route below exactly",
+    "refer_back": "point back to your earlier answer in one short sentence; do not repeat it all",
+    "confirm_fact": "confirm the corrected detail they just gave",
     "support": "offer gentle emotional support",
     "thank_back": "reply to their thanks briefly and warmly",
     "greet": "greet them and ask how you can help",
@@ -29,7 +39,16 @@ USER_TEXT_NOTE = (
 )
 
 
-def system_prompt(plan: Plan, reading: Reading, avoid_phrases: tuple[str, ...] = ()) -> str:
+def system_prompt(
+    plan: Plan,
+    reading: Reading,
+    avoid_phrases: tuple[str, ...] = (),
+    facts: dict[str, str] | None = None,
+    actions: Collection[str] = (),
+    mode: str = "normal",
+) -> str:
+    """The plan as instructions, with what the customer already told us (never to be asked
+    again), what the deployment can do (nothing else may be promised) and the safety mode."""
     steps = "\n".join(f"{i}. {_STRATEGY_TEXT.get(s, s)}" for i, s in enumerate(plan.strategies, 1))
     budget = EMPATHY_BUDGET[plan.empathy_level]
     lines = [
@@ -49,13 +68,38 @@ def system_prompt(plan: Plan, reading: Reading, avoid_phrases: tuple[str, ...] =
     if plan.max_apologies == 0:
         lines.append("Do not apologize.")
     if plan.knowledge:
-        facts = "\n".join(f"- {fact}" for fact in plan.knowledge)
-        lines.append(f"Facts you may use (use only these, do not invent others):\n{facts}")
+        passages = "\n".join(f"- {fact}" for fact in plan.knowledge)
+        lines.append(f"Facts you may use (use only these, do not invent others):\n{passages}")
         if plan.knowledge_tentative:
             lines.append(
                 "These facts are only the closest match found and may not answer the question: "
                 "if they do not, say you are not sure and ask what they need."
             )
+    if facts:
+        given = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in facts.items())
+        lines.append(f"The customer already gave: {given}. Never ask for these again.")
+    if actions:
+        lines.append(
+            "You can offer only these actions: "
+            + ", ".join(sorted(actions)).replace("_", " ")
+            + ". Promise nothing else, and no times."
+        )
+    else:
+        lines.append(
+            "You cannot act outside this chat: do not promise to check, fix, follow up, call "
+            "back or hand over; say what the customer can do, or what you can answer here."
+        )
+    if mode != "normal":
+        lines.append(
+            "This conversation is in safety mode: stay calm and warm, no sales, no jokes, and "
+            "keep a way to get help now in every reply."
+        )
+    if plan.contact_route:
+        lines.append(
+            f"How the customer can reach a person (give it as it is): {plan.contact_route}"
+        )
+    if plan.recap:
+        lines.append("The part of your earlier answer that applies:\n- " + "\n- ".join(plan.recap))
     avoid = [a for a in (*plan.must_avoid, *avoid_phrases) if a]
     if avoid:
         lines.append("Never say: " + "; ".join(f'"{a}"' for a in avoid) + ".")

@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 
 # The facts kept, by name; replies and the critic use the same names.
-FACT_NAMES = ("order_number", "reference", "amount", "date", "product", "name", "email", "tried")
+FACT_NAMES = (
+    "order_number", "reference", "amount", "date", "product", "device", "os", "app_version",
+    "name", "email", "tried",
+)  # fmt: skip
 
 _ID = r"#?[A-Z]{0,4}-?\d[\dA-Z-]{2,19}"
 _ORDER = re.compile(
@@ -40,6 +43,22 @@ _DATE = re.compile(
     r"month)|yesterday|the\s+day\s+before\s+yesterday)\b",
     re.I,
 )
+_MODEL = r"(?:\s?\d{1,2}(?:\s?(?:plus|pro|max|xl|mini|ultra|se))*\b)?"
+_DEVICE = re.compile(
+    r"\b(?:iphone|ipad(?:\s+(?:pro|air|mini))?|macbook(?:\s+(?:pro|air))?|imac|mac\s+mini|"
+    r"(?:google\s+)?pixel(?:\s+xl)?|(?:samsung\s+)?galaxy(?:\s+(?:tab\s+)?[a-z]?\d+\w*)?|"
+    r"samsung\s+[a-z]\d+\w*|lumia\s+\w+|ps[345]|playstation\s?\d?|xbox(?:\s+(?:one|series\s+[xs]))?|"
+    r"nintendo\s+switch|chromebook|kindle|fire\s+tv|roku|apple\s+(?:tv|watch)|airpods|sonos\s+\w+|"
+    r"android\s+(?:phone|tablet)|windows\s+phone)" + _MODEL,
+    re.I,
+)
+_OS = re.compile(
+    r"\b(?:(?:ios|android|windows(?:\s+10\s+mobile)?|macos|mac\s+os|os\s+x)\s?(?:version\s)?"
+    r"\d+(?:\.\d+)*|high\s+sierra|mojave|catalina|big\s+sur|monterey|ventura|sonoma|yosemite|"
+    r"el\s+capitan|sierra)\b",
+    re.I,
+)
+_APP_VERSION = re.compile(r"\b(?:version|ver|v)\.?\s?(\d+\.\d+(?:\.\d+)*)", re.I)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _NAME = re.compile(r"\b(?i:my name is|this is|name's)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b")
 # A brand-like name after "my"/"the": a word with a capital in it (iPhone, MacBook, Galaxy)
@@ -71,6 +90,13 @@ def extract(text: str) -> dict[str, str]:
         match = pattern.search(text)
         if match:
             found[name] = match.group(0).strip()
+    for name, pattern in (("device", _DEVICE), ("os", _OS)):
+        match = pattern.search(text)
+        if match:
+            found[name] = match.group(0).strip()
+    version = _APP_VERSION.search(text)
+    if version:
+        found["app_version"] = version.group(1)
     name_match = _NAME.search(text)
     if name_match:
         found["name"] = name_match.group(1)
