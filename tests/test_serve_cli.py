@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 from typer.testing import CliRunner
@@ -83,6 +84,41 @@ def test_serve_starts_prints_its_url_and_survives_sigkill(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_serve_says_it_runs_open_on_a_fresh_machine_and_closes_once_a_key_exists(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    port = free_port()
+    process = _start(url, port)
+    try:
+        assert _post(port, "/v1/analyze", {"text": "hi"})["readings"]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert "no API key exists yet" in process.stderr.read()
+    made = CliRunner().invoke(app, ["keys", "create", "desk", "--db", url, "--tenant", "acme",
+                                    "--role", "operator"])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    listed = CliRunner().invoke(app, ["keys", "list", "--db", url]).stdout
+    assert "acme\toperator\tactive" in listed
+    CliRunner().invoke(app, ["keys", "revoke", "1", "--db", url])
+    port = free_port()
+    process = _start(url, port)  # the only key is revoked: still closed
+    try:
+        try:
+            _post(port, "/v1/analyze", {"text": "hi"})
+            raise AssertionError("a server whose keys were all revoked answered without a key")
+        except urllib.error.HTTPError as refused:
+            assert refused.code == 401
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert "API keys required" in process.stderr.read()
+    refused = subprocess.run(
+        [sys.executable, "-m", "empathic", "serve", "--open", "--host", "0.0.0.0", "--db", url,
+         "--port", str(free_port())], capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert refused.returncode != 0 and "loopback" in refused.stderr
 
 
 def test_several_workers_share_the_store_and_the_metrics(tmp_path):

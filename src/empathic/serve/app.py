@@ -23,7 +23,14 @@ from empathic.errors import EmpathicError, InputError
 from empathic.perceive import Perceiver
 from empathic.respond.llm import open_llm
 from empathic.serve import api, openai_compat, operator
-from empathic.serve.auth import Forbidden, Gate, KeyBook, RateLimiter, is_loopback
+from empathic.serve.auth import (
+    Forbidden,
+    Gate,
+    KeyBook,
+    NotAuthenticated,
+    RateLimiter,
+    is_loopback,
+)
 from empathic.serve.batcher import AnalyzeBatcher
 from empathic.serve.conversations import Conversations
 from empathic.serve.docs import add_offline_docs
@@ -238,8 +245,8 @@ async def _input(request: Request, exc: Exception) -> Response:
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
-    """A caller whose role may not do this: 403."""
-    return problem(403, str(exc), request.url.path)
+    """A caller whose role may not do this: 403; no caller at all: 401."""
+    return problem(401 if isinstance(exc, NotAuthenticated) else 403, str(exc), request.url.path)
 
 
 async def _conflict(request: Request, exc: Exception) -> Response:
@@ -287,6 +294,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(InputError, _input)
     app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(NotAuthenticated, _forbidden)
     app.add_exception_handler(ConflictError, _conflict)
     app.add_exception_handler(StorageError, _storage)
     app.add_exception_handler(EmpathicError, _empathic)

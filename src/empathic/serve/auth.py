@@ -54,14 +54,19 @@ OPEN_PRINCIPAL = Principal(DEFAULT_TENANT, "admin", None)
 
 
 def principal(request: Request) -> Principal:
-    """FastAPI dependency: the caller, as the gate identified them (``Depends(principal)``)."""
+    """FastAPI dependency: the caller, as the gate identified them (``Depends(principal)``).
+    A route the gate did not admit (outside ``/v1/``) has no caller: NotAuthenticated (401)."""
     found = request.scope.get("state", {}).get("principal")
     if isinstance(found, Principal):
         return found
-    key = request.scope.get("state", {}).get("api_key")
-    if key:
-        return Principal(key.get("tenant") or DEFAULT_TENANT, key.get("role") or "admin", key["id"])
-    return OPEN_PRINCIPAL
+    raise NotAuthenticated()
+
+
+class NotAuthenticated(Exception):
+    """A route needing a caller was reached without the gate admitting one (401)."""
+
+    def __init__(self) -> None:
+        super().__init__("This route needs an API key (Authorization: Bearer KEY).")
 
 
 class Forbidden(Exception):
