@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from empathic.check.content import asks_for_person
 from empathic.config import PlanningConfig, TrackingConfig
 from empathic.types import EMPATHY_LEVELS, Plan, Reading, State
 
@@ -138,6 +139,8 @@ def intent_said(reading: Reading, personal: bool) -> str:
     """The intent the plan answers: in a personal conversation a sign-off or a request for a
     human is taken only when it is said."""
     intent = reading.intent
+    if not personal and intent not in {"request_human", "thanks"} and asks_for_person(reading.text):
+        return "request_human"  # "is there a phone number?", "help me speak with a person"
     if personal and intent == "goodbye" and not _CLOSING.search(reading.text):
         return "other"
     if personal and intent == "request_human" and not _ASK_HUMAN.search(reading.text):

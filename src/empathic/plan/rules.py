@@ -56,6 +56,10 @@ class Sketch:
 
 Rule = Callable[[Situation, Sketch], bool]
 
+# Valence below which someone asking for a person is acknowledged first (a polite request reads
+# near zero; a fed-up one, "I just want to talk to someone", a little below).
+UNHAPPY_VALENCE = -0.15
+
 
 # -- 1. crisis first ----------------------------------------------------------------------------
 
@@ -319,7 +323,9 @@ def keep_them_informed_while_waiting(s: Situation, p: Sketch) -> bool:
     if s.intent == "question" and s.knowledge:
         kept.add("inform")
     p.strategies = [x for x in p.strategies if x in kept]
-    if s.reading.valence < s.planning.heated_valence and "acknowledge" not in p.strategies:
+    asked_again = s.intent == "request_human"
+    upset = s.reading.valence < s.planning.heated_valence or (asked_again and s.reading.valence < 0)
+    if upset and "acknowledge" not in p.strategies:
         p.strategies.insert(0, "acknowledge")
     p.strategies.append("handoff_status")
     return True
@@ -334,8 +340,11 @@ def honour_a_handoff(s: Situation, p: Sketch) -> bool:
         return False
     p.strategies = [x for x in p.strategies if x not in {"next_step", "ask", "restate"}]
     p.strategies.append("handoff")
+    # Someone asking again, or asking while unhappy, has their feeling acknowledged first.
+    unhappy = reason.startswith("asked") and s.reading.valence < UNHAPPY_VALENCE
     heated = (
-        s.reading.valence < s.planning.heated_valence
+        unhappy
+        or s.reading.valence < s.planning.heated_valence
         or any(c.kind in {"all_caps", "profanity", "repeated_punctuation"} for c in s.reading.cues)
         or not reason.startswith("asked")
     )

@@ -276,7 +276,7 @@ class Composer:
 
 
 # Facts a template may name; a template that names one is preferred (it shows we listened).
-_FACT_SLOTS = frozenset({"order_number", "reference", "product", "device", "name"})
+_FACT_SLOTS = frozenset({"order_number", "reference", "product", "device", "os", "name"})
 # A strategy whose wording depends on whether a person can take over (the "handoff" action).
 _TABLE_BY_ACTION = {
     "handoff": {True: "handoff", False: "handoff_unavailable"},

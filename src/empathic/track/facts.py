@@ -49,7 +49,8 @@ _DEVICE = re.compile(
     r"(?:google\s+)?pixel(?:\s+xl)?|(?:samsung\s+)?galaxy(?:\s+(?:tab\s+)?[a-z]?\d+\w*)?|"
     r"samsung\s+[a-z]\d+\w*|lumia\s+\w+|ps[345]|playstation\s?\d?|xbox(?:\s+(?:one|series\s+[xs]))?|"
     r"nintendo\s+switch|chromebook|kindle|fire\s+tv|roku|apple\s+(?:tv|watch)|airpods|sonos\s+\w+|"
-    r"android\s+(?:phone|tablet)|windows\s+phone)" + _MODEL,
+    r"android\s+(?:phone|tablet)|windows\s+phone|chrome(?:book)?|firefox|safari|microsoft\s+edge)"
+    + _MODEL,
     re.I,
 )
 _OS = re.compile(
