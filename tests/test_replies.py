@@ -1,0 +1,209 @@
+"""What a customer notices in a reply (issue 16): each failure a new user found has a test here,
+written as conversation in, reply properties out. The deployment registers no action unless a
+test says so, so nothing may be promised that nobody will do."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from empathic import EmpathicConfig, Engine
+from empathic.check.conduct import findings
+from empathic.check.content import needed_actions
+from empathic.check.critic import tag_sentences
+from empathic.conversation import Conversation
+from empathic.types import Draft
+
+_QUESTION = re.compile(r"\?\s*$")
+_SAFETY = re.compile(r"crisis line|988|116 123|emergency", re.I)
+_PERSON = re.compile(r"\b(?:person|colleague|team|human)\b", re.I)
+
+
+@pytest.fixture
+def chat(engine):
+    """A fresh conversation per test on the demo shop, sharing the loaded perceiver."""
+    return Engine(engine.perceiver, knowledge="demo")
+
+
+def _say(chat: Engine, conversation: str, *messages: str):
+    return [chat.respond(conversation, m) for m in messages]
+
+
+def test_a_bereavement_gets_condolence_not_irritation(chat):
+    (turn,) = _say(chat, "grief", "My grandmother died and I need to move my flight")
+    text = turn.reply.text.lower()
+    assert re.search(r"sorry for your loss|so sorry|condolence|very sorry", text)
+    assert not re.search(r"irritat|annoy|frustrat", text)
+    assert "your flight carried" not in text  # no echo of the wrong part of the sentence
+
+
+def test_a_second_request_for_a_person_is_never_answered_with_a_question(chat):
+    first, second, third = _say(
+        chat, "handoff",
+        "My order is late",
+        "I want to speak to a real person",
+        "I want to speak to a real person",
+    )  # fmt: skip
+    assert second.handoff is not None
+    for turn in (second, third):
+        assert "?" not in turn.reply.text
+        assert _PERSON.search(turn.reply.text)
+    assert third.handoff is None  # already raised; honoured, not raised twice
+    assert "handoff_status" in third.plan.strategies
+
+
+def test_with_no_person_available_it_says_so_and_gives_the_contact_route(chat):
+    (turn,) = _say(chat, "route", "Can I talk to a human please?")
+    assert re.search(r"can't|cannot|isn't|not able|no one", turn.reply.text, re.I)
+    assert "help@harborlane.example" in turn.reply.text  # the demo KB's contact route
+
+
+def test_with_a_person_registered_the_hand_off_says_someone_is_coming(engine):
+    config = EmpathicConfig.load(responding={"actions": ["handoff"], "knowledge_base": "demo"})
+    chat = Engine(engine.perceiver, config=config)
+    (turn,) = _say(chat, "registered", "Can I talk to a human please?")
+    assert re.search(r"colleague|member of the team|someone", turn.reply.text, re.I)
+    assert "can't bring a person" not in turn.reply.text
+
+
+def test_nothing_is_promised_that_the_deployment_cannot_do(chat):
+    turns = _say(
+        chat, "promise",
+        "My parcel is two weeks late and nobody answers!!",
+        "Still nothing. This is ridiculous.",
+        "Where is my refund for the broken blender?",
+    )  # fmt: skip
+    for turn in turns:
+        promised = [s.text for s in turn.reply.sentences if needed_actions(s.text)]
+        assert not promised, promised
+
+
+def test_no_sentence_announces_something_that_never_comes(chat):
+    for n, message in enumerate(
+        ["I'm so fed up, nothing works today", "Ugh, this app logged me out again", "whatever"]
+    ):
+        (turn,) = _say(chat, f"dangling-{n}", message)
+        assert "worth trying first." not in turn.reply.text
+        assert {c.name: c.passed for c in turn.reply.checks}["no_dangling_sentence"]
+
+
+def test_a_knowledge_base_passage_is_not_repeated_word_for_word(chat):
+    first, second = _say(
+        chat, "kb-repeat", "How do I reset my password?", "How do I reset my password??"
+    )
+    passage = next(s.text for s in first.reply.sentences if "account/reset" in s.text)
+    assert passage not in second.reply.text
+    assert "account/reset" in second.reply.text  # it refers back to what answers it
+
+
+def test_an_order_number_given_is_used_and_never_asked_for_again(chat):
+    first, second, third = _say(
+        chat, "facts",
+        "My order 4417 never arrived",
+        "Still nothing. What do you need from me?",
+        "Hello??",
+    )  # fmt: skip
+    assert chat.conversation("facts").facts["order_number"] == "4417"
+    for turn in (second, third):
+        assert not re.search(r"order number", turn.reply.text, re.I), turn.reply.text
+
+
+def test_a_correction_replaces_the_number(chat):
+    _say(chat, "fix", "My order 4417 is missing")
+    (turn,) = _say(chat, "fix", "sorry, it's 4471 not 4417")
+    assert chat.conversation("fix").facts["order_number"] == "4471"
+    assert "4471" in turn.reply.text and "4417" not in turn.reply.text
+
+
+def test_crisis_mode_sticks_until_an_operator_clears_it(chat):
+    _say(chat, "crisis", "I was charged twice")
+    crisis, later, thanks = _say(
+        chat, "crisis",
+        "I want to end my life",
+        "ok. can you tell me about your discount codes?",
+        "thanks",
+    )  # fmt: skip
+    assert crisis.reply.source == "safety"
+    for turn in (later, thanks):
+        assert _SAFETY.search(turn.reply.text), turn.reply.text
+        assert "product talk" in turn.plan.must_avoid or turn.plan.strategies == (
+            "thank_back",
+            "resources",
+        )
+    conversation = chat.conversation("crisis")
+    conversation.clear_crisis()
+    chat.store.save(conversation)
+    (after,) = _say(chat, "crisis", "What is your returns window?")
+    assert not _SAFETY.search(after.reply.text)
+
+
+def test_a_plain_question_gets_a_plain_answer(chat):
+    (turn,) = _say(chat, "plain", "What are your opening hours?")
+    first = turn.reply.sentences[0]
+    assert first.strategy not in {"acknowledge", "validate", "apologize"}
+    assert re.search(r"\d", turn.reply.text)
+
+
+def test_a_question_the_knowledge_base_cannot_answer_is_not_guessed(chat):
+    (turn,) = _say(chat, "unknown", "Can my dog come to your office?")
+    assert re.search(r"don't have|can't find|not able to answer|isn't something", turn.reply.text)
+
+
+def test_the_reply_stays_within_four_sentences(chat):
+    (turn,) = _say(
+        chat, "long",
+        "My parcel is late, the app crashes, I was charged twice and nobody answers!!!",
+    )  # fmt: skip
+    assert len(turn.reply.sentences) <= 4
+
+
+def test_no_template_is_said_twice_in_a_conversation(chat):
+    turns = _say(
+        chat, "variety",
+        "My parcel is late.",
+        "It's still late.",
+        "Still not here, honestly.",
+        "Any news on my parcel?",
+    )  # fmt: skip
+    seen: set[str] = set()
+    for turn in turns:
+        for sentence in turn.reply.sentences:
+            if sentence.strategy == "recap":
+                continue
+            assert sentence.text not in seen, sentence.text
+            seen.add(sentence.text)
+
+
+@pytest.mark.parametrize(
+    ("reply", "failure"),
+    [
+        ("I'll look into this now and get back to you shortly.", "no_unbacked_promise"),
+        ("Here's something worth trying first.", "no_dangling_sentence"),
+        ("What's your order number?", "no_known_fact_asked"),
+        ("Great news! Congratulations!", "emotion_fits"),
+    ],
+)
+def test_the_critic_catches_what_the_reply_does(engine, reply, failure):
+    conversation = Conversation.start("critic")
+    conversation.facts = {"order_number": "4417"}
+    chat = Engine(engine.perceiver)
+    reading = chat.analyze(["My order 4417 is late and I'm really upset"])[0]
+    conversation.state = chat.pipeline.stages.tracker.track(conversation, reading)
+    plan = chat.pipeline.plan(reading, conversation, (), None)
+    found = {f.check for f in findings(Draft(tag_sentences(reply), "llm"), plan, conversation, ())}
+    assert failure in found
+    good = "That's a long wait, and it's fair to be upset. Order 4417 is noted here."
+    assert not findings(Draft(tag_sentences(good), "llm"), plan, conversation, ())
+
+
+def test_a_hand_off_request_answered_with_a_question_is_caught(engine):
+    chat = Engine(engine.perceiver)
+    chat.respond("critic-h", "My order is late")
+    chat.respond("critic-h", "I want to speak to a real person")
+    conversation = chat.conversation("critic-h")
+    reading = chat.analyze(["I asked for a person!"])[0]
+    conversation.state = chat.pipeline.stages.tracker.track(conversation, reading)
+    plan = chat.pipeline.plan(reading, conversation, (), None)
+    bad = Draft(tag_sentences("What seems to be the problem?"), "llm")
+    assert "handoff_honoured" in {f.check for f in findings(bad, plan, conversation, ())}
