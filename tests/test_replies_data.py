@@ -7,9 +7,12 @@ import hashlib
 import json
 import re
 from collections import Counter
+from pathlib import Path
 
 from empathic.evaluate import replies_data as rd
 from empathic.respond.knowledge import load_entries
+
+DATA = Path(__file__).resolve().parents[1] / "benchmarks" / "data" / "replies"
 
 ALLOWED = {
     "strategies_include",
@@ -41,7 +44,7 @@ def test_expectation_keys_are_the_agreed_ones():
 
 
 def test_conversations_load_and_meet_the_minimums():
-    conversations = rd.load_conversations()
+    conversations = rd.load_conversations(DATA)
     assert len(conversations) >= 150
     assert len({c.id for c in conversations}) == len(conversations)
     for c in conversations:
@@ -53,7 +56,7 @@ def test_conversations_load_and_meet_the_minimums():
 
 
 def test_raw_scenario_keys_are_only_the_documented_ones():
-    path = rd.data_dir() / "scenarios.jsonl"
+    path = DATA / "scenarios.jsonl"
     for line in path.read_text("utf-8").splitlines():
         row = json.loads(line)
         assert set(row) <= {"id", "source", "source_row", "licence", "tag", "turns"}
@@ -63,7 +66,7 @@ def test_raw_scenario_keys_are_only_the_documented_ones():
 
 
 def test_uses_fact_was_given_by_the_customer():
-    for c in rd.load_conversations():
+    for c in rd.load_conversations(DATA):
         said = ""
         for turn in c.turns:
             said += " " + turn.user.lower()
@@ -73,26 +76,26 @@ def test_uses_fact_was_given_by_the_customer():
 
 
 def test_every_new_property_is_measured_somewhere():
-    seen = Counter(k for c in rd.load_conversations() for t in c.turns for k in t.expect)
+    seen = Counter(k for c in rd.load_conversations(DATA) for t in c.turns for k in t.expect)
     for key in rd.NEW_KEYS:
         assert seen[key] >= 3, key
 
 
 def test_split_rule_is_sha1_mod_5_and_documented():
-    conversations = rd.load_conversations()
+    conversations = rd.load_conversations(DATA)
     for c in conversations:
         sealed = int(hashlib.sha1(c.id.encode("utf-8")).hexdigest(), 16) % 5 == 0
         assert rd.split(c.id) == ("sealed" if sealed else "tuning")
-    sealed = rd.load_conversations(which="sealed")
-    tuning = rd.load_conversations(which="tuning")
+    sealed = rd.load_conversations(DATA, which="sealed")
+    tuning = rd.load_conversations(DATA, which="tuning")
     assert len(sealed) >= 30 and len(sealed) + len(tuning) == len(conversations)
     assert 0.12 <= len(sealed) / len(conversations) <= 0.28
-    readme = (rd.data_dir() / "README.md").read_text("utf-8")
+    readme = (DATA / "README.md").read_text("utf-8")
     assert "sha1(conversation id) % 5 == 0" in readme
 
 
 def test_critic_rows_half_bad_covering_every_failure():
-    rows = rd.load_critic_rows()
+    rows = rd.load_critic_rows(DATA)
     assert len(rows) >= 300
     bad = [r for r in rows if r.label == "bad"]
     assert abs(len(bad) - len(rows) / 2) <= len(rows) * 0.05
@@ -111,9 +114,9 @@ def test_critic_rows_half_bad_covering_every_failure():
 
 
 def test_kb_questions_point_at_passages_that_exist():
-    questions = rd.load_kb_questions()
+    questions = rd.load_kb_questions(DATA)
     assert len(questions) >= 200
-    headings = {entry.question for entry in load_entries(rd.kb_dir())}
+    headings = {entry.question for entry in load_entries(rd.kb_dir(DATA))}
     unanswered = [q for q in questions if q.expected is None]
     assert 0.05 <= len(unanswered) / len(questions) <= 0.2
     for q in questions:
@@ -125,7 +128,7 @@ def test_kb_questions_point_at_passages_that_exist():
 
 
 def test_kb_headings_are_unique():
-    entries = load_entries(rd.kb_dir())
+    entries = load_entries(rd.kb_dir(DATA))
     assert len(entries) >= 40
     assert len({e.question for e in entries}) == len(entries)
 
@@ -142,7 +145,7 @@ def test_critic_labels_agree_with_what_the_reply_does():
     verbatim and no other reply does; crisis-mode good replies keep the resources and crisis
     -dropped ones lose them; replies to a hand-off ask no question when good; a reply that asks
     for a known fact asks a question."""
-    for r in rd.load_critic_rows():
+    for r in rd.load_critic_rows(DATA):
         bot = set().union(*(_sentences(t.text) for t in r.context if t.role == "bot"))
         repeats = bool(_sentences(r.reply) & bot)
         assert repeats == (r.failure == "repeated_content"), r.id

@@ -8,8 +8,8 @@
 - ``kb_questions.jsonl`` and ``kb/``: real customer questions with the heading of the knowledge
   base passage that answers them, or ``None`` (``load_kb_questions``, ``kb_dir``).
 
-The files live next to the benchmarks, not in the package; ``data_dir()`` finds them from a
-source checkout, and every loader takes a folder for other layouts.
+The files live next to the benchmarks (``benchmarks/data/replies`` of a checkout), not in the
+package: every loader takes that folder.
 """
 
 from __future__ import annotations
@@ -68,13 +68,8 @@ FAILURE_KINDS = (
 Split = Literal["sealed", "tuning"]
 
 
-def data_dir() -> Path:
-    """``benchmarks/data/replies`` of the source checkout this module was imported from."""
-    return Path(__file__).resolve().parents[3] / "benchmarks" / "data" / "replies"
-
-
-def kb_dir(folder: Path | None = None) -> Path:
-    return (folder or data_dir()) / "kb"
+def kb_dir(folder: Path) -> Path:
+    return folder / "kb"
 
 
 def split(conversation_id: str) -> Split:
@@ -144,12 +139,10 @@ def _lines(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def load_conversations(
-    folder: Path | None = None, which: Split | None = None
-) -> list[Conversation]:
+def load_conversations(folder: Path, which: Split | None = None) -> list[Conversation]:
     """All conversations, or only the ``"tuning"`` or ``"sealed"`` ones. Unknown expectation
     keys raise ``ValueError``."""
-    path = (folder or data_dir()) / "scenarios.jsonl"
+    path = folder / "scenarios.jsonl"
     conversations = []
     for row in _lines(path):
         turns = []
@@ -173,9 +166,9 @@ def load_conversations(
     return conversations
 
 
-def load_critic_rows(folder: Path | None = None) -> list[CriticRow]:
+def load_critic_rows(folder: Path) -> list[CriticRow]:
     rows = []
-    for row in _lines((folder or data_dir()) / "critic.jsonl"):
+    for row in _lines(folder / "critic.jsonl"):
         if row["label"] not in ("good", "bad"):
             raise ValueError(f"{row['id']}: label {row['label']!r}")
         if (row["label"] == "bad") != (row.get("failure") is not None):
@@ -200,7 +193,7 @@ def load_critic_rows(folder: Path | None = None) -> list[CriticRow]:
     return rows
 
 
-def load_kb_questions(folder: Path | None = None) -> list[KBQuestion]:
+def load_kb_questions(folder: Path) -> list[KBQuestion]:
     return [
         KBQuestion(
             row["id"],
@@ -210,5 +203,5 @@ def load_kb_questions(folder: Path | None = None) -> list[KBQuestion]:
             row["question"],
             row["expected"],
         )
-        for row in _lines((folder or data_dir()) / "kb_questions.jsonl")
+        for row in _lines(folder / "kb_questions.jsonl")
     ]
