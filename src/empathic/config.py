@@ -113,13 +113,16 @@ class PerceptionConfig(_Section):
     sarcasm_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     # Share of valence from the customer-sentiment head vs the GoEmotions anchors (real
     # customers' words vs the Reddit-trained emotion head).
-    sentiment_weight: float = Field(default=0.7, ge=0.0, le=1.0)
+    sentiment_weight: float = Field(default=0.5, ge=0.0, le=1.0)
     # A message of at most this many words is read with the person's previous message ("still
     # nothing", "great, thanks a lot" after a failure); 0 turns it off (one more encoder row).
     context_max_words: int = Field(default=8, ge=0)
     # Risk-head probability below which a crisis-head flag with no phrase behind it is dropped
     # (real posts about law, divorce or money read as danger to that head alone).
     risk_veto: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Fewest words for that check (and for the risk head's own concern): the crisis head was
+    # trained on short messages and is kept as it was for them; long posts are where it errs.
+    risk_veto_min_words: int = Field(default=40, ge=0)
     # Risk-head probability of a whole message that raises a "concern" on its own, for messages
     # of at least concern_min_words words (None = the trained one). 0.8: on RMHD train rows
     # 1.6% of control-subreddit posts and 76% of r/SuicideWatch + r/depression posts reach it.
@@ -130,7 +133,7 @@ class PerceptionConfig(_Section):
     # Crisis-head danger at which a sentence of another kind than self-harm (abuse, harm to
     # others, emergency) flags without the risk head's support.
     sentence_danger: float = Field(default=0.9, ge=0.0, le=1.0)
-    concern_min_words: int = Field(default=12, ge=0)
+    concern_min_words: int = Field(default=40, ge=0)
     # Negative probability (customer-sentiment head) at which glad words read as sarcasm
     # ("Oh wonderful, cancelled again"): turned-around praise vs missed jibes.
     contrast_negative: float = Field(default=0.6, ge=0.0, le=1.0)

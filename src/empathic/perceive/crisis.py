@@ -312,17 +312,22 @@ _SLANG: dict[str, list[str]] = {
         r"\bkms\b(?!\s*(?:lol|lmao|haha|😂|🤣))",
         r"\bunaliv(?:e|ing|ed)\s+(?:my\s*self|me)\b|\b(?:want|wanna|going|gonna|need|ready|try|trying|"
         r"tried|plan|planning)\s+(?:to\s+)?(?:be\s+)?unalive\b|\bunaliving\s+tonight\b",
-        r"\bsew(?:er|a)\s*sl(?:i|y)de\b|\bsuey\s*side\b|\bself[\s-]*delet(?:e|ing|ion)\b|"
+        r"\bsew(?:er|a)\s*sl(?:i|y)de\b|\bsuey\s*side\b|\b(?:want|wanna|going\s+to|gonna|about\s+to|"
+        r"thinking\s+(?:about|of)|ready\s+to|planning\s+to|should|might)\s+(?:just\s+)?self[\s-]*"
+        r"delet(?:e|ing)\b(?!\s+(?:the|my|this|that|these|those|a|all|your)\b)|"
         r"\b(?:commit|commiting|committing)\s+(?:die|toaster\s+bath|neck\s+rope)\b",
         r"\b(?:kil|kilk|kll|klil)\s+my\s*self\b",
-        r"\bs[\W_]?[uv][\W_]?[i1!*][\W_]?c[\W_]?[i1!*][\W_]?d(?:e|al)\b|\bs\*+[a-z]*ide\b",
-        r"\b(?:i|i'?m|im)\s+(?:just\s+)?(?:want|wanna|going|gonna|need)\s+(?:to|2)\s+die\b|"
+        r"\bs[\W_]?[uv][\W_]?[i1!*][\W_]?c[\W_]?[i1!*][\W_]?d(?:e|al)\b(?<!suicide)(?<!suicidal)|"
+        r"\bs\*+[a-z]*ide\b",
+        r"\b(?:i|i'?m|im)\s+(?:just\s+)?(?:want|wanna|going|gonna|need)\s+(?:to|2)\s+die\b"
+        r"(?!\s+(?:of|from|laughing|if|when|before|without|waiting|on\s+hold|in\s+this\s+queue))|"
         r"\b(?:want|wanna)\s+(?:to|2)\s+die\s+(?:rn|fr|tbh|ngl|so\s+bad)\b",
         r"\b(?:going\s+to|gonna|about\s+to|will|planning\s+to)\s+od\b|\bod(?:'?d|ed)\s+on\b",
-        r"\b(?:cutting|cut|been\s+cutting)\s+(?:again|myself\s+again)\b|\brelapsed\b[^.!?\n]{0,30}\bcut",
+        r"\b(?:i'?ve|i\s+have|i'?m|i\s+am|i)\s+(?:been\s+)?(?:started\s+)?cutting\s+(?:myself\s+)?again\b|"
+        r"\brelapsed\b[^.!?\n]{0,30}\bcut\s+myself",
     ],
     "harm_to_others": [
-        r"\bkys\b|\bkill\s+your\s*self\b",
+        r"\bkys\b|\bkill\s+your\s*self\b(?!\s+(?:laughing|lol|lmao))",
         r"\b(?:i'?ll|i\s+will|i'?m\s+going\s+to|gonna|want\s+to|wanna)\s+unalive\s+"
         r"(?:you|him|her|them|my\s+\w+)\b",
     ],
@@ -568,7 +573,7 @@ def detect_crisis(
         if danger[row] >= threshold:
             kind = CRISIS_KINDS[int(np.argmax(probs[row, :-1]))]
             evidence = spans[row] if row < len(spans) else spans[0]
-            if risk is None:
+            if risk is None or words < config.risk_veto_min_words:
                 return CrisisSignal(kind, round(float(danger[row]), 4), (evidence,))  # type: ignore[arg-type]
             # A sentence the head is sure of speaks for itself inside a long message about
             # something else (self-harm wording also needs the risk head's support there).
@@ -579,7 +584,9 @@ def detect_crisis(
                     kind != "self_harm" or float(risk[min(row, len(risk) - 1)]) >= config.risk_veto
                 )
             )
-            if float(risk[0]) >= config.risk_veto or sentence_alone:
+            # The risk head reads distress, not abuse, emergencies or threats: only self-harm
+            # needs its support.
+            if kind != "self_harm" or float(risk[0]) >= config.risk_veto or sentence_alone:
                 # With a time or a means in the words it flagged, the head is read as intent
                 # or a plan ("the pills are saved up, tonight"); otherwise as a concern.
                 planned = danger[row] >= config.sentence_danger and _RAISES.search(evidence.text)
