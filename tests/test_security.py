@@ -89,6 +89,9 @@ def test_roles_decide_what_a_key_may_do(tenants):
         assert refused.status_code == 403 and "operator" in refused.json()["detail"], path
     assert client.post("/v1/analyze", json={"text": "hi"}, headers=chat).status_code == 200
     assert client.get("/v1/conversations", headers=keys[("a", "operator")]).status_code == 200
+    # /metrics counts every tenant together: admin keys only.
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers=keys[("a", "operator")]).status_code == 403
 
 
 def test_revoking_the_last_key_never_opens_the_server(engine, tmp_path):

@@ -7,8 +7,9 @@ import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
@@ -28,8 +29,10 @@ from empathic.serve.auth import (
     Gate,
     KeyBook,
     NotAuthenticated,
+    Principal,
     RateLimiter,
     is_loopback,
+    require,
 )
 from empathic.serve.batcher import AnalyzeBatcher
 from empathic.serve.conversations import Conversations
@@ -330,7 +333,8 @@ async def healthz(request: Request, deep: bool = False):
 
 
 @_ops.get("/metrics", summary="Prometheus metrics", tags=["ops"])
-async def prometheus(request: Request):
+async def prometheus(request: Request, who: Annotated[Principal, Depends(require("admin"))]):
+    # Counters over every tenant: an admin key (Prometheus sends it as a bearer token).
     metrics: Metrics = request.app.state.services.metrics
     return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 

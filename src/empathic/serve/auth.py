@@ -28,7 +28,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from empathic.serve.problems import problem
 from empathic.store import Store
 
-_PROTECTED = ("/v1/",)
+# /metrics counts every tenant together: with keys, an admin key reads it.
+_PROTECTED = ("/v1/", "/metrics")
 Role = Literal["chat", "operator", "admin"]
 # Each role may do what the roles before it may: chat sends turns and analyses; operator also
 # reads conversations, the dashboard and acts on hand-offs; admin also manages keys.
