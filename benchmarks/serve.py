@@ -458,14 +458,16 @@ def bench_tenants(db_url: str) -> dict:
 
         async def run() -> tuple[int, int]:
             c = Connection(server.port)
-            ids = {}
+            ids, secrets = {}, {}
             for tenant in ("a", "b"):
                 cid = f"secret-{tenant}-{random.randrange(10**9)}"
                 ids[tenant] = cid
+                # Each tenant's own words, so finding them in the other's answers is a leak.
+                secrets[tenant] = f"{CRISIS} My account is Zq{tenant}{random.randrange(10**9)}."
                 await c.request("POST", "/v1/conversations", {"id": cid},
                                 headers=keys[(tenant, "chat")])  # fmt: skip
-                await c.request("POST", f"/v1/conversations/{cid}/messages", {"text": CRISIS},
-                                headers=keys[(tenant, "chat")])  # fmt: skip
+                await c.request("POST", f"/v1/conversations/{cid}/messages",
+                                {"text": secrets[tenant]}, headers=keys[(tenant, "chat")])  # fmt: skip
             events = {}
             for tenant in ("a", "b"):
                 _, body = await c.request("GET", "/v1/handoffs", headers=keys[(tenant, "operator")])
@@ -494,7 +496,8 @@ def bench_tenants(db_url: str) -> dict:
                     status, text = await c.request(method, path, body, headers={**headers, **extra})
                     checks += 1
                     # An error may name the id it was asked about; a 2xx must not reach it.
-                    reveals = cid.encode() in text or CRISIS.encode() in text
+                    marker = secrets[other].rsplit(" ", 1)[-1].rstrip(".").encode()
+                    reveals = cid.encode() in text or marker in text
                     leaks += 200 <= status < 300 and (reveals or cid in path or bool(extra)
                                                       or "metadata" in (body or {}))  # fmt: skip
             c.close()
