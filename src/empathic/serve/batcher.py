@@ -36,7 +36,9 @@ class _Job:
 
 
 class AnalyzeBatcher:
-    def __init__(self, engine: Engine, max_messages: int = 64, threads: int = 1):
+    # 16: the encoder reads no faster per message in larger batches (benchmarks/serve.py, engine
+    # alone: best at 8-16), and a request arriving mid-batch waits for the whole batch.
+    def __init__(self, engine: Engine, max_messages: int = 16, threads: int = 1):
         self.engine = engine
         self.max_messages = max_messages
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
