@@ -85,7 +85,7 @@ def scenario_figures(perceiver: Perceiver, conversations: list[rd.Conversation])
         times.append((time.perf_counter() - start) * 1000 / len(turns))
         for outcome in outcomes:
             by_key[outcome.expectation].append(outcome.passed)
-            if not outcome.passed and len(failures) < 40:
+            if not outcome.passed and len(failures) < 400:
                 failures.append(
                     f"{conversation.id} turn {outcome.turn} {outcome.expectation}: {outcome.detail}"
                 )

@@ -82,8 +82,7 @@ class Pipeline:
         if tentative and plan.knowledge:
             plan = replace(plan, knowledge_tentative=True)
         plan = self._grounded(plan, conversation, reading.text)
-        if facts.correction(text) and not plan.safety_override:
-            plan = replace(plan, strategies=("confirm_fact", *plan.strategies))
+        plan = _noting_facts(plan, conversation.facts, working.facts, text)
         reply = self.reply(plan, reading, conversation, working)
         working, handoff = self._hand_off(plan, reading, working)
         after = self._remember(working, reading, plan, reply)
@@ -376,6 +375,25 @@ def best_sentence(passage: str, question: str) -> str:
     words = _content_words(question)
     # (Without an encoder of its own: a knowledge base of the user's that has no best_sentence.)
     return max(sentences, key=lambda p: len(_content_words(p) & words), default=passage)
+
+
+# Facts worth saying back when the customer first gives them ("Thanks, that's your iPhone 7").
+_NOTED = ("order_number", "reference", "device", "os", "product")
+
+
+def _noting_facts(plan: Plan, before: dict[str, str], after: dict[str, str], text: str) -> Plan:
+    """A corrected number is confirmed first; a new order number, device or OS is noted right
+    after the acknowledgement, so the customer sees it was taken in."""
+    if plan.safety_override or plan.personal:
+        return plan
+    if facts.correction(text):
+        return replace(plan, strategies=("confirm_fact", *plan.strategies))
+    if not any(after.get(k) and after.get(k) != before.get(k) for k in _NOTED):
+        return plan
+    strategies = list(plan.strategies)
+    at = 1 if strategies and strategies[0] in {"acknowledge", "condolence", "celebrate"} else 0
+    strategies.insert(at, "note_fact")
+    return replace(plan, strategies=tuple(strategies))
 
 
 def _with_facts(conversation: Conversation, text: str) -> Conversation:

@@ -14,7 +14,13 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from empathic.check.content import announces, asks_for, asks_for_person, unbacked
+from empathic.check.content import (
+    announces,
+    asks_for,
+    asks_for_person,
+    mentions_bereavement,
+    unbacked,
+)
 from empathic.conversation import Conversation
 from empathic.types import Check, Draft, Plan, Sentence
 
@@ -32,11 +38,6 @@ _CELEBRATORY = re.compile(
     r"so\s+(?:happy|glad)|happy\s+(?:for\s+you|to\s+help)|glad\s+(?:that|it|everything|i\s+could|"
     r"you)|that's\s+great|great!|how\s+exciting|love\s+(?:that|it|the|hearing)|yay|woo+hoo|haha|"
     r"good\s+one|enjoy\b|thanks\s+for\s+the\s+(?:feedback|laugh)|kind\s+words)",
-    re.I,
-)
-_GRIEF = re.compile(
-    r"\b(?:passed\s+away|died|dead|funeral|bereave\w*|lost\s+my\s+(?:mum|mom|dad|father|mother|"
-    r"wife|husband|son|daughter|brother|sister|grand\w+|partner|baby|dog|cat)|since\s+my\s+\w+\s+died)\b",
     re.I,
 )
 _IRRITATION = re.compile(
@@ -147,7 +148,7 @@ def _emotion(
     """Celebrating when the feeling is negative (or after a bereavement in this conversation);
     irritation offered to grief or fear."""
     turns = conversation.state.turns
-    grief = any(_GRIEF.search(t.text) for t in turns)
+    grief = any(mentions_bereavement(t.text) for t in turns)
     low = plan.family in _NEGATIVE_FAMILIES or grief or bool(turns and turns[-1].valence < -0.1)
     sad = plan.family in {"sadness", "fear"} or grief
     hits = [

@@ -187,3 +187,21 @@ _ASKS_PERSON = re.compile(
 def asks_for_person(message: str) -> bool:
     """Whether the customer's message asks for a person or a way to reach one."""
     return bool(_ASKS_PERSON.search(message))
+
+
+_KIN = (
+    r"(?:mum|mom|mother|dad|father|grand\w+|granny|nan|wife|husband|partner|son|daughter|"
+    r"brother|sister|aunt|uncle|cousin|friend|baby|child|dog|cat|pet)"
+)
+# Someone has died: a person or a pet, not a phone that "died on me".
+_BEREAVEMENT = re.compile(
+    rf"\b(?:passed\s+away|funeral|bereave\w*|lost\s+(?:my|our)\s+(?:\w+\s+)?{_KIN}|"
+    rf"{_KIN}\s+(?:has\s+|had\s+|just\s+|recently\s+)?died|"
+    rf"since\s+(?:my\s+(?:\w+\s+)?{_KIN}|she|he)\s+died)\b",
+    re.I,
+)
+
+
+def mentions_bereavement(message: str) -> bool:
+    """Whether the message tells of a death (a person or a pet)."""
+    return bool(_BEREAVEMENT.search(message))

@@ -34,7 +34,7 @@ SUPPORT_ONLY = EMPATHY_STRATEGIES | {"thank_back", "greet", "farewell", "resourc
 # Sentences that help: an answer, a next step, a question, or where the hand-over stands.
 HELP_STRATEGIES = frozenset(
     {"inform", "next_step", "ask", "suggest", "handoff", "restate", "handoff_status",
-     "offer_person", "no_answer", "contact", "refer_back", "recap", "confirm_fact"}
+     "offer_person", "no_answer", "contact", "refer_back", "recap", "confirm_fact", "note_fact"}
 )  # fmt: skip
 _APOLOGY = re.compile(r"\b(?:sorry|apologi[sz]e|apologies|my apologies)\b", re.I)
 _FEELING = re.compile(

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from empathic.check.content import mentions_bereavement
 from empathic.config import PlanningConfig, TrackingConfig
 from empathic.plan.policy import ALWAYS_AVOID, ESCONV_TO_STRATEGY, our_fault
 from empathic.types import Reading, State
@@ -152,11 +153,22 @@ def say_goodbye(s: Situation, p: Sketch) -> bool:
     return True
 
 
+_RESOLVED = re.compile(
+    r"\b(?:works?\s+(?:now|again|fine|perfectly)|working\s+(?:now|again)|fixed|sorted|resolved|"
+    r"arrived|turned\s+up|found\s+it|got\s+it\s+(?:back|working)|all\s+good\s+now)\b",
+    re.I,
+)
+_THANKS = re.compile(r"\b(?:thanks|thank\s+you|thx|cheers|appreciate)\b", re.I)
+
+
 def thank_back(s: Situation, p: Sketch) -> bool:
-    """Thanks are returned, lightly, and never met with an apology."""
+    """Thanks are returned, lightly, and never met with an apology; thanks for something now
+    working or arrived is good news too, and gets real gladness first."""
     if s.intent != "thanks":
         return False
-    p.strategies, p.family, p.level = ["thank_back"], "gratitude", 1
+    resolved = _RESOLVED.search(s.reading.text) and s.reading.valence > 0
+    p.strategies = ["celebrate", "thank_back"] if resolved else ["thank_back"]
+    p.family, p.level = ("joy", 2) if resolved else ("gratitude", 1)
     p.avoid.append("apology")
     return True
 
@@ -166,23 +178,18 @@ def share_good_news(s: Situation, p: Sketch) -> bool:
     if s.intent != "good_news":
         return False
     p.strategies = ["celebrate"] + (["inform"] if s.knowledge else [])
+    if _THANKS.search(s.reading.text):
+        p.strategies.append("thank_back")
     p.family, p.level, p.tone = "joy", 2, "warm, glad"
     p.avoid.append("apology")
     return True
-
-
-_BEREAVEMENT = re.compile(
-    r"\b(?:passed\s+away|died|has\s+died|funeral|bereave\w*|lost\s+my\s+(?:mum|mom|dad|father|"
-    r"mother|wife|husband|son|daughter|brother|sister|grand\w+|partner|baby|best\s+friend))\b",
-    re.I,
-)
 
 
 def comfort_a_bereavement(s: Situation, p: Sketch) -> bool:
     """Someone tells us a person died (often while asking for something practical: moving a
     flight, closing an account): condolence first, in plain words, then the practical help,
     gently. Never irritation, never a cheerful "happy to help"."""
-    if not _BEREAVEMENT.search(s.reading.text):
+    if not mentions_bereavement(s.reading.text):
         return False
     # The acknowledgement is a condolence (the composer words it from its condolence table).
     p.strategies = ["acknowledge", "inform" if s.knowledge else "ask"]
@@ -278,12 +285,12 @@ def ask_what_they_need(s: Situation, p: Sketch) -> bool:
 
 ANSWER_RULES: tuple[Rule, ...] = (
     support_someone_at_risk,
+    comfort_a_bereavement,
     listen_to_a_personal_story,
     greet,
     say_goodbye,
     thank_back,
     share_good_news,
-    comfort_a_bereavement,
     give_room_to_grief_and_fear,
     understand_before_solving,
     answer_a_plain_question,
