@@ -45,8 +45,15 @@ def database_url(backend: str, tmp_path) -> str:
     url = os.environ[POSTGRES_ENV]
     engine = create_engine(normalize_url(url))
     with engine.begin() as connection:
-        for table in ("api_keys", "events", "turns", "conversations", "alembic_version",
-                      "idempotency_keys", "health_probe"):
+        for table in (
+            "api_keys",
+            "events",
+            "turns",
+            "conversations",
+            "alembic_version",
+            "idempotency_keys",
+            "health_probe",
+        ):
             connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     engine.dispose()
     return url
@@ -140,7 +147,9 @@ class FakeUpstream:
         import json
 
         owner = self
-        self.reply = reply or (lambda payload: "I'm sorry about that. Your parcel arrives tomorrow.")
+        self.reply = reply or (
+            lambda payload: "I'm sorry about that. Your parcel arrives tomorrow."
+        )
         self.drip, self.hang, self.seen = drip, hang, []
 
         class Handler(http.server.BaseHTTPRequestHandler):

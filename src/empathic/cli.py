@@ -671,8 +671,10 @@ def keys_create(
     ] = "default",
     role: Annotated[
         str,
-        typer.Option(help="chat (send turns, analyze), operator (also read, dashboard, "
-                     "hand-offs) or admin (everything)"),
+        typer.Option(
+            help="chat (send turns, analyze), operator (also read, dashboard, "
+            "hand-offs) or admin (everything)"
+        ),
     ] = "chat",
 ) -> None:
     """Create a key and print it once; only its hash is stored."""
