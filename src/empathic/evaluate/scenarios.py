@@ -39,7 +39,8 @@ _HUMAN = re.compile(r"\b(?:colleague|human|person|agent|team|specialist|someone)
 _CONTACT = re.compile(r"@|https?://|\bcall\b|\bphone\b|\bemail\b|\bcontact\b", re.I)
 _GLAD = re.compile(
     r"\b(?:congratulations|congrats|great\s+news|wonderful|fantastic|brilliant|amazing|"
-    r"so\s+(?:glad|happy)|delighted|thrilled|that's\s+great|lovely\s+to\s+hear)\b",
+    r"(?:so|really|very)\s+(?:glad|happy|pleased)|(?:glad|great|lovely)\s+to\s+hear|delighted|"
+    r"thrilled|that's\s+great)\b",
     re.I,
 )
 _CONDOLENCE = re.compile(
