@@ -133,6 +133,8 @@ class PerceptionConfig(_Section):
     # Crisis-head danger at which a sentence of another kind than self-harm (abuse, harm to
     # others, emergency) flags without the risk head's support.
     sentence_danger: float = Field(default=0.9, ge=0.0, le=1.0)
+    # ... and at which a self-harm sentence flags (as a concern) without it.
+    sentence_danger_alone: float = Field(default=0.99, ge=0.0, le=1.0)
     concern_min_words: int = Field(default=40, ge=0)
     # Negative probability (customer-sentiment head) at which glad words read as sarcasm
     # ("Oh wonderful, cancelled again"): turned-around praise vs missed jibes.

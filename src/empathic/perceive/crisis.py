@@ -312,18 +312,19 @@ _SLANG: dict[str, list[str]] = {
         r"\bkms\b(?!\s*(?:lol|lmao|haha|😂|🤣))",
         r"\bunaliv(?:e|ing|ed)\s+(?:my\s*self|me)\b|\b(?:want|wanna|going|gonna|need|ready|try|trying|"
         r"tried|plan|planning)\s+(?:to\s+)?(?:be\s+)?unalive\b|\bunaliving\s+tonight\b",
-        r"\bsew(?:er|a)\s*sl(?:i|y)de\b|\bsuey\s*side\b|\b(?:want|wanna|going\s+to|gonna|about\s+to|"
-        r"thinking\s+(?:about|of)|ready\s+to|planning\s+to|should|might)\s+(?:just\s+)?self[\s-]*"
+        r"\bsew(?:er|a)\s*sl(?:i|y)de\b|\bsuey\s*side\b|\b(?:want|wanna|going|gonna|about|"
+        r"thinking\s+(?:about|of)|ready|planning|should|might)\s+(?:to\s+)?(?:just\s+)?self[\s-]*"
         r"delet(?:e|ing)\b(?!\s+(?:the|my|this|that|these|those|a|all|your)\b)|"
         r"\b(?:commit|commiting|committing)\s+(?:die|toaster\s+bath|neck\s+rope)\b",
-        r"\b(?:kil|kilk|kll|klil)\s+my\s*self\b",
+        r"\b(?:kil|kilk|kll|klil|kiii|kiil|kili)\s+my\s*self\b",
         r"\bs[\W_]?[uv][\W_]?[i1!*][\W_]?c[\W_]?[i1!*][\W_]?d(?:e|al)\b(?<!suicide)(?<!suicidal)|"
         r"\bs\*+[a-z]*ide\b",
         r"\b(?:i|i'?m|im)\s+(?:just\s+)?(?:want|wanna|going|gonna|need)\s+(?:to|2)\s+die\b"
         r"(?!\s+(?:of|from|laughing|if|when|before|without|waiting|on\s+hold|in\s+this\s+queue))|"
         r"\b(?:want|wanna)\s+(?:to|2)\s+die\s+(?:rn|fr|tbh|ngl|so\s+bad)\b",
         r"\b(?:going\s+to|gonna|about\s+to|will|planning\s+to)\s+od\b|\bod(?:'?d|ed)\s+on\b",
-        r"\b(?:i'?ve|i\s+have|i'?m|i\s+am|i)\s+(?:been\s+)?(?:started\s+)?cutting\s+(?:myself\s+)?again\b|"
+        r"\b(?:i'?ve|i\s+have|i'?m|i\s+am|i|been)\s+(?:been\s+)?(?:started\s+)?cutting\s+(?:myself\s+)?"
+        r"again\b|"
         r"\brelapsed\b[^.!?\n]{0,30}\bcut\s+myself",
     ],
     "harm_to_others": [
@@ -581,7 +582,9 @@ def detect_crisis(
                 row > 0
                 and danger[row] >= config.sentence_danger
                 and (
-                    kind != "self_harm" or float(risk[min(row, len(risk) - 1)]) >= config.risk_veto
+                    kind != "self_harm"
+                    or float(risk[min(row, len(risk) - 1)]) >= config.risk_veto
+                    or danger[row] >= config.sentence_danger_alone
                 )
             )
             # The risk head reads distress, not abuse, emergencies or threats: only self-harm
