@@ -856,22 +856,32 @@ def bench_retries(db_url: str, requests: int) -> dict:
 async def open_loop(port: int, rate: float, seconds: float, request) -> dict:
     """Poisson arrivals at ``rate`` per second for ``seconds``; each on a free keep-alive
     connection (a new one when all are busy). ``request(connection, i)`` sends one."""
-    idle: list[Connection] = []
+    idle: list[tuple[float, Connection]] = []
     latencies: list[float] = []
     errors = 0
     tasks = []
 
+    def connection() -> Connection:
+        # A connection idle longer than the server's keep-alive (uvicorn: 5 s) may be closed
+        # under us: drop those, as an HTTP client's pool does.
+        while idle:
+            since, reused = idle.pop()
+            if time.perf_counter() - since < 4.0:
+                return reused
+            reused.close()
+        return Connection(port)
+
     async def one(i: int) -> None:
         nonlocal errors
-        connection = idle.pop() if idle else Connection(port)
+        conn = connection()
         start = time.perf_counter()
         try:
-            ok = await request(connection, i)
+            ok = await request(conn, i)
             errors += not ok
-            idle.append(connection)
+            idle.append((time.perf_counter(), conn))
         except (OSError, ConnectionError, TimeoutError, ValueError):
             errors += 1
-            connection.close()
+            conn.close()
         latencies.append(time.perf_counter() - start)
 
     until = time.perf_counter() + seconds
@@ -885,8 +895,8 @@ async def open_loop(port: int, rate: float, seconds: float, request) -> dict:
         i += 1
         next_at += random.expovariate(rate)
     await asyncio.gather(*tasks)
-    for connection in idle:
-        connection.close()
+    for _, conn in idle:
+        conn.close()
     return {"rate": round(rate, 1), "sent": i, "p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
             "p99_ms": round(percentile(latencies, 0.99) * 1000, 2), "errors": errors}  # fmt: skip
 
