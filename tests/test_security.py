@@ -474,3 +474,30 @@ def test_forwarded_headers_only_from_configured_proxies():
     behind = _uvicorn_options(ServingConfig(trusted_proxies=["10.0.0.5"]))
     assert behind["proxy_headers"] is True and behind["forwarded_allow_ips"] == "10.0.0.5"
     json.dumps(behind)
+
+
+def test_the_upstream_gets_what_is_left_of_the_requests_deadline(engine, tmp_path):
+    from empathic.config import EmpathicConfig
+    from empathic.respond.llm import REQUEST_DEADLINE
+
+    left: list[float] = []
+
+    class Recording(ChatClient):
+        def complete(self, messages):
+            left.append(REQUEST_DEADLINE.get() - time.monotonic())
+            return super().complete(messages)
+
+    upstream = FakeUpstream()
+    llm = Recording(upstream.url, timeout=30.0, retries=0)
+    config = EmpathicConfig.load(
+        serving={"db_url": database_url("sqlite", tmp_path), "open": True}, llm={"timeout": 3.0}
+    )
+    app = create_app(config, engine=Engine(engine.perceiver, knowledge=KB, llm=llm))
+    with TestClient(app) as client:
+        client.post("/v1/conversations", json={"id": "d"})
+        client.post("/v1/conversations/d/messages", json={"text": "Where is my parcel?"})
+    llm.close()
+    upstream.close()
+    # The request's own deadline (arrival + llm.timeout), not the client's 30 s, minus the
+    # time spent before the call (perception, planning); a regeneration gets what is left then.
+    assert left and 0 < left[0] < 3.0 and all(later < left[0] for later in left[1:])

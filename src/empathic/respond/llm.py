@@ -15,11 +15,13 @@ deadline.
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextvars import ContextVar
 from typing import Any
 
 import httpx
@@ -34,6 +36,9 @@ class UpstreamError(EmpathicError):
 
 
 MAX_BODY_BYTES = 2_000_000  # an upstream answer larger than this is refused while read
+# The latest moment (time.monotonic()) a call may end, set by whoever owns the whole request
+# (the HTTP server: arrival + llm.timeout), so the upstream gets only what is left of it.
+REQUEST_DEADLINE: ContextVar[float | None] = ContextVar("empathic_request_deadline", default=None)
 
 
 class _Deadline(Exception):
@@ -150,7 +155,7 @@ class ChatClient:
         fallback): a retry is made only while ``retry_min_left`` of it (a quarter) is left.
         """
         last: Exception | None = None
-        deadline = time.monotonic() + self.timeout
+        deadline = min(time.monotonic() + self.timeout, REQUEST_DEADLINE.get() or math.inf)
         for attempt in range(self.retries + 1):
             try:
                 response = self._within(messages, deadline)

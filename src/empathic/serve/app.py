@@ -356,6 +356,7 @@ def _add_middleware(app: FastAPI, services: Services) -> None:
         Gate, keys=services.keys, limiter=RateLimiter(), rate_limit=settings.rate_limit,
         max_body_bytes=settings.max_body_bytes, max_header_bytes=settings.max_header_bytes,
         cors_origins=tuple(settings.cors_origins),
+        deadline_s=services.config.llm.timeout if services.config else None,
     )  # fmt: skip
     if settings.cors_origins:
         app.add_middleware(

@@ -25,6 +25,7 @@ from fastapi import Depends, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from empathic.respond.llm import REQUEST_DEADLINE
 from empathic.serve.problems import problem
 from empathic.store import Store
 
@@ -280,7 +281,8 @@ class Gate:
 
     def __init__(self, app: ASGIApp, keys: KeyBook, limiter: RateLimiter, rate_limit: int,
                  max_body_bytes: int, max_header_bytes: int = 16_384,
-                 cors_origins: tuple[str, ...] | list[str] = ()):  # fmt: skip
+                 cors_origins: tuple[str, ...] | list[str] = (),
+                 deadline_s: float | None = None):  # fmt: skip
         self.app = app
         self.keys = keys
         self.limiter = limiter
@@ -288,12 +290,15 @@ class Gate:
         self.max_body_bytes = max_body_bytes
         self.max_header_bytes = max_header_bytes
         self.cors_origins = frozenset(cors_origins)
+        self.deadline_s = deadline_s  # llm.timeout: the whole request's budget for the upstream
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         send = _hardened(scope, send)
+        if self.deadline_s is not None:  # seen by ChatClient in this request's worker thread
+            REQUEST_DEADLINE.set(time.monotonic() + self.deadline_s)
         refusal = self._head(scope)
         if (
             refusal is None
