@@ -298,7 +298,11 @@ def test_a_restored_conversation_reads_the_next_turn_as_the_original_does(engine
     original.respond("r", first)
     saved = original.conversation("r").to_json()
     expected = original.respond("r", second).reading
-    for keep_opening in (True, False):
+    # The saved conversation carries the opening's embedding: the same encoder call, the same
+    # reading. A store that drops it makes the perceiver encode the opening again in a larger
+    # batch; the int8 encoder scales its activations per batch, so the probabilities move a
+    # little (not the emotion read).
+    for keep_opening, tolerance in ((True, 1e-4), (False, 0.05)):
         loaded = Conversation.from_json(saved)
         if not keep_opening:
             loaded.opening = None
@@ -307,7 +311,7 @@ def test_a_restored_conversation_reads_the_next_turn_as_the_original_does(engine
         again = restored.respond("r", second).reading
         assert again.context_turns == expected.context_turns == 1
         assert again.ed_emotion == expected.ed_emotion
-        assert again.ed_probs == pytest.approx(expected.ed_probs, abs=1e-4)
+        assert again.ed_probs == pytest.approx(expected.ed_probs, abs=tolerance)
     alone = engine.perceiver.read(second)
     assert alone.ed_probs != pytest.approx(expected.ed_probs, abs=1e-3)  # the opening counts
 
