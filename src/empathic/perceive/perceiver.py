@@ -232,8 +232,14 @@ class Perceiver:
                     # "still nothing": the feeling carries over from the message before.
                     probs = 0.5 * probs + 0.5 * before
                     meta["context"] = "read with the previous message"
+            # Good news or thanks as the support-trained intent head reads them: the tweet-trained
+            # sentiment head alone does not turn them around ("the parcel I thought was lost
+            # turned up").
+            by_intent = dict(zip(h.intent_labels, intents[i].tolist(), strict=True))
+            glad = max(by_intent.get("good_news", 0.0), by_intent.get("thanks", 0.0)) >= 0.5
             if (
                 p_sarcasm < sarcasm_threshold
+                and not glad
                 and probs[0] >= config.contrast_negative
                 and set(go_labels) & _POSITIVE_GO
                 and has_positive_words(text)
@@ -254,10 +260,12 @@ class Perceiver:
                 probs = probs / probs.sum()
             p_neg, p_pos = float(probs[0]), float(probs[2])
             w = config.sentiment_weight
+            if glad and not is_sarcastic and probs[0] > probs[2]:
+                w = 0.0
             valence = float(np.clip(w * (p_pos - p_neg) + (1 - w) * valence, -1, 1))
             if is_sarcastic:
                 valence = min(valence, -0.4)
-            negative = probs.argmax() == 0
+            negative = probs.argmax() == 0 and not (glad and not is_sarcastic)
             joy = h.ekman_labels.index("joy")
             if ratio.argmax() == joy and (negative or is_sarcastic):
                 # Joy that the customer-sentiment head reads as negative is not joy. (The
