@@ -207,3 +207,14 @@ def test_a_hand_off_request_answered_with_a_question_is_caught(engine):
     plan = chat.pipeline.plan(reading, conversation, (), None)
     bad = Draft(tag_sentences("What seems to be the problem?"), "llm")
     assert "handoff_honoured" in {f.check for f in findings(bad, plan, conversation, ())}
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["Thanks a lot for nothing, brilliant service", "Great, another two hours on hold, love it"],
+)
+def test_sarcasm_is_answered_as_frustration_not_celebrated(chat, message):
+    (turn,) = _say(chat, "sarcasm", message)
+    assert turn.plan.family == "frustration"
+    assert "celebrate" not in turn.plan.strategies
+    assert not re.search(r"wonderful|great news|joy|glad", turn.reply.text, re.I)

@@ -56,7 +56,7 @@ _SERVICE = re.compile(
     r"iphone|ipad|laptop|phone|tablet|pc|mac|macbook|windows|version|update\w*|"
     r"(?:re)?install\w*|log\s*(?:in|out)|sign\s*out|wi-?fi|bluetooth|speaker|notifications?|"
     r"flight|train|tickets?|seat|luggage|rebook\w*|boarding|delayed|cancell?ed|store|"
-    r"card|bank|transfer|balance|atm|top\s*up|pin)\b",
+    r"card|bank|transfer|balance|atm|top\s*up|pin|service)\b",
     re.IGNORECASE,
 )
 # In a personal conversation, "goodbye" and "request a human" must be said, not guessed: chat
@@ -79,6 +79,10 @@ _DEFAULT_TRACKING = TrackingConfig()
 
 def emotion_family(reading: Reading, config: PlanningConfig = _DEFAULT_PLANNING) -> str:
     """The family of feeling the wording should fit."""
+    if getattr(reading, "sarcasm_span", None) is not None:
+        # "Thanks a lot for nothing": the GoEmotions probabilities keep the literal gratitude
+        # and joy; the sarcasm head says what was meant.
+        return "frustration"
     go = reading.goemotions
     if reading.intent == "thanks" or go.get("gratitude", 0) >= config.gratitude_family:
         return "gratitude"
