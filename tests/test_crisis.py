@@ -201,3 +201,13 @@ def test_sentences_are_read_one_by_one_only_when_the_message_is_not_plainly_safe
     parts = perceiver._crisis_sentences(texts, perceiver.embed(texts), [scan(t) for t in texts])
     assert parts[0] == [] and parts[2] == []  # no second encoder call for these
     assert [s.text for s in parts[1]][1] == "Nothing feels worth it anymore."
+
+
+@pytest.mark.parametrize(
+    "message", ["I can't go on anymore, I want to end my life.", "I want to end my life tonight"]
+)
+def test_a_crisis_message_never_reads_as_joy(read, message):
+    """The operator queue shows each conversation's feeling: a crisis must not show as joy."""
+    reading = read(message)
+    assert reading.crisis is not None
+    assert reading.ekman in {"sadness", "fear"} and reading.valence <= -0.5

@@ -4,6 +4,7 @@ reads the sentences of a long message one by one when the crisis head is not sur
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -297,36 +298,49 @@ class Perceiver:
             ):
                 intent = "complaint"
             readings.append(
-                Reading(
-                    text=text,
-                    ed_emotion=h.ed_labels[int(np.argmax(ed[i]))],
-                    ed_probs=dict(zip(h.ed_labels, ed[i].tolist(), strict=True)),
-                    goemotions=dict(zip(h.go_labels, go[i].tolist(), strict=True)),
-                    goemotions_labels=go_labels,
-                    ekman=ekman_label,
-                    ekman_probs=dict(zip(h.ekman_labels, ekman_probs.tolist(), strict=True)),
-                    valence=valence,
-                    arousal=arousal,
-                    intensity=intensity,
-                    intent=intent,
-                    intent_probs=intent_probs,
-                    cues=cues,
-                    crisis=detect_crisis(
-                        text,
-                        crisis_rows[i],
-                        h.crisis,
-                        parts[i],
-                        scans[i],
-                        config,
-                        risk=c.risk(crisis_rows[i]),
-                        risk_threshold=c.risk_threshold,
-                    ),
-                    context_turns=len(histories[i]),
-                    meta=meta,
-                    sarcasm=round(p_sarcasm, 4),
-                    sarcasm_span=span,
-                    complaint=float(complaint[i]),
-                    sentiment=dict(zip(SENTIMENTS, probs.tolist(), strict=True)),
+                _felt_in_crisis(
+                    Reading(
+                        text=text,
+                        ed_emotion=h.ed_labels[int(np.argmax(ed[i]))],
+                        ed_probs=dict(zip(h.ed_labels, ed[i].tolist(), strict=True)),
+                        goemotions=dict(zip(h.go_labels, go[i].tolist(), strict=True)),
+                        goemotions_labels=go_labels,
+                        ekman=ekman_label,
+                        ekman_probs=dict(zip(h.ekman_labels, ekman_probs.tolist(), strict=True)),
+                        valence=valence,
+                        arousal=arousal,
+                        intensity=intensity,
+                        intent=intent,
+                        intent_probs=intent_probs,
+                        cues=cues,
+                        crisis=detect_crisis(
+                            text,
+                            crisis_rows[i],
+                            h.crisis,
+                            parts[i],
+                            scans[i],
+                            config,
+                            risk=c.risk(crisis_rows[i]),
+                            risk_threshold=c.risk_threshold,
+                        ),
+                        context_turns=len(histories[i]),
+                        meta=meta,
+                        sarcasm=round(p_sarcasm, 4),
+                        sarcasm_span=span,
+                        complaint=float(complaint[i]),
+                        sentiment=dict(zip(SENTIMENTS, probs.tolist(), strict=True)),
+                    )
                 )  # fmt: skip
             )
         return readings
+
+
+def _felt_in_crisis(reading: Reading) -> Reading:
+    """A message that raises a crisis or concern is not read as joy, surprise or calm: "I want to
+    end my life" can look glad to the emotion heads (its words are calm), and an operator's
+    queue that showed it as joy would mislead. Self-harm reads as sadness, the rest as fear."""
+    crisis = reading.crisis
+    if crisis is None or reading.ekman not in {"joy", "surprise", "neutral"}:
+        return reading
+    felt = "sadness" if crisis.kind == "self_harm" else "fear"
+    return replace(reading, ekman=felt, valence=min(reading.valence, -0.5))
