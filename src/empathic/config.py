@@ -209,8 +209,9 @@ class RespondingConfig(_Section):
     locale: str = "default"  # crisis resources (helplines, emergency number) for this locale
     steer: bool = True  # steer an LLM with the plan and the critic (False: a plain system prompt)
     knowledge: KnowledgeConfig = Field(default_factory=lambda: KnowledgeConfig())
-    # What this deployment can really do (empathic.check.content.ACTIONS): lookup_order,
-    # open_ticket, handoff (a person can take over), follow_up (we contact them later), refund.
+    # What this deployment can really do (empathic.check.content reads promises against it):
+    # lookup_order, open_ticket, handoff (a person can take over), follow_up (we contact them
+    # later), refund.
     # Replies promise only these; empty by default, so nothing is promised that nobody does.
     actions: list[Literal["lookup_order", "open_ticket", "handoff", "follow_up", "refund"]] = Field(
         default_factory=list

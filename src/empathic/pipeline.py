@@ -8,7 +8,6 @@ conversation lives. Every stage is a Protocol of ``components.py``; this file on
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,7 +21,7 @@ from empathic.config import KnowledgeConfig
 from empathic.conversation import Conversation, Exchange, Handoff, Mode
 from empathic.perceive.perceiver import MAX_MESSAGE_CHARS, validate_message
 from empathic.plan.strategy_model import POSITION_SCALE
-from empathic.respond.knowledge import Hit
+from empathic.respond.knowledge import Hit, overlap_best_sentence
 from empathic.respond.llm import UpstreamError
 from empathic.respond.safety import crisis_response
 from empathic.track import facts
@@ -187,7 +186,8 @@ class Pipeline:
         repeated = [k for k in plan.knowledge if k in said]
         if not repeated:
             return plan
-        pick = getattr(self.stages.knowledge, "best_sentence", None) or best_sentence
+        # A knowledge base of the user's own may have no sentence-level search: shared words then.
+        pick = getattr(self.stages.knowledge, "best_sentence", None) or overlap_best_sentence
         recap = (pick(repeated[0], question),)
         strategies: list[str] = []
         for strategy in plan.strategies:
@@ -308,73 +308,6 @@ class Pipeline:
 
     def close(self) -> None:
         self._searches.shutdown(wait=False, cancel_futures=True)
-
-
-_WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "if",
-        "to",
-        "of",
-        "in",
-        "on",
-        "at",
-        "for",
-        "with",
-        "by",
-        "from",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "it",
-        "its",
-        "this",
-        "that",
-        "i",
-        "you",
-        "we",
-        "my",
-        "your",
-        "our",
-        "me",
-        "do",
-        "does",
-        "did",
-        "how",
-        "what",
-        "when",
-        "where",
-        "why",
-        "can",
-        "could",
-        "would",
-        "will",
-    ]
-)
-_PASSAGE_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z\"'(]|if\b)")
-
-
-def _content_words(text: str) -> set[str]:
-    # A crude stem (first five letters) so "returning" meets "return" and "expired" "expire".
-    return {w[:5] for w in _WORD.findall(text.lower()) if w not in _STOP}
-
-
-def best_sentence(passage: str, question: str) -> str:
-    """The sentence of ``passage`` that shares most words with ``question`` (the first on a
-    tie): sentence-level retrieval inside a passage already chosen."""
-    sentences = [p for p in _PASSAGE_SENTENCE.split(passage) if p.strip()]
-    words = _content_words(question)
-    # (Without an encoder of its own: a knowledge base of the user's that has no best_sentence.)
-    return max(sentences, key=lambda p: len(_content_words(p) & words), default=passage)
 
 
 # Facts worth saying back when the customer first gives them ("Thanks, that's your iPhone 7").

@@ -2,7 +2,8 @@
 only what the deployment can do", "no sentence that announces something that does not follow"
 and "never ask for what the customer already gave".
 
-The action registry (``responding.actions`` in config) names what a deployment can really do.
+The action registry (``responding.actions`` in config: lookup_order, open_ticket, handoff,
+follow_up, refund) names what a deployment can really do.
 A sentence that commits us to a future action ("I'll check the tracking and get back to you")
 is a promise; it is backed only when every action it needs is registered. The composer uses
 the same test to leave such templates out, and the critic to catch them in any draft.
@@ -12,9 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-
-# What a deployment may register, and what each lets a reply promise.
-ACTIONS = ("lookup_order", "open_ticket", "handoff", "follow_up", "refund")
 
 # A commitment of ours about the future (or a report of work we are supposedly doing now).
 _COMMITMENT = re.compile(

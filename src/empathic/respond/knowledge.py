@@ -262,6 +262,13 @@ class KnowledgeBase:
         return sentences[int(np.argmax(scores))]
 
 
+def overlap_best_sentence(passage: str, query: str) -> str:
+    """The sentence of ``passage`` sharing most words with ``query`` (the first on a tie)."""
+    sentences = [p for p in _PASSAGE_SENTENCE.split(passage) if p.strip()]
+    words = set(_words(query))
+    return max(sentences, key=lambda p: len(words & set(_words(p))), default=passage)
+
+
 # Sentence ends inside a passage (a full stop, ? or ! before a capital or a quote), not the dots
 # of a URL or a decimal.
 _PASSAGE_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")

@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import re
 
-# The facts kept, by name; replies and the critic use the same names.
-FACT_NAMES = (
-    "order_number", "reference", "amount", "date", "product", "device", "os", "app_version",
-    "name", "email", "tried",
-)  # fmt: skip
-
+# The facts kept, by name (replies and the critic use the same names): order_number, reference,
+# amount, date, product, device, os, app_version, name, email, tried.
 _ID = r"#?[A-Z]{0,4}-?\d[\dA-Z-]{2,19}"
 _ORDER = re.compile(
     rf"\b(?:order|purchase|parcel|package|tracking)\s*(?:number|no\.?|num|id|#|code)?\s*"
