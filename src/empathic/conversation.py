@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
@@ -22,6 +23,7 @@ SCHEMA_VERSION = 2
 
 Mode = Literal["normal", "concern", "crisis"]
 HandoffStatus = Literal["waiting", "claimed", "resolved"]
+_SENTENCES = re.compile(r"[^.!?]+[.!?]*")
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,17 @@ class Conversation:
             messages.append({"role": "user", "content": exchange.user})
             messages.append({"role": "assistant", "content": exchange.reply})
         return messages
+
+    def said_before(self) -> list[str]:
+        """The sentences of our earlier replies, in order; the fixed safe reply is left out
+        (it may be said again, word for word)."""
+        return [
+            piece.strip()
+            for exchange in self.exchanges
+            if exchange.source != "safety"
+            for piece in _SENTENCES.findall(exchange.reply)
+            if piece.strip()
+        ]
 
     @property
     def waiting_for_person(self) -> bool:

@@ -42,7 +42,7 @@ from empathic.respond.composer import Composer, banned_phrases
 from empathic.respond.knowledge import KnowledgeBase as BuiltinKnowledgeBase
 from empathic.respond.llm_responder import LLMResponder
 from empathic.track.state import Tracker as BuiltinTracker
-from empathic.types import Reading, State, Turn
+from empathic.types import Reading, Turn
 
 # Turns of one conversation run one at a time; a fixed set of locks, shared out by hashing the
 # id, so the engine keeps no per-conversation lock (or anything else) as conversations come.
@@ -156,10 +156,6 @@ class Engine:
     def conversation(self, conversation_id: str) -> Conversation | None:
         """The conversation as the engine's store has it, or None."""
         return self.store.load(conversation_id)
-
-    def state(self, conversation_id: str) -> State | None:
-        conversation = self.store.load(conversation_id)
-        return conversation.state if conversation else None
 
 
 def _builtin_perceiver(config: EmpathicConfig) -> BuiltinPerceiver:

@@ -34,7 +34,3 @@ class MemoryConversationStore:
             self._conversations.move_to_end(conversation.id)
             while len(self._conversations) > self.capacity:
                 self._conversations.popitem(last=False)
-
-    def delete(self, conversation_id: str) -> None:
-        with self._lock:
-            self._conversations.pop(conversation_id, None)

@@ -73,15 +73,18 @@ class Pipeline:
         text = validate_message(text, self.stages.max_message_chars)
         search = self._start_search(text)
         reading, embedding = self.perceive(conversation, text)
+        fixed = facts.correction(text)
         working = _with_facts(
-            replace(conversation, state=self.stages.tracker.track(conversation, reading)), text
+            replace(conversation, state=self.stages.tracker.track(conversation, reading)),
+            text,
+            fixed,
         )
         knowledge, tentative = self._knowledge_for(reading, search)
         plan = self.plan(reading, working, knowledge, embedding)
         if tentative and plan.knowledge:
             plan = replace(plan, knowledge_tentative=True)
         plan = self._grounded(plan, conversation, reading.text)
-        plan = _noting_facts(plan, conversation.facts, working.facts, text)
+        plan = _noting_facts(plan, conversation.facts, working.facts, corrected=fixed is not None)
         reply = self.reply(plan, reading, conversation, working)
         working, handoff = self._hand_off(plan, reading, working)
         after = self._remember(working, reading, plan, reply)
@@ -218,16 +221,19 @@ class Pipeline:
             draft = crisis_response(reading.crisis, stages.locale, "handoff" in stages.actions)
             return stages.critic.check(draft, plan, working)
         if stages.responder is stages.fallback:
-            return stages.critic.check(
-                stages.fallback.compose(plan, reading, working), plan, working
-            )
+            return self._composed(plan, reading, working)
         try:
             return self._guarded(self._llm_reply(plan, reading, before, working), plan, reading,
                                  working)  # fmt: skip
         except UpstreamError:
             self.events["upstream_errors"] += 1
-            draft = stages.fallback.compose(plan, reading, working)
-            return replace(stages.critic.check(draft, plan, working), source="composer-fallback")
+            return replace(self._composed(plan, reading, working), source="composer-fallback")
+
+    def _composed(self, plan: Plan, reading: Reading, working: Conversation) -> Reply:
+        """The built-in composer's reply, checked: the answer without an LLM, and the one that
+        stands in when the LLM fails or its reply is refused."""
+        draft = self.stages.fallback.compose(plan, reading, working)
+        return self.stages.critic.check(draft, plan, working)
 
     def _guarded(self, reply: Reply, plan: Plan, reading: Reading, working: Conversation) -> Reply:
         """Output guard (issue 17, check/guard.py): an LLM reply with contempt, a leaked system
@@ -239,9 +245,7 @@ class Pipeline:
         if checked.passed:
             return reply
         self.events["guard_failures"] += 1
-        fallback = self.stages.critic.check(
-            self.stages.fallback.compose(plan, reading, working), plan, working
-        )
+        fallback = self._composed(plan, reading, working)
         return replace(fallback, source="composer-guarded",
                        repairs=fallback.repairs + checked.kinds)  # fmt: skip
 
@@ -274,9 +278,7 @@ class Pipeline:
         """Raise the hand-off the plan asks for: once per conversation, again on an explicit
         crisis (a concern while a hand-off is open does not raise a second one)."""
         state = conversation.state
-        crisis_now = (
-            getattr(reading.crisis, "tier", "crisis") == "crisis" if reading.crisis else False
-        )
+        crisis_now = reading.crisis is not None and reading.crisis.tier == "crisis"
         if not plan.handoff or (state.handoff == "raised" and not crisis_now):
             return _with_mode(conversation, reading), None
         event = handoff_event(plan, reading, state)
@@ -306,20 +308,19 @@ class Pipeline:
             esconv_labels=labels,
         )
 
-    def close(self) -> None:
-        self._searches.shutdown(wait=False, cancel_futures=True)
-
 
 # Facts worth saying back when the customer first gives them ("Thanks, that's your iPhone 7").
 _NOTED = ("order_number", "reference", "device", "os", "product")
 
 
-def _noting_facts(plan: Plan, before: dict[str, str], after: dict[str, str], text: str) -> Plan:
+def _noting_facts(
+    plan: Plan, before: dict[str, str], after: dict[str, str], corrected: bool
+) -> Plan:
     """A corrected number is confirmed first; a new order number, device or OS is noted right
     after the acknowledgement, so the customer sees it was taken in."""
     if plan.safety_override or plan.personal:
         return plan
-    if facts.correction(text):
+    if corrected:
         return replace(plan, strategies=("confirm_fact", *plan.strategies))
     if not any(after.get(k) and after.get(k) != before.get(k) for k in _NOTED):
         return plan
@@ -329,10 +330,11 @@ def _noting_facts(plan: Plan, before: dict[str, str], after: dict[str, str], tex
     return replace(plan, strategies=tuple(strategies))
 
 
-def _with_facts(conversation: Conversation, text: str) -> Conversation:
-    """The facts after this message; a corrected number is corrected in the issue too, so the
-    reply never echoes the wrong one."""
-    fixed = facts.correction(text)
+def _with_facts(
+    conversation: Conversation, text: str, fixed: tuple[str, str] | None
+) -> Conversation:
+    """The facts after this message; a corrected number (``fixed``: right, wrong) is corrected
+    in the issue too, so the reply never echoes the wrong one."""
     state = conversation.state
     if fixed is not None and state.issue and fixed[1] in state.issue:
         state = replace(state, issue=state.issue.replace(fixed[1], fixed[0]))
@@ -344,7 +346,7 @@ def _with_mode(conversation: Conversation, reading: Reading) -> Conversation:
     concern); it stays until an operator clears it."""
     if reading.crisis is None or conversation.mode == "crisis":
         return conversation
-    tier: Mode = "concern" if getattr(reading.crisis, "tier", "crisis") == "concern" else "crisis"
+    tier: Mode = reading.crisis.tier
     return replace(conversation, mode=tier) if tier != conversation.mode else conversation
 
 

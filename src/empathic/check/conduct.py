@@ -52,7 +52,6 @@ _RESOURCES = re.compile(
     r"\b(?:988|116\s?123|999|911|112|emergency|crisis\s+line|helpline|samaritans|lifeline)\b",
     re.I,
 )
-_SENTENCES = re.compile(r"[^.!?]+[.!?]*")
 _PERSON_STRATEGIES = frozenset({"handoff", "handoff_status", "offer_person", "contact"})
 _CONTENT = frozenset({"inform", "contact", "recap"})  # what an announcement may lead into
 _NEGATIVE_FAMILIES = frozenset({"sadness", "fear", "frustration", "disappointment"})
@@ -72,14 +71,9 @@ def _norm(text: str) -> str:
 
 
 def said_before(conversation: Conversation) -> set[str]:
-    """Every sentence of our earlier replies, normalised (the fixed safe reply excepted)."""
-    return {
-        _norm(piece)
-        for exchange in conversation.exchanges
-        if exchange.source != "safety"
-        for piece in _SENTENCES.findall(exchange.reply)
-        if len(piece.split()) >= 3
-    }
+    """Our earlier replies' sentences of three words or more, normalised (a short "Thanks!"
+    said twice is not a repetition)."""
+    return {_norm(p) for p in conversation.said_before() if len(p.split()) >= 3}
 
 
 def findings(

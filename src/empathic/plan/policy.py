@@ -79,7 +79,7 @@ _DEFAULT_TRACKING = TrackingConfig()
 
 def emotion_family(reading: Reading, config: PlanningConfig = _DEFAULT_PLANNING) -> str:
     """The family of feeling the wording should fit."""
-    if getattr(reading, "sarcasm_span", None) is not None:
+    if reading.sarcasm_span is not None:
         # "Thanks a lot for nothing": the GoEmotions probabilities keep the literal gratitude
         # and joy; the sarcasm head says what was meant.
         return "frustration"

@@ -83,7 +83,7 @@ def crisis_first(s: Situation, p: Sketch) -> bool:
 def _tier(s: Situation) -> str:
     """ "crisis" (explicit intent, plan, attempt, harm, abuse, emergency) or "concern"
     (distress, hopelessness, possible risk); a signal without a tier is a crisis."""
-    return getattr(s.reading.crisis, "tier", "crisis")
+    return s.reading.crisis.tier if s.reading.crisis else "crisis"
 
 
 # -- 2. what kind of answer ---------------------------------------------------------------------

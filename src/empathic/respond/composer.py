@@ -203,7 +203,7 @@ class Composer:
             # and echoing their words under it would show it.
             values = {}
         # Nothing said earlier in this conversation is said again, word for word.
-        avoid = {_norm(p) for p in state.used_phrases} | _said_before(conversation)
+        avoid = {_norm(p) for p in (*state.used_phrases, *conversation.said_before())}
         known = conversation.facts.keys()
         out: list[Sentence] = []
         values.update(_fact_values(conversation.facts))
@@ -291,7 +291,6 @@ _DROP_FIRST = (
     "lead", "restate", "reflect", "validate", "reassure", "suggest", "next_step_after_fact",
     "ask", "second_fact", "recap", "support", "thank_back", "apologize",
 )  # fmt: skip
-_SENTENCES = re.compile(r"[^.!?]+[.!?]*")
 # Never dropped for length: the answer, where the person stands with a hand-off, the safety line.
 _KEEP = frozenset(
     {"inform", "recap", "handoff", "handoff_status", "contact", "resources", "confirm_fact",
@@ -302,17 +301,6 @@ _KEEP = frozenset(
 def _fact_values(facts: dict[str, str]) -> dict[str, str]:
     """Slot values from the facts the customer gave ({order_number}, {product}, ...)."""
     return {k: v for k, v in facts.items() if k in _FACT_SLOTS}
-
-
-def _said_before(conversation: Conversation) -> set[str]:
-    """Every sentence of our earlier replies in this conversation, normalised."""
-    return {
-        _norm(piece)
-        for exchange in conversation.exchanges
-        if exchange.source != "safety"  # the fixed safe reply may be said again
-        for piece in _SENTENCES.findall(exchange.reply)
-        if piece.strip()
-    }
 
 
 def _condolence(plan: Plan, strategy: str) -> bool:
