@@ -218,3 +218,22 @@ def test_sarcasm_is_answered_as_frustration_not_celebrated(chat, message):
     assert turn.plan.family == "frustration"
     assert "celebrate" not in turn.plan.strategies
     assert not re.search(r"wonderful|great news|joy|glad", turn.reply.text, re.I)
+
+
+def test_a_shouted_repeat_of_a_request_for_a_person_is_acknowledged(chat):
+    *_, shouted = _say(
+        chat, "shouted",
+        "My order HL20931 never arrived.",
+        "I want to speak to a real person.",
+        "I said I want a PERSON. Now.",
+    )  # fmt: skip
+    assert shouted.reply.sentences[0].strategy == "acknowledge"
+    assert "?" not in shouted.reply.text and _PERSON.search(shouted.reply.text)
+    assert all(c.passed for c in shouted.reply.checks)
+
+
+def test_a_short_follow_up_is_looked_up_with_the_message_before_it(chat):
+    _say(chat, "follow-up", "Great, my refund STILL hasn't arrived. Love waiting three weeks.")
+    (turn,) = _say(chat, "follow-up", "Thanks a lot for nothing.")
+    assert "refund" in turn.reply.text.lower()
+    assert "spam" not in turn.reply.text.lower()  # not the password-reset passage

@@ -101,6 +101,7 @@ class Engine:
                 locale=locale or responding.locale,
                 max_message_chars=self.config.perception.max_message_chars,
                 actions=frozenset(responding.actions),
+                context_words=self.config.perception.context_max_words,
             )
         )
         self._locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]

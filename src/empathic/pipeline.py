@@ -57,6 +57,9 @@ class Stages:
     # What the deployment can do (config ``responding.actions``): without "handoff" a request
     # for a person is answered with the knowledge base's contact route.
     actions: frozenset[str] = frozenset()
+    # A message of at most this many words is looked up in the knowledge base together with the
+    # person's previous message, as perception reads it ("thanks a lot for nothing").
+    context_words: int = 8
 
 
 class Pipeline:
@@ -71,7 +74,7 @@ class Pipeline:
     def run(self, conversation: Conversation, text: str) -> tuple[Turn, Conversation]:
         """One user message through every stage; the turn and the conversation after it."""
         text = validate_message(text, self.stages.max_message_chars)
-        search = self._start_search(text)
+        search = self._start_search(_search_query(conversation, text, self.stages.context_words))
         reading, embedding = self.perceive(conversation, text)
         fixed = facts.correction(text)
         working = _with_facts(
@@ -119,11 +122,11 @@ class Pipeline:
         )
         return reading, embedding
 
-    def _start_search(self, text: str) -> Future[Sequence[Hit]] | None:
+    def _start_search(self, query: str) -> Future[Sequence[Hit]] | None:
         knowledge = self.stages.knowledge
         if knowledge is None:
             return None
-        return self._searches.submit(knowledge.search, text, self.stages.knowledge_config.top_k)
+        return self._searches.submit(knowledge.search, query, self.stages.knowledge_config.top_k)
 
     def _knowledge_for(
         self, reading: Reading, search: Future[Sequence[Hit]] | None
@@ -328,6 +331,14 @@ def _noting_facts(
     at = 1 if strategies and strategies[0] in {"acknowledge", "condolence", "celebrate"} else 0
     strategies.insert(at, "note_fact")
     return replace(plan, strategies=tuple(strategies))
+
+
+def _search_query(conversation: Conversation, text: str, context_words: int) -> str:
+    """What the knowledge base is asked: the message, with the person's previous message when
+    this one is too short to say what it is about."""
+    if conversation.exchanges and len(text.split()) <= context_words:
+        return f"{conversation.exchanges[-1].user} {text}"
+    return text
 
 
 def _with_facts(

@@ -331,11 +331,21 @@ def keep_them_informed_while_waiting(s: Situation, p: Sketch) -> bool:
         kept.add("inform")
     p.strategies = [x for x in p.strategies if x in kept]
     asked_again = s.intent == "request_human"
-    upset = s.reading.valence < s.planning.heated_valence or (asked_again and s.reading.valence < 0)
+    upset = _shouting(s) or s.reading.valence < s.planning.heated_valence
+    upset = upset or (asked_again and s.reading.valence < 0)
     if upset and "acknowledge" not in p.strategies:
         p.strategies.insert(0, "acknowledge")
+        # Room for the acknowledgement in the empathy budget, in the wording of frustration.
+        p.level = max(p.level, 1)
+        if p.family not in {"frustration", "disappointment", "fear", "sadness"}:
+            p.family = "frustration"
     p.strategies.append("handoff_status")
     return True
+
+
+def _shouting(s: Situation) -> bool:
+    """Capitals, swearing or "!!!": the person is upset whatever the valence says."""
+    return any(c.kind in {"all_caps", "profanity", "repeated_punctuation"} for c in s.reading.cues)
 
 
 def honour_a_handoff(s: Situation, p: Sketch) -> bool:
@@ -352,7 +362,7 @@ def honour_a_handoff(s: Situation, p: Sketch) -> bool:
     heated = (
         unhappy
         or s.reading.valence < s.planning.heated_valence
-        or any(c.kind in {"all_caps", "profanity", "repeated_punctuation"} for c in s.reading.cues)
+        or _shouting(s)
         or not reason.startswith("asked")
     )
     if heated and "acknowledge" not in p.strategies:
