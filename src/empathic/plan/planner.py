@@ -33,9 +33,11 @@ def plan_turn(
     *,
     waiting_for_person: bool = False,
     knowledge_base: bool = False,
+    known: frozenset[str] = frozenset(),
 ) -> Plan:
     """The plan for answering ``reading`` given the conversation ``state``: the rules, in order.
-    ``waiting_for_person``: a hand-off is open; ``knowledge_base``: one is configured."""
+    ``waiting_for_person``: a hand-off is open; ``knowledge_base``: one is configured;
+    ``known``: the names of the facts the customer has given (device, order_number, ...)."""
     situation = replace(
         _situation(
             reading, state, predicted_strategy, knowledge,
@@ -43,6 +45,7 @@ def plan_turn(
         ),
         waiting_for_person=waiting_for_person,
         knowledge_base=knowledge_base,
+        known=known,
     )  # fmt: skip
     sketch = Sketch(family=emotion_family(reading, situation.planning))
     if crisis_first(situation, sketch):
@@ -130,6 +133,7 @@ class RulePlanner:
         context = {
             "waiting_for_person": conversation.waiting_for_person,
             "knowledge_base": self.knowledge_base,
+            "known": frozenset(conversation.facts),
         }
         state = conversation.state
         plan = plan_turn(reading, state, None, facts, self.planning, self.tracking, **context)

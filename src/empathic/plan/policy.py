@@ -10,6 +10,7 @@ import re
 
 from empathic.check.content import asks_for_person
 from empathic.config import PlanningConfig, TrackingConfig
+from empathic.track import facts
 from empathic.types import EMPATHY_LEVELS, Plan, Reading, State
 
 ALWAYS_AVOID = (
@@ -59,8 +60,9 @@ _SERVICE = re.compile(
     r"card|bank|transfer|balance|atm|top\s*up|pin|service)\b",
     re.IGNORECASE,
 )
-# In a personal conversation, "goodbye" and "request a human" must be said, not guessed: chat
-# such as "Yeah me either" reads to the intent model like a sign-off.
+# "goodbye" (and, in a personal conversation, "request a human") must be said, not guessed: chat
+# such as "Yeah me either" or an answer such as "I'm on the newest iOS" reads to the intent model
+# like a sign-off.
 _CLOSING = re.compile(
     r"\b(?:bye|goodbye|good\s*night|see\s+(?:you|ya)|take\s+care|talk\s+(?:to\s+you\s+)?"
     r"(?:later|soon)|ttyl|have\s+a\s+(?:good|nice|great|lovely)|that'?s\s+(?:all|it)|gotta\s+go|"
@@ -72,6 +74,101 @@ _ASK_HUMAN = re.compile(
     r"manager|supervisor|staff|speak\s+to|talk\s+to)\b",
     re.IGNORECASE,
 )
+
+# What a support agent hears in a customer's words, whatever the intent model says. Real
+# customers answer "which phone?" with "iPhone 6s and version 11.1", report that a fix failed with
+# "I did both and still stopping...", and say a fix worked with "works like a charm now": the
+# intent model, trained on requests, reads the first two as a complaint or a sign-off.
+_STILL_BROKEN = re.compile(
+    r"\b(?:still\s+(?:not|no|nothing|doesn'?t|does\s+not|don'?t|isn'?t|won'?t|can'?t|the\s+same|"
+    r"stopping|crashing|broken|happening|getting|having|shows?|only)|"
+    r"(?:didn'?t|did\s+not|doesn'?t|does\s+not|hasn'?t|has\s+not|neither)\s+(?:\w+\s+)?"
+    r"(?:work\w*|help\w*|fix\w*|change\w*)|no\s+luck|same\s+(?:problem|issue|thing)|"
+    r"(?:already|both)\s+(?:did|done|tried)|(?:i'?ve|i\s+have)\s+(?:already\s+)?(?:done|tried)\s+"
+    r"(?:that|this|those|both|it|everything)|did\s+(?:both|that|all|everything)\s+(?:\w+\s+){0,3}"
+    r"(?:still|but|and)\b)",
+    re.IGNORECASE,
+)
+# Something went wrong, in so many words (a request that only names what it wants is not a
+# problem report: "I forgot my password, retrieve it" wants the answer, not sympathy).
+_PROBLEM = re.compile(
+    r"\b(?:not\s+working|doesn'?t\s+work|won'?t|can'?t|cannot|couldn'?t|unable|broken|broke|"
+    r"crash\w*|error\w*|fail\w*|wrong|missing|issues?|problems?|complain\w*|no\s+(?:sound|"
+    r"audio|signal|response|reply|answer)|never\s+(?:arrived|came|got)|charged\s+twice|"
+    r"what(?:'?s|\s+is)\s+the\s+point|(?:isn'?t|not)\s+an?\s+(?:answer|response)|"
+    r"(?:haven'?t|didn'?t|never)\s+answered|ridiculous|joke|terrible|awful|worst|useless|pathetic|"
+    r"unacceptable|disappoint\w*|frustrat\w*|annoy\w*|still|stop(?:s|ped)?\s+working|freez\w*|"
+    r"crack\w*|damag\w*|faulty|defective|leak\w*|torn|stuck|late|delay\w*|lost|declined|locked|"
+    r"overcharg\w*|"
+    r"for\s+nothing)\b",
+    re.IGNORECASE,
+)
+_RESOLVED = re.compile(
+    r"\b(?:work(?:s|ed|ing)?\b(?!\s+on\b)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|"
+    r"arrived|turned\s+up|found\s+it|got\s+it\s+(?:back|working)|all\s+good)\b",
+    re.IGNORECASE,
+)
+_BUT = re.compile(r"\b(?:but|however|except|instead)\b", re.I)  # "it arrived, but broken"
+_SOLVED = re.compile(r"\b(?:problem|issue)\s+(?:is\s+)?(?:solved|fixed|resolved|sorted)\b", re.I)
+# A negation or a condition shortly before "works" ("I can't get it working", "not fixed yet",
+# "I'll let you know if it works").
+_NEGATED = re.compile(
+    r"(?:\b(?:not|never|no|neither|nor|without|still|dont|cant|wont|doesnt|didnt|isnt|stop\w*|"
+    r"if|whether|once|when|until|hope\w*)\b|n't\b)[^.!?]{0,25}$",
+    re.IGNORECASE,
+)
+_THANKS = re.compile(r"\b(?:thanks|thank\s+(?:you|u)|thx|ty|cheers|appreciate\w*|tack)\b", re.I)
+# Facts a customer gives when asked "which device / version / order?".
+_DETAIL_FACTS = ("order_number", "reference", "device", "os", "app_version", "product", "email")
+
+
+def _plain(text: str) -> str:
+    return text.replace("\u2019", "'")  # "didn’t": phones type the curly apostrophe
+
+
+def still_broken(text: str) -> bool:
+    """The customer says the fix or the steps did not help ("did that, still not working")."""
+    return _STILL_BROKEN.search(_plain(text)) is not None
+
+
+def reports_problem(text: str) -> bool:
+    """The message says something went wrong, in so many words."""
+    return _PROBLEM.search(_plain(text)) is not None or still_broken(text)
+
+
+def resolved(text: str) -> bool:
+    """The customer says it works now ("Now works, thanks!", "problem solved"), not negated
+    ("still not working", "didn't fix it"), not asked ("is it fixed?"), and not beside a
+    problem ("it worked, but now it crashes") unless the problem is what was solved."""
+    text = _plain(text)
+    if still_broken(text) or "?" in text:
+        return False
+    if _PROBLEM.search(text) and not _SOLVED.search(text):
+        return False
+    return any(
+        not _NEGATED.search(text[: m.start()]) and not _BUT.search(text[m.end() :])
+        for m in _RESOLVED.finditer(text)
+    )
+
+
+def thanked(reading: Reading) -> bool:
+    """Plain thanks: a thank-you, no question, no problem, not said sarcastically."""
+    text = reading.text
+    return (
+        _THANKS.search(text) is not None
+        and "?" not in text
+        and not reports_problem(text)
+        and reading.sarcasm_span is None
+    )
+
+
+def gives_details(text: str) -> bool:
+    """The message answers "which device, version, order?": it states one of those facts and
+    neither asks anything nor reports a problem ("iPhone 6s and version 11.1")."""
+    if "?" in text or reports_problem(text) or resolved(text) or len(text.split()) > 40:
+        return False
+    return any(k in _DETAIL_FACTS for k in facts.extract(text))
+
 
 _DEFAULT_PLANNING = PlanningConfig()
 _DEFAULT_TRACKING = TrackingConfig()
@@ -140,15 +237,26 @@ def personal_story(reading: Reading, state: State, knowledge: tuple[str, ...] = 
 
 
 def intent_said(reading: Reading, personal: bool) -> str:
-    """The intent the plan answers: in a personal conversation a sign-off or a request for a
-    human is taken only when it is said."""
+    """The intent the plan answers: a sign-off is taken only when it is said, and a request for
+    a human in a personal conversation too; a report that the fix did not work is a complaint,
+    whatever the intent model made of it."""
     intent = reading.intent
     if not personal and intent not in {"request_human", "thanks"} and asks_for_person(reading.text):
         return "request_human"  # "is there a phone number?", "help me speak with a person"
-    if personal and intent == "goodbye" and not _CLOSING.search(reading.text):
-        return "other"
-    if personal and intent == "request_human" and not _ASK_HUMAN.search(reading.text):
-        return "other"
+    if intent in {"goodbye", "thanks", "other"} and still_broken(reading.text):
+        return "complaint"  # "I did both and still stopping...": not a sign-off
+    if intent not in {"thanks", "goodbye", "request_human", "good_news"} and thanked(reading):
+        return "thanks"  # "Brilliant thanks 😊" after a long thread is not a complaint
+    if intent == "goodbye" and not _CLOSING.search(reading.text):
+        # A sign-off is said, not guessed: "I'm using the newest version of iOS" is an answer.
+        return "question" if "?" in reading.text else "other"
+    if intent == "request_human" and not (
+        _ASK_HUMAN.search(reading.text) or asks_for_person(reading.text)
+    ):
+        # "I need to return an item, can you help me with that?" asks for help, not a person.
+        if personal:
+            return "other"
+        return "complaint" if reports_problem(reading.text) else "question"
     return intent
 
 

@@ -14,11 +14,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from empathic.check.content import mentions_bereavement
 from empathic.config import PlanningConfig, TrackingConfig
-from empathic.plan.policy import ALWAYS_AVOID, ESCONV_TO_STRATEGY, our_fault
+from empathic.plan.policy import (
+    ALWAYS_AVOID,
+    ESCONV_TO_STRATEGY,
+    gives_details,
+    our_fault,
+    reports_problem,
+    resolved,
+    still_broken,
+)
 from empathic.types import Reading, State
 
 
@@ -39,6 +47,7 @@ class Situation:
     # From the conversation and the deployment (defaults: a conversation without them).
     waiting_for_person: bool = False
     knowledge_base: bool = False  # a knowledge base is configured (so "no answer" means none)
+    known: frozenset[str] = frozenset()  # names of the facts the customer has given so far
 
 
 @dataclass
@@ -153,22 +162,45 @@ def say_goodbye(s: Situation, p: Sketch) -> bool:
     return True
 
 
-_RESOLVED = re.compile(
-    r"\b(?:works?\s+(?:now|again|fine|perfectly)|working\s+(?:now|again)|fixed|sorted|resolved|"
-    r"arrived|turned\s+up|found\s+it|got\s+it\s+(?:back|working)|all\s+good\s+now)\b",
+_THANKS = re.compile(r"\b(?:thanks|thank\s+you|thx|cheers|appreciate|tack)\b", re.I)
+# Thanks this warm are good news too ("Awesome, thank you so much!", "Y'all are awesome").
+_DELIGHT = re.compile(
+    r"\b(?:awesome|amazing|brilliant|fantastic|perfect|excellent|superb?|legends?|mvps?|"
+    r"love\s+(?:you|it|this)|you\s+rock|best)\b|!{2,}|[\U0001F389\U0001F600-\U0001F64F\U0001F64C]",
     re.I,
 )
-_THANKS = re.compile(r"\b(?:thanks|thank\s+you|thx|cheers|appreciate)\b", re.I)
+
+
+def celebrate_a_fix(s: Situation, p: Sketch) -> bool:
+    """It works now ("Now works, thanks!", "problem solved"): real gladness that it is fixed,
+    and thanks returned when they thanked us. Never an apology, never a question about it."""
+    if s.intent in {"request_human", "question"} or not resolved(s.reading.text):
+        return False
+    if s.reading.sarcasm_span is not None:
+        return False  # "Oh great, it works now. For five minutes."
+    p.strategies = ["celebrate"]
+    if _THANKS.search(s.reading.text):
+        p.strategies.append("thank_back")
+    elif s.intent == "goodbye":
+        p.strategies.append("farewell")
+    p.family, p.level, p.tone = "relief", 2, "warm, glad"
+    p.avoid.append("apology")
+    return True
 
 
 def thank_back(s: Situation, p: Sketch) -> bool:
-    """Thanks are returned, lightly, and never met with an apology; thanks for something now
-    working or arrived is good news too, and gets real gladness first."""
+    """Thanks are returned, lightly, and never met with an apology; delighted thanks ("Y'all are
+    awesome, thank you!") get real gladness first."""
     if s.intent != "thanks":
         return False
-    resolved = _RESOLVED.search(s.reading.text) and s.reading.valence > 0
-    p.strategies = ["celebrate", "thank_back"] if resolved else ["thank_back"]
-    p.family, p.level = ("joy", 2) if resolved else ("gratitude", 1)
+    delighted = (
+        _DELIGHT.search(s.reading.text)
+        and s.reading.valence > 0
+        and not reports_problem(s.reading.text)
+        and s.reading.sarcasm_span is None
+    )
+    p.strategies = ["celebrate", "thank_back"] if delighted else ["thank_back"]
+    p.family, p.level = ("joy", 2) if delighted else ("gratitude", 1)
     p.avoid.append("apology")
     return True
 
@@ -182,6 +214,20 @@ def share_good_news(s: Situation, p: Sketch) -> bool:
         p.strategies.append("thank_back")
     p.family, p.level, p.tone = "joy", 2, "warm, glad"
     p.avoid.append("apology")
+    return True
+
+
+def take_in_the_details(s: Situation, p: Sketch) -> bool:
+    """The customer answers "which phone, which version, which order?" ("iPhone 6s and version
+    11.1"): the detail is noted and the conversation moves on, with no feeling read into a list
+    of version numbers."""
+    if s.intent in {"request_human", "good_news", "thanks"} or not gives_details(s.reading.text):
+        return False
+    if any(c.kind in {"all_caps", "profanity", "repetition"} for c in s.reading.cues):
+        return False
+    p.strategies = ["inform" if s.knowledge else "ask"]
+    p.family, p.level = "neutral", 0
+    p.avoid.append("empathy preamble")
     return True
 
 
@@ -217,6 +263,24 @@ def give_room_to_grief_and_fear(s: Situation, p: Sketch) -> bool:
     return True
 
 
+def answer_a_plain_request(s: Situation, p: Sketch) -> bool:
+    """A request that only says what it wants ("I forgot my password, retrieve it", "the show
+    was postponed, can I get a refund"), calmly, gets the answer first: the complaint head reads
+    the want as a grievance, but nothing went wrong that needs acknowledging."""
+    if s.intent != "complaint" or reports_problem(s.reading.text) or _upset(s):
+        return False
+    if not _REQUEST.search(s.reading.text):
+        return False
+    return answer_a_plain_question(replace(s, intent="question"), p)
+
+
+_REQUEST = re.compile(
+    r"\?|\b(?:can|could|may)\s+(?:i|you|we)\b|\bhow\s+(?:do|can|to)\b|\b(?:i\s+(?:want|need|"
+    r"would\s+like)|please|pls|retrieve|request|cancel|change|update|reset|recover)\b",
+    re.I,
+)
+
+
 def understand_before_solving(s: Situation, p: Sketch) -> bool:
     """A complaint (or an angry request for a person) is acknowledged before the fix; one
     apology, only when the fault is ours and we have not apologised yet; validation when it runs
@@ -228,6 +292,8 @@ def understand_before_solving(s: Situation, p: Sketch) -> bool:
         return False
     hot = s.reading.intensity >= s.planning.high_intensity
     p.level, p.strategies = (3 if hot else 2), ["acknowledge"]
+    if "device" in s.known and len(s.state.turns) > 1 and not still_broken(s.reading.text):
+        p.strategies.append("restate")  # "So the app crashes on your Pixel XL."
     if our_fault(s.reading) and s.state.apologies == 0:
         p.strategies.append("apologize")
         p.max_apologies = 1
@@ -235,7 +301,7 @@ def understand_before_solving(s: Situation, p: Sketch) -> bool:
         p.strategies.append("validate")
     if s.knowledge:
         p.strategies.append("inform")
-    elif s.state.issue and len(s.state.turns) == 1:
+    elif s.state.issue and len(s.state.turns) == 1 and "restate" not in p.strategies:
         p.strategies.append("restate")
     p.strategies.append("next_step")
     p.tone = "steady, solution-focused"
@@ -254,8 +320,11 @@ def answer_a_plain_question(s: Situation, p: Sketch) -> bool:
     # With a knowledge base that has nothing on it, say so plainly instead of asking around it.
     answer = "inform" if s.knowledge else "no_answer" if s.knowledge_base else "ask"
     after = "offer_person" if answer == "no_answer" else "next_step"
-    if _upset(s):
+    if _upset(s) or reports_problem(s.reading.text):
+        # A problem asked about ("I get no sound, what do I do?") gets a word for it first.
         p.strategies, p.level = ["acknowledge", answer, after], 1
+        if p.family in {"neutral", "joy", "gratitude"}:
+            p.family = "disappointment"
     else:
         p.strategies, p.family = [answer, after], "neutral"
         p.avoid.append("empathy preamble")
@@ -269,6 +338,7 @@ def _upset(s: Situation) -> bool:
             reading.valence <= planning.upset_question_valence
             and reading.intensity >= planning.upset_question_intensity
         )
+        or reading.sentiment.get("negative", 0.0) >= planning.upset_question_negative
         or any(c.kind in {"all_caps", "profanity", "repetition"} for c in reading.cues)
         or s.state.escalation >= s.tracking.escalation_threshold
     )
@@ -288,10 +358,13 @@ ANSWER_RULES: tuple[Rule, ...] = (
     comfort_a_bereavement,
     listen_to_a_personal_story,
     greet,
+    celebrate_a_fix,
     say_goodbye,
+    take_in_the_details,
     thank_back,
     share_good_news,
     give_room_to_grief_and_fear,
+    answer_a_plain_request,
     understand_before_solving,
     answer_a_plain_question,
     ask_what_they_need,
@@ -395,6 +468,19 @@ def add_the_learned_strategy(s: Situation, p: Sketch) -> bool:
     return True
 
 
+def say_we_heard_it_still_fails(s: Situation, p: Sketch) -> bool:
+    """ "Did that, still not working": said back after the acknowledgement, with what we know of
+    their setup ("So it's still not working on your iPhone 7"), so they see we are not starting
+    over. Not in crisis mode or a personal story, where the fix is not the point."""
+    if s.personal or s.state.crisis or p.safety_override or not still_broken(s.reading.text):
+        return False
+    if "still_broken" in p.strategies:
+        return False
+    feeling = [i for i, x in enumerate(p.strategies) if x in {"acknowledge", "apologize"}]
+    p.strategies.insert(feeling[-1] + 1 if feeling else 0, "still_broken")
+    return True
+
+
 def one_apology_only(s: Situation, p: Sketch) -> bool:
     """Once we have apologised in this conversation, never again: a second "sorry" reads as a
     script."""
@@ -409,5 +495,6 @@ ADJUSTMENTS: tuple[Rule, ...] = (
     keep_them_informed_while_waiting,
     honour_a_handoff,
     add_the_learned_strategy,
+    say_we_heard_it_still_fails,
     one_apology_only,
 )

@@ -34,6 +34,7 @@ _FALLBACK = {
     "fear": ("sadness", "confusion", "neutral"),
     "confusion": ("neutral",),
     "joy": ("gratitude", "neutral"),
+    "relief": ("joy", "gratitude", "neutral"),
     "gratitude": ("joy", "neutral"),
     "neutral": ("disappointment", "confusion"),
 }
@@ -174,10 +175,12 @@ class Composer:
                 options.append((len(names - self._fixed.keys()), template, text))
         if not options:
             return None
-        # A template naming a fact the customer gave comes first: it shows we listened.
-        with_facts = [(t, x) for _, t, x in options if _FACT_SLOTS & set(_SLOT.findall(t))]
-        if with_facts:
-            return Sentence(self._pick(with_facts, rng), strategy)
+        # A template naming a fact the customer gave comes first: it shows we listened. The most
+        # telling fact first: their order, then their device, over the version they are on.
+        for fact in _FACT_SLOTS:
+            with_fact = [(t, x) for _, t, x in options if fact in _SLOT.findall(t)]
+            if with_fact:
+                return Sentence(self._pick(with_fact, rng), strategy)
         # Prefer a template that uses the person's words half of the time: echoing every turn
         # sounds like a form letter.
         with_slots = [(t, x) for n, t, x in options if n]
@@ -276,7 +279,7 @@ class Composer:
 
 
 # Facts a template may name; a template that names one is preferred (it shows we listened).
-_FACT_SLOTS = frozenset({"order_number", "reference", "product", "device", "os", "name"})
+_FACT_SLOTS = ("order_number", "reference", "device", "product", "os", "name")  # most telling first
 # A strategy whose wording depends on whether a person can take over (the "handoff" action).
 _TABLE_BY_ACTION = {
     "handoff": {True: "handoff", False: "handoff_unavailable"},

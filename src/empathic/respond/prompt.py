@@ -27,6 +27,7 @@ _STRATEGY_TEXT = {
     "refer_back": "point back to your earlier answer in one short sentence; do not repeat it all",
     "confirm_fact": "confirm the corrected detail they just gave",
     "note_fact": "say back, once, the detail they just gave (order number, device)",
+    "still_broken": "say you heard the fix did not work, naming their device or setup if known",
     "support": "offer gentle emotional support",
     "thank_back": "reply to their thanks briefly and warmly",
     "greet": "greet them and ask how you can help",

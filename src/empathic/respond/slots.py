@@ -96,13 +96,33 @@ def _reads_cleanly(clause: str) -> bool:
     return bool(weighty) and not _OWN_FEELING.search(clause)
 
 
+# An {issue} says what went wrong: a clause without a word of trouble is a detail or a request
+# ("... that you have a Google Pixel XL", "... that you forgot your password, retrieve it").
+_TROUBLE = re.compile(
+    r"\b(?:not|no|never|nothing|n't|wrong|broke\w*|lost|late|delay\w*|cancel+ed|crash\w*|"
+    r"fail\w*|error\w*|missing|stuck|charged|declined|locked|damaged|faulty|stopped|"
+    r"disappeared|gone|postponed|overcharged|scar\w+|awful|terrible|horrible|bad|worse|worst|"
+    r"hard|sad|hurt\w*|sick|ill|died|dead|passed|fell|fired|dumped|left|rude|ignored|cheated)\b|"
+    r"n't\b",
+    re.I,
+)
+# A request, a placeholder or a version string is not something to echo back.
+_NOT_AN_ISSUE = re.compile(
+    r"\b(?:please|pls|plz|retrieve|request|help|can\s+(?:i|you)|could\s+you|want|need)\b|"
+    r"__\w+__|\d+\.\d+",
+    re.I,
+)
+
+
 def issue(text: str) -> str | None:
     """The problem as a second-person clause, or None when it would not read cleanly."""
     if "?" in text:
         return None
-    clause = _clause(text)
+    clause = _clause(text.replace("\u2019", "'"))
     if clause is None or re.search(r"\b(?:you|your|you're)\b", clause, re.I):
         return None  # "you lost my parcel" would become "you lost your parcel": skip
+    if not _TROUBLE.search(clause) or _NOT_AN_ISSUE.search(clause):
+        return None
     if _SHOUTED.search(clause) or _INSULT.search(clause) or not _reads_cleanly(clause):
         return None
     swapped = _second_person(clause)

@@ -42,7 +42,8 @@ _DATE = re.compile(
 _MODEL = r"(?:\s?\d{1,2}(?:\s?(?:plus|pro|max|xl|mini|ultra|se))*\b)?"
 _DEVICE = re.compile(
     r"\b(?:iphone|ipad(?:\s+(?:pro|air|mini))?|macbook(?:\s+(?:pro|air))?|imac|mac\s+mini|"
-    r"(?:google\s+)?pixel(?:\s+xl)?|(?:samsung\s+)?galaxy(?:\s+(?:tab\s+)?[a-z]?\d+\w*)?|"
+    r"(?:google\s+)?pixel(?:\s+xl)?|(?:google\s+|lg\s+|huawei\s+)?nexus\s?\d+\w*|oneplus\s?\d+\w*|"
+    r"(?:huawei|xiaomi|motorola|moto|sony\s+xperia|nokia|lg)\s+[a-z]*\d+\w*|(?:samsung\s+)?galaxy(?:\s+(?:tab\s+)?[a-z]?\d+\w*)?|"
     r"samsung\s+[a-z]\d+\w*|lumia\s+\w+|ps[345]|playstation\s?\d?|xbox(?:\s+(?:one|series\s+[xs]))?|"
     r"nintendo\s+switch|chromebook|kindle|fire\s+tv|roku|apple\s+(?:tv|watch)|airpods|sonos\s+\w+|"
     r"android\s+(?:phone|tablet)|windows\s+phone|chrome(?:book)?|firefox|safari|microsoft\s+edge)"
