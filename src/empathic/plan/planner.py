@@ -130,16 +130,17 @@ class RulePlanner:
         embedding: np.ndarray | None = None,
     ) -> Plan:
         facts = tuple(knowledge)
-        context = {
-            "waiting_for_person": conversation.waiting_for_person,
-            "knowledge_base": self.knowledge_base,
-            "known": frozenset(conversation.facts),
-        }
         state = conversation.state
-        plan = plan_turn(reading, state, None, facts, self.planning, self.tracking, **context)
+
+        def planned(predicted: str | None) -> Plan:
+            return plan_turn(
+                reading, state, predicted, facts, self.planning, self.tracking,
+                waiting_for_person=conversation.waiting_for_person,
+                knowledge_base=self.knowledge_base,
+                known=frozenset(conversation.facts),
+            )  # fmt: skip
+
+        plan = planned(None)
         if self.strategy_model is not None and embedding is not None and uses_prediction(plan):
-            predicted = self.strategy_model.predict(embedding, conversation.esconv_labels)
-            plan = plan_turn(
-                reading, state, predicted, facts, self.planning, self.tracking, **context
-            )
+            plan = planned(self.strategy_model.predict(embedding, conversation.esconv_labels))
         return plan
