@@ -182,7 +182,7 @@ class PlanningConfig(_Section):
     upset_question_intensity: float = Field(default=0.5, ge=0.0, le=1.0)
     # Or: the customer-sentiment head reads the question this negative ("What is the point of
     # following an artist then?").
-    upset_question_negative: float = Field(default=0.7, ge=0.0, le=1.0)
+    upset_question_negative: float = Field(default=0.35, ge=0.0, le=1.0)
     # Valence below which a request for a person is treated as a complaint.
     angry_request_valence: float = Field(default=-0.2, ge=-1.0, le=1.0)
     # Valence below which a hand-off starts with an acknowledgement.

@@ -85,7 +85,7 @@ class Pipeline:
         knowledge, tentative = self._knowledge_for(reading, search)
         plan = self.plan(reading, working, knowledge, embedding)
         if tentative and plan.knowledge:
-            plan = replace(plan, knowledge_tentative=True)
+            plan = _tentatively(plan)
         plan = self._grounded(plan, conversation, reading.text)
         plan = _noting_facts(plan, conversation.facts, working.facts, corrected=fixed is not None)
         reply = self.reply(plan, reading, conversation, working)
@@ -331,6 +331,16 @@ def _noting_facts(
     at = 1 if strategies and strategies[0] in {"acknowledge", "condolence", "celebrate"} else 0
     strategies.insert(at, "note_fact")
     return replace(plan, strategies=tuple(strategies))
+
+
+def _tentatively(plan: Plan) -> Plan:
+    """Knowledge from a weak match is offered as possibly not what was asked; after "I did
+    that, still not working" a weak match is a guess at a problem they already worked through,
+    and is left out (the acknowledgement, what we know of their setup and the way on stay)."""
+    if "still_broken" not in plan.strategies:
+        return replace(plan, knowledge_tentative=True)
+    strategies = tuple(s for s in plan.strategies if s != "inform") or ("next_step",)
+    return replace(plan, strategies=strategies, knowledge=())
 
 
 def _search_query(conversation: Conversation, text: str, context_words: int) -> str:

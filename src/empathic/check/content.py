@@ -177,7 +177,9 @@ _ASKS_PERSON = re.compile(
     r"(?:person|human|someone|one|agent|representative|manager|supervisor)|"
     r"\b(?:contact|reach|call)\w*\s+(?:a\s+|an\s+)?(?:person|human|someone|agent|you)|"
     r"\bphone\s+(?:number|#|no)|\bnumber\s+to\s+(?:call|contact)|\bemail\s+address\s+to\s+contact|"
-    r"\b(?:human|real\s+person|live\s+agent)\b",
+    r"\b(?:human|real\s+person|live\s+agent)\b|"
+    r"\b(?:can|could|will|would)\s+(?:someone|somebody|you)\s+(?:please\s+)?(?:call|ring|phone)\s+me|"
+    r"\bcall\s+me\s+back\b",
     re.I,
 )
 

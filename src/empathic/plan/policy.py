@@ -71,7 +71,8 @@ _CLOSING = re.compile(
 )
 _ASK_HUMAN = re.compile(
     r"\b(?:human|real\s+person|a\s+person|someone\s+real|agent|representative|operator|"
-    r"manager|supervisor|staff|speak\s+to|talk\s+to)\b",
+    r"manager|supervisor|staff|speak\s+to|talk\s+to|(?:call|ring|phone)\s+me(?:\s+back)?|"
+    r"someone\s+(?:to\s+)?(?:call|ring|phone|contact|email)|live\s+chat)\b",
     re.IGNORECASE,
 )
 
@@ -93,13 +94,14 @@ _STILL_BROKEN = re.compile(
 # problem report: "I forgot my password, retrieve it" wants the answer, not sympathy).
 _PROBLEM = re.compile(
     r"\b(?:not\s+working|doesn'?t\s+work|won'?t|can'?t|cannot|couldn'?t|unable|broken|broke|"
-    r"crash\w*|error\w*|fail\w*|wrong|missing|issues?|problems?|complain\w*|no\s+(?:sound|"
+    r"crash\w*|error\w*|fail\w*|wrong|missing|(?<!no\s)(?<!without\s)(?:issues?|problems?)|"
+    r"complain\w*|no\s+(?:sound|"
     r"audio|signal|response|reply|answer)|never\s+(?:arrived|came|got)|charged\s+twice|"
     r"what(?:'?s|\s+is)\s+the\s+point|(?:isn'?t|not)\s+an?\s+(?:answer|response)|"
     r"(?:haven'?t|didn'?t|never)\s+answered|ridiculous|joke|terrible|awful|worst|useless|pathetic|"
     r"unacceptable|disappoint\w*|frustrat\w*|annoy\w*|still|stop(?:s|ped)?\s+working|freez\w*|"
     r"crack\w*|damag\w*|faulty|defective|leak\w*|torn|stuck|late|delay\w*|lost|declined|locked|"
-    r"overcharg\w*|"
+    r"overcharg\w*|charged|twice|double|duplicate|money\s+back|"
     r"for\s+nothing)\b",
     re.IGNORECASE,
 )
@@ -118,6 +120,12 @@ _NEGATED = re.compile(
     re.IGNORECASE,
 )
 _THANKS = re.compile(r"\b(?:thanks|thank\s+(?:you|u)|thx|ty|cheers|appreciate\w*|tack)\b", re.I)
+# The customer takes the problem back: nothing left to fix, nothing to celebrate.
+_RETRACTED = re.compile(
+    r"\b(?:never\s*mind|nvm|disregard\s+(?:that|my\s+last)|ignore\s+(?:that|my\s+last)|"
+    r"my\s+(?:bad|mistake))\b",
+    re.I,
+)
 # Facts a customer gives when asked "which device / version / order?".
 _DETAIL_FACTS = ("order_number", "reference", "device", "os", "app_version", "product", "email")
 
@@ -243,8 +251,12 @@ def intent_said(reading: Reading, personal: bool) -> str:
     intent = reading.intent
     if not personal and intent not in {"request_human", "thanks"} and asks_for_person(reading.text):
         return "request_human"  # "is there a phone number?", "help me speak with a person"
-    if intent in {"goodbye", "thanks", "other"} and still_broken(reading.text):
-        return "complaint"  # "I did both and still stopping...": not a sign-off
+    if _RETRACTED.search(reading.text) and not re.search(r"\?|!!|\bthank", reading.text, re.I):
+        return "goodbye"  # "Turns out it's my headphones. Never mind!"
+    if intent in {"goodbye", "thanks", "other", "greeting"} and still_broken(reading.text):
+        return "complaint"  # "Hello! I did as you said and it still only shows 3": not a hello
+    if intent == "other" and reports_problem(reading.text):
+        return "complaint"  # "You must think I'm stupid. I know you CAN retrieve this info"
     if intent not in {"thanks", "goodbye", "request_human", "good_news"} and thanked(reading):
         return "thanks"  # "Brilliant thanks 😊" after a long thread is not a complaint
     if intent == "goodbye" and not _CLOSING.search(reading.text):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from empathic.check.content import mentions_bereavement
 from empathic.config import PlanningConfig, TrackingConfig
@@ -267,11 +267,11 @@ def answer_a_plain_request(s: Situation, p: Sketch) -> bool:
     """A request that only says what it wants ("I forgot my password, retrieve it", "the show
     was postponed, can I get a refund"), calmly, gets the answer first: the complaint head reads
     the want as a grievance, but nothing went wrong that needs acknowledging."""
-    if s.intent != "complaint" or reports_problem(s.reading.text) or _upset(s):
+    if s.intent != "complaint" or reports_problem(s.reading.text) or _upset(s, by_words=False):
         return False
     if not _REQUEST.search(s.reading.text):
         return False
-    return answer_a_plain_question(replace(s, intent="question"), p)
+    return _answer(s, p, upset=False)
 
 
 _REQUEST = re.compile(
@@ -317,10 +317,16 @@ def answer_a_plain_question(s: Situation, p: Sketch) -> bool:
     confusion is met by a clear answer, not by a preamble."""
     if s.intent != "question":
         return False
+    return _answer(s, p, upset=_upset(s))
+
+
+def _answer(s: Situation, p: Sketch, upset: bool) -> bool:
+    """The answer (or a plain "I don't know" and who does), after a word for the feeling when
+    the asker is upset or reports a problem."""
     # With a knowledge base that has nothing on it, say so plainly instead of asking around it.
     answer = "inform" if s.knowledge else "no_answer" if s.knowledge_base else "ask"
     after = "offer_person" if answer == "no_answer" else "next_step"
-    if _upset(s) or reports_problem(s.reading.text):
+    if upset or reports_problem(s.reading.text):
         # A problem asked about ("I get no sound, what do I do?") gets a word for it first.
         p.strategies, p.level = ["acknowledge", answer, after], 1
         if p.family in {"neutral", "joy", "gratitude"}:
@@ -331,16 +337,21 @@ def answer_a_plain_question(s: Situation, p: Sketch) -> bool:
     return True
 
 
-def _upset(s: Situation) -> bool:
+def _upset(s: Situation, by_words: bool = True) -> bool:
+    """Clearly upset: shouting, swearing, saying it again, already escalated, or (``by_words``)
+    a negative reading. A calm request is read by its cues alone: "I forgot my password" and
+    "the show was postponed" read negative for what they name, not for how the person feels."""
     reading, planning = s.reading, s.planning
-    return (
+    if any(c.kind in {"all_caps", "profanity", "repetition"} for c in reading.cues):
+        return True
+    if s.state.escalation >= s.tracking.escalation_threshold:
+        return True
+    return by_words and (
         (
             reading.valence <= planning.upset_question_valence
             and reading.intensity >= planning.upset_question_intensity
         )
         or reading.sentiment.get("negative", 0.0) >= planning.upset_question_negative
-        or any(c.kind in {"all_caps", "profanity", "repetition"} for c in reading.cues)
-        or s.state.escalation >= s.tracking.escalation_threshold
     )
 
 
