@@ -176,24 +176,27 @@ def critic_figures(perceiver: Perceiver, rows: list[rd.CriticRow]) -> dict:
 
 
 def kb_figures(questions: list[rd.KBQuestion]) -> dict:
-    """The top passage is the expected one; an unanswerable question finds nothing."""
+    """The top passage is the expected one; an unanswerable question finds nothing. Also per
+    split (the conversations' rule on the question's id): retrieval settings are tuned on the
+    tuning questions only."""
     kb = KnowledgeBase.from_path(rd.kb_dir(DATA))
-    answered = unanswered = 0
-    right_answered = right_unanswered = 0
+    right: dict[str, list[bool]] = defaultdict(list)  # "answered" / "unanswerable" / split
     for q in questions:
         hits = kb.search(q.question, 1)
-        if q.expected is None:
-            unanswered += 1
-            right_unanswered += not hits
-        else:
-            answered += 1
-            right_answered += bool(hits) and hits[0].entry.question == q.expected
+        ok = not hits if q.expected is None else bool(hits) and hits[0].entry.question == q.expected
+        right["unanswerable" if q.expected is None else "answered"].append(ok)
+        right[rd.split(q.id)].append(ok)
+        right["all"].append(ok)
+
+    def share(key: str) -> float:
+        return round(sum(right[key]) / max(len(right[key]), 1), 4)
+
     return {
-        "kb_answer_accuracy": round(
-            (right_answered + right_unanswered) / max(len(questions), 1), 4
-        ),
-        "kb_answered_accuracy": round(right_answered / max(answered, 1), 4),
-        "kb_unanswerable_recognised": round(right_unanswered / max(unanswered, 1), 4),
+        "kb_answer_accuracy": share("all"),
+        "kb_answer_accuracy_tuning": share("tuning"),
+        "kb_answer_accuracy_sealed": share("sealed"),
+        "kb_answered_accuracy": share("answered"),
+        "kb_unanswerable_recognised": share("unanswerable"),
         "kb_questions": len(questions),
     }
 
