@@ -56,9 +56,17 @@ _SERVICE = re.compile(
     r"spotify|playlists?|songs?|album|artist|premium|stream\w*|podcasts?|shuffle|ios|android|"
     r"iphone|ipad|laptop|phone|tablet|pc|mac|macbook|windows|version|update\w*|"
     r"(?:re)?install\w*|log\s*(?:in|out)|sign\s*out|wi-?fi|bluetooth|speaker|notifications?|"
-    r"flight|train|tickets?|seat|luggage|rebook\w*|boarding|delayed|cancell?ed|store|"
+    r"flight|train|tickets?|seat|luggage|rebook\w*|boarding|store|"
     r"card|bank|transfer|balance|atm|top\s*up|pin|service)\b",
     re.IGNORECASE,
+)
+# A question about our own life or tastes ("Do you like old family pictures?") opens a chat, not
+# a support question. ("delayed" and "cancelled" alone are not service words either: "he
+# cancelled our date" is a story.)
+_ABOUT_US = re.compile(
+    r"^\W*(?:do|did|have|are|would|were)\s+you\s+(?:ever\s+)?(?:like|love|enjoy|ever|have\s+(?:any|a)\b|"
+    r"think|prefer|remember|miss|go|play|watch|read|listen)|\bwhat'?s\s+your\s+fav",
+    re.I,
 )
 # "goodbye" (and, in a personal conversation, "request a human") must be said, not guessed: chat
 # such as "Yeah me either" or an answer such as "I'm on the newest iOS" reads to the intent model
@@ -238,7 +246,7 @@ def personal_story(reading: Reading, state: State, knowledge: tuple[str, ...] = 
     pictures?") it is part of the chat."""
     if knowledge or reading.intent in {"thanks", "greeting"}:
         return False
-    if reading.intent == "question" and len(state.turns) < 2:
+    if reading.intent == "question" and len(state.turns) < 2 and not _ABOUT_US.search(reading.text):
         return False
     texts = [reading.text, *(t.text for t in state.turns)]
     return not any(_SERVICE.search(t) for t in texts)

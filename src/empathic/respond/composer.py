@@ -78,10 +78,21 @@ def _feeling_agrees(family: str, valence: float) -> bool:
     return True
 
 
+# The listener's tables (personal_*) live in their own file: a different register, written and
+# grown apart from the support wording.
+LISTENER_PHRASES = Path(__file__).with_name("listener.toml")
+
+
 @cache
 def phrase_bank() -> dict:
-    with PHRASES.open("rb") as handle:
-        return tomllib.load(handle)
+    bank: dict = {}
+    for path in (PHRASES, LISTENER_PHRASES):
+        with path.open("rb") as handle:
+            tables = tomllib.load(handle)
+        if clash := bank.keys() & tables.keys():
+            raise ValueError(f"{path.name} repeats tables of the phrase bank: {sorted(clash)}")
+        bank.update(tables)
+    return bank
 
 
 def banned_phrases() -> tuple[str, ...]:
