@@ -249,8 +249,10 @@ class Composer:
             if sentence is not None:
                 out.append(sentence)
                 avoid.add(_norm(sentence.text))
-                if any(v in sentence.text for v in values.values()):
-                    values = {}  # echo the person's words once per reply, not in every sentence
+                if any(values[k] in sentence.text for k in _ECHOES & values.keys()):
+                    # Echo the person's words once per reply, not in every sentence; the facts
+                    # they gave (their device, their order) stay usable.
+                    values = {k: v for k, v in values.items() if k not in _ECHOES}
         out = _fit(out, self.max_sentences)
         return Draft(tuple(out), "composer")
 
@@ -289,6 +291,8 @@ class Composer:
         return self.sentence(sentence.strategy, plan.family, {}, avoided, rng, plan.personal, known)
 
 
+# Slots that echo the person's words (slots.py), as against the facts they gave.
+_ECHOES = frozenset({"thing", "issue", "event"})
 # Facts a template may name; a template that names one is preferred (it shows we listened).
 _FACT_SLOTS = ("order_number", "reference", "device", "product", "os", "name")  # most telling first
 # A strategy whose wording depends on whether a person can take over (the "handoff" action).
@@ -323,10 +327,12 @@ def _condolence(plan: Plan, strategy: str) -> bool:
 
 
 def _fit(sentences: list[Sentence], budget: int) -> list[Sentence]:
-    """At most ``budget`` sentences, dropping the least needed first (see ``_DROP_FIRST``);
-    what must stay (the answer, the hand-off and contact route, the safety resources) stays
-    even over budget."""
+    """At most ``budget`` sentences of ours, dropping the least needed first (see
+    ``_DROP_FIRST``); what must stay (the answer, the hand-off and contact route, the safety
+    resources) stays even over budget. The contact route is quoted from the knowledge base, as
+    it is, and does not count against the budget."""
     out = list(sentences)
+    budget += sum(s.strategy == "contact" for s in out)
     for kind in _DROP_FIRST:
         while len(out) > budget:
             index = _droppable(out, kind)

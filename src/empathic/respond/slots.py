@@ -108,8 +108,9 @@ _TROUBLE = re.compile(
 )
 # A request, a placeholder or a version string is not something to echo back.
 _NOT_AN_ISSUE = re.compile(
-    r"\b(?:please|pls|plz|retrieve|request|help|can\s+(?:i|you)|could\s+you|want|need)\b|"
-    r"__\w+__|\d+\.\d+",
+    r"\b(?:please|pls|plz|retrieve|request|help|can\s+(?:i|you)|could\s+you|want|need|"
+    r"already|tried|did\s+(?:that|this|both)|done\s+(?:that|this))\b|"
+    r"__\w+__|\d+\.\d+|[:;]-?[\\/()|]",
     re.I,
 )
 
