@@ -107,9 +107,9 @@ _PROBLEM = re.compile(
     r"audio|signal|response|reply|answer)|never\s+(?:arrived|came|got)|charged\s+twice|"
     r"what(?:'?s|\s+is)\s+the\s+point|(?:isn'?t|not)\s+an?\s+(?:answer|response)|"
     r"(?:haven'?t|didn'?t|never)\s+answered|ridiculous|joke|terrible|awful|worst|useless|pathetic|"
-    r"unacceptable|disappoint\w*|frustrat\w*|annoy\w*|still|stop(?:s|ped)?\s+working|freez\w*|"
+    r"unacceptable|disappoint\w*|frustrat\w*|annoy\w*|stop(?:s|ped)?\s+working|freez\w*|"
     r"crack\w*|damag\w*|faulty|defective|leak\w*|torn|stuck|late|delay\w*|lost|declined|locked|"
-    r"overcharg\w*|charged|twice|double|duplicate|money\s+back|"
+    r"overcharg\w*|charged|twice|double|duplicate|money\s+back|wast\w+\s+(?:my|our)\s+time|"
     r"for\s+nothing)\b",
     re.IGNORECASE,
 )
@@ -126,6 +126,12 @@ _NEGATED = re.compile(
     r"(?:\b(?:not|never|no|neither|nor|without|still|dont|cant|wont|doesnt|didnt|isnt|stop\w*|"
     r"if|whether|once|when|until|hope\w*)\b|n't\b)[^.!?]{0,25}$",
     re.IGNORECASE,
+)
+_PRAISE = re.compile(
+    r"\blove\s+(?:you|u|y'?all|this\s+(?:app|service))\b(?!\s+to\b)|\byou\s+(?:guys\s+)?(?:rock|are\s+"
+    r"(?:the\s+best|awesome|amazing|great|stars?))\b|\by'?all\s+(?:are\s+)?(?:the\s+(?:best|realest)|"
+    r"awesome|amazing)|\breal\s+one\b|\bmvps?\b",
+    re.I,
 )
 _THANKS = re.compile(r"\b(?:thanks|thank\s+(?:you|u)|thx|ty|cheers|appreciate\w*|tack)\b", re.I)
 # The customer takes the problem back: nothing left to fix, nothing to celebrate.
@@ -168,10 +174,11 @@ def resolved(text: str) -> bool:
 
 
 def thanked(reading: Reading) -> bool:
-    """Plain thanks: a thank-you, no question, no problem, not said sarcastically."""
+    """Plain thanks: a thank-you (or praise of us: "I love you guys"), no question, no problem,
+    not said sarcastically."""
     text = reading.text
     return (
-        _THANKS.search(text) is not None
+        (_THANKS.search(text) is not None or _PRAISE.search(text) is not None)
         and "?" not in text
         and not reports_problem(text)
         and reading.sarcasm_span is None
@@ -268,7 +275,10 @@ def intent_said(reading: Reading, personal: bool) -> str:
     if intent not in {"thanks", "goodbye", "request_human", "good_news"} and thanked(reading):
         return "thanks"  # "Brilliant thanks 😊" after a long thread is not a complaint
     if intent == "goodbye" and not _CLOSING.search(reading.text):
-        # A sign-off is said, not guessed: "I'm using the newest version of iOS" is an answer.
+        # A sign-off is said, not guessed: "I'm using the newest version of iOS" is an answer,
+        # "I love you for that tweet" is thanks.
+        if thanked(reading):
+            return "thanks"
         return "question" if "?" in reading.text else "other"
     if intent == "request_human" and not (
         _ASK_HUMAN.search(reading.text) or asks_for_person(reading.text)

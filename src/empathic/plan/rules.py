@@ -114,8 +114,8 @@ def listen_to_a_personal_story(s: Situation, p: Sketch) -> bool:
     """Nothing in the conversation is about a shop or service: someone is telling us about their
     life. React to the feeling, show what we understood, ask about it; no next step, no
     reference numbers, and the one "sorry" a hard story may get is sympathy, not an apology."""
-    if not s.personal or s.intent in {"goodbye", "request_human"}:
-        return False
+    if not s.personal or s.intent in {"goodbye", "request_human", "thanks"}:
+        return False  # thanks, a sign-off or a request for a person get their own answer
     p.strategies, p.family, p.level, p.tone, p.max_apologies = _listen(s, p.family)
     if p.max_apologies == 0:
         p.avoid.append("apology")
