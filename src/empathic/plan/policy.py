@@ -89,6 +89,8 @@ _ASK_HUMAN = re.compile(
 # "I did both and still stopping...", and say a fix worked with "works like a charm now": the
 # intent model, trained on requests, reads the first two as a complaint or a sign-off.
 _STILL_BROKEN = re.compile(
+    # A bare "It does not." answers "does it work now?"
+    r"^\W*(?:no|nope|nah)?\W*(?:it\s+)?(?:doesn'?t|does\s+not|didn'?t|did\s+not)\W*$|"
     r"\b(?:still\s+(?:not|no|nothing|doesn'?t|does\s+not|don'?t|isn'?t|won'?t|can'?t|the\s+same|"
     r"stopping|crashing|broken|happening|getting|having|shows?|only)|"
     r"(?:didn'?t|did\s+not|doesn'?t|does\s+not|hasn'?t|has\s+not|neither)\s+(?:\w+\s+)?"
@@ -101,7 +103,10 @@ _STILL_BROKEN = re.compile(
 # Something went wrong, in so many words (a request that only names what it wants is not a
 # problem report: "I forgot my password, retrieve it" wants the answer, not sympathy).
 _PROBLEM = re.compile(
-    r"\b(?:not\s+working|doesn'?t\s+work|won'?t|can'?t|cannot|couldn'?t|unable|broken|broke|"
+    r"\b(?:not\s+working|doesn'?t\s+work|won'?t|can'?t(?!\s+(?:remember|recall|wait))|cannot|"
+    r"couldn'?t|unable|broken|broke|incorrect|ignored|skip\w*|(?:just|need\s+to|should)\s+fix|"
+    r"fix\s+the\s+fact|"
+    r"keeps?\s+(?:happening|doing|crashing|skipping)|been\s+doing\s+it|all\s+it\s+did|"
     r"crash\w*|error\w*|fail\w*|wrong|missing|(?<!no\s)(?<!without\s)(?:issues?|problems?)|"
     r"complain\w*|no\s+(?:sound|"
     r"audio|signal|response|reply|answer)|never\s+(?:arrived|came|got)|charged\s+twice|"
@@ -110,6 +115,7 @@ _PROBLEM = re.compile(
     r"unacceptable|disappoint\w*|frustrat\w*|annoy\w*|stop(?:s|ped)?\s+working|freez\w*|"
     r"crack\w*|damag\w*|faulty|defective|leak\w*|torn|stuck|late|delay\w*|lost|declined|locked|"
     r"overcharg\w*|charged|twice|double|duplicate|money\s+back|wast\w+\s+(?:my|our)\s+time|"
+    r"tried\s+everything|"
     r"for\s+nothing)\b",
     re.IGNORECASE,
 )
@@ -153,9 +159,17 @@ def still_broken(text: str) -> bool:
     return _STILL_BROKEN.search(_plain(text)) is not None
 
 
+# Faces a customer adds when something is wrong: ☹ 😞 😟 😠 😡 😢 😤 😩 😫 😭 🙁 🙃 👎.
+_UNHAPPY_FACES = re.compile(
+    "[\u2639\U0001f61e\U0001f61f\U0001f620\U0001f621\U0001f622\U0001f624"
+    "\U0001f629\U0001f62b\U0001f62d\U0001f641\U0001f643\U0001f44e]"
+)
+
+
 def reports_problem(text: str) -> bool:
-    """The message says something went wrong, in so many words."""
-    return _PROBLEM.search(_plain(text)) is not None or still_broken(text)
+    """The message says something went wrong, in so many words (or with an unhappy face)."""
+    text = _plain(text)
+    return bool(_PROBLEM.search(text) or _UNHAPPY_FACES.search(text)) or still_broken(text)
 
 
 def resolved(text: str) -> bool:
@@ -268,6 +282,8 @@ def intent_said(reading: Reading, personal: bool) -> str:
         return "request_human"  # "is there a phone number?", "help me speak with a person"
     if _RETRACTED.search(reading.text) and not re.search(r"\?|!!|\bthank", reading.text, re.I):
         return "goodbye"  # "Turns out it's my headphones. Never mind!"
+    if intent == "thanks" and reports_problem(reading.text):
+        return "complaint"  # "Thanks. But the 10k limit is ridiculous": thanks are not the point
     if intent in {"goodbye", "thanks", "other", "greeting"} and still_broken(reading.text):
         return "complaint"  # "Hello! I did as you said and it still only shows 3": not a hello
     if intent == "other" and reports_problem(reading.text):
