@@ -239,7 +239,12 @@ class Composer:
                 out += [Sentence(_without_apology(fact), "inform") for fact in plan.knowledge[:2]]
                 continue
             sentence = None
-            if plan.personal and strategy in {"acknowledge", "celebrate"} and rng.random() < 0.5:
+            if (
+                plan.personal
+                and strategy in {"acknowledge", "celebrate"}
+                and not _condolence(plan, strategy)  # a death gets condolence, not "how awful"
+                and rng.random() < 0.5
+            ):
                 sentence = self.reaction(reading, plan.family, avoid, rng)
             if sentence is None:
                 table = "condolence" if _condolence(plan, strategy) else strategy
