@@ -237,3 +237,82 @@ def test_a_short_follow_up_is_looked_up_with_the_message_before_it(chat):
     (turn,) = _say(chat, "follow-up", "Thanks a lot for nothing.")
     assert "refund" in turn.reply.text.lower()
     assert "spam" not in turn.reply.text.lower()  # not the password-reset passage
+
+
+# -- real customers' words (the tuning threads of benchmarks/data/replies) ------------------------
+
+_EMPATHY_FIRST = {"acknowledge", "validate", "reassure", "support", "reflect", "apologize"}
+
+
+def _first_strategy(turn) -> str:
+    return turn.reply.sentences[0].strategy if turn.reply.sentences else ""
+
+
+def test_a_list_of_versions_is_noted_without_a_feeling_read_into_it(chat):
+    _, details = _say(
+        chat, "details", "The app crashes when I open a playlist.", "iPhone 6s and version 11.1"
+    )
+    assert _first_strategy(details) not in _EMPATHY_FIRST, details.reply.text
+    assert "iPhone 6s" in details.reply.text
+    assert details.plan.empathy_level == "none"
+
+
+def test_still_not_working_is_heard_with_the_device_named_not_taken_as_a_goodbye(chat):
+    *_, still = _say(
+        chat,
+        "still-broken",
+        "Spotify keeps stopping on my Nexus 6P",
+        "I did both process and still stopping...",
+    )
+    assert still.plan.strategies[0] == "acknowledge", still.plan.strategies
+    assert "farewell" not in still.plan.strategies
+    assert "Nexus 6P" in still.reply.text
+    assert any(c.name == "help_present" and c.passed for c in still.reply.checks)
+
+
+def test_it_works_now_gets_gladness_about_the_fix(chat):
+    *_, fixed = _say(
+        chat, "fixed", "My app won't play any songs", "works like a charm now. thanks !"
+    )
+    assert "celebrate" in fixed.plan.strategies and "thank_back" in fixed.plan.strategies
+    assert not re.search(r"\b(?:sorry|apolog)", fixed.reply.text, re.I)
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["I'll let you know if it works. Thanks.", "It still doesn't work, but thanks for trying."],
+)
+def test_a_fix_that_is_not_confirmed_is_not_celebrated(chat, message):
+    (turn,) = _say(chat, f"not-fixed-{len(message)}", message)
+    assert "celebrate" not in turn.plan.strategies, turn.reply.text
+
+
+def test_thanks_around_a_new_problem_is_answered_as_the_problem(chat):
+    (turn,) = _say(
+        chat,
+        "thanks-but",
+        "Thanks JK. It's saying incorrect username and password. I've not changed my password.",
+    )
+    assert turn.plan.strategies[0] == "acknowledge", turn.plan.strategies
+    assert turn.plan.strategies != ("thank_back",)
+
+
+def test_a_request_for_help_is_not_a_request_for_a_person(chat):
+    (turn,) = _say(chat, "help-me", "Hi! I need to return an item, can you help me with that?")
+    assert turn.handoff is None
+    assert "inform" in turn.plan.strategies
+    assert _first_strategy(turn) not in _EMPATHY_FIRST
+
+
+def test_can_someone_call_me_is_a_request_for_a_person(chat):
+    (turn,) = _say(
+        chat, "call-me", "The number I'm directed to is a dead end. Can someone call me?"
+    )
+    assert turn.handoff is not None
+    assert _PERSON.search(turn.reply.text) and "?" not in turn.reply.text
+
+
+def test_a_calm_request_gets_its_answer_first(chat):
+    (turn,) = _say(chat, "plain-request", "i forgot my password, retrieve it")
+    assert _first_strategy(turn) not in _EMPATHY_FIRST, turn.reply.text
+    assert "inform" in turn.plan.strategies

@@ -39,7 +39,7 @@ _DATE = re.compile(
     r"month)|yesterday|the\s+day\s+before\s+yesterday)\b",
     re.I,
 )
-_MODEL = r"(?:\s?\d{1,2}(?:\s?(?:plus|pro|max|xl|mini|ultra|se))*\b)?"
+_MODEL = r"(?:\s?\d{1,2}[a-z]?(?:\s?(?:plus|pro|max|xl|mini|ultra|se))*\b)?"
 _DEVICE = re.compile(
     r"\b(?:iphone|ipad(?:\s+(?:pro|air|mini))?|macbook(?:\s+(?:pro|air))?|imac|mac\s+mini|"
     r"(?:google\s+)?pixel(?:\s+xl)?|(?:google\s+|lg\s+|huawei\s+)?nexus\s?\d+\w*|oneplus\s?\d+\w*|"
