@@ -297,7 +297,7 @@ class Composer:
 
 
 # Slots that echo the person's words (slots.py), as against the facts they gave.
-_ECHOES = frozenset({"thing", "issue", "event"})
+_ECHOES = frozenset({"thing", "issue", "event", "story"})
 # Facts a template may name; a template that names one is preferred (it shows we listened).
 _FACT_SLOTS = ("order_number", "reference", "device", "product", "os", "name")  # most telling first
 # A strategy whose wording depends on whether a person can take over (the "handoff" action).

@@ -149,5 +149,111 @@ def event(text: str) -> str | None:
 
 
 def fill(text: str) -> dict[str, str]:
-    values = {"thing": thing(text), "issue": issue(text), "event": event(text)}
+    values = {
+        "thing": thing(text),
+        "issue": issue(text),
+        "event": event(text),
+        "story": story(text),
+    }
     return {k: v for k, v in values.items() if v}
+
+
+# {story}: what a personal story is about, said back in the second person ("your boyfriend
+# cancelled your date last week"): the first plain statement of the message, short, no question,
+# no shouting, nothing said to us. The listener's reflections name it to show what was understood.
+_STORY_START = re.compile(
+    r"(?i)(?:i|i'm|im|i've|i'd|i'll|my|we|we're|we've|our|the|a|an|last|yesterday|today|tonight|"
+    r"once|recently|he|she|they|his|her|their|someone|somebody|there|this|for|years|when|after|"
+    r"back|earlier|lately|growing|one|some|it)\b"
+)
+# Openers of a reply to the listener, not of a story: "I agree", "I know that's what I meant".
+_NOT_A_STORY = re.compile(
+    r"(?i)^(?:i|we)\s+(?:agree|know|think|guess|mean|suppose|understand|see|bet|totally|"
+    r"definitely|appreciate|thank|wish\s+you|hope\s+so|will|would|wouldn't|could|couldn't|"
+    r"(?:do|don't|dont|do\s+not)\s+(?:think|know|feel|mind|care|really|remember)|"
+    r"(?:was|am)\s+(?:just\s+)?(?:thinking|wondering|saying|kidding|joking))\b|"
+    r"^(?:i'm|im|i\s+am)\s+(?:sure|not\s+sure|glad\s+you|sorry|fine|okay|ok|good|well)\b"
+)
+_STORY_OPENERS = re.compile(
+    r"^(?:(?:hi|hello|hey|ok|okay|so|well|ugh|omg|wow|yes|yeah|yep|yup|no|nope|oh|ah|lol|haha|"
+    r"honestly|anyway|yay|guess what|great news|good news|actually|um|umm|and|but|also|then|"
+    r"true|right|exactly|sure|definitely|absolutely|indeed|thanks|thank you|i know|i agree)"
+    r"\b[,!.:\s-]*)+",
+    re.I,
+)
+# Contractions typed without their apostrophe, put back before the words are echoed.
+_APOSTROPHES = {
+    "dont": "don't", "didnt": "didn't", "cant": "can't", "couldnt": "couldn't", "wont": "won't",
+    "wasnt": "wasn't", "werent": "weren't", "isnt": "isn't", "arent": "aren't", "havent": "haven't",
+    "hasnt": "hasn't", "hadnt": "hadn't", "doesnt": "doesn't", "wouldnt": "wouldn't",
+    "shouldnt": "shouldn't", "thats": "that's", "ive": "i've", "im": "i'm",
+}  # fmt: skip
+# Marks that do not read well inside a reply sentence: quotes, brackets, lists, links.
+_ODD = re.compile(r"[\"()\[\]*#:;/\\@<>|_~=+]|https?|www\.|\.\.|\bu\b|\bur\b")
+# Where a long sentence may be cut: before a new clause with a subject of its own.
+_CONJUNCTION = re.compile(
+    r"(?:,?\s+(?:and|but|so|because)|,)\s+(?=(?:i|we|he|she|they|it|my|our|his|her|their|then)\b)",
+    re.I,
+)
+# A head holding a dependent clause or a comma of its own does not stand alone once cut.
+_DEPENDENT = re.compile(r"(?i),|\b(?:when|after|before|since|if|while|because|although|until)\b")
+_SUBORDINATE = re.compile(r"(?i)^(?:when|after|before|since|if|while|as|because|although|once)\b")
+_SECOND = re.compile(r"(?i)\b(?:you|your|yours|yourself|you're|you've|you'd|you'll|ya|y'all)\b")
+
+
+def _story_second_person(clause: str) -> str:
+    """First person turned to second, verbs agreeing: "I was" -> "you were", "I wasn't" ->
+    "you weren't", "I really was" -> "you really were"."""
+    words = [_APOSTROPHES.get(w.lower(), w) for w in clause.split()]
+    out = []
+    for i, word in enumerate(words):
+        bare = word.lower()
+        after_i = (i and words[i - 1].lower() == "i") or (
+            i > 1 and words[i - 2].lower() == "i" and words[i - 1].lower().endswith("ly")
+        )
+        if bare in {"was", "am", "wasn't"} and after_i:
+            out.append({"was": "were", "am": "are", "wasn't": "weren't"}[bare])
+        elif bare == "ourselves":
+            out.append("yourselves")
+        elif bare in _SWAP:
+            out.append(_SWAP[bare])
+        else:
+            out.append(word)
+    return " ".join(out)
+
+
+def _story_clause(piece: str, max_words: int) -> str | None:
+    piece = _STORY_OPENERS.sub("", piece.strip()).strip(" ,-")
+    if not _STORY_START.match(piece) or _NOT_A_STORY.match(piece):
+        return None
+    words = piece.split()
+    if len(words) > max_words and not _SUBORDINATE.match(piece):
+        # A long sentence is cut where its first clause ends ("..., and then ...").
+        for cut in _CONJUNCTION.finditer(piece):
+            head = piece[: cut.start()].strip()
+            if 5 <= len(head.split()) <= max_words and not _DEPENDENT.search(head):
+                piece, words = head, head.split()
+                break
+    if not 4 <= len(words) <= max_words:
+        return None
+    return piece
+
+
+def story(text: str, max_words: int = 18) -> str | None:
+    """What a personal story is about, in the second person, or None when no sentence of it
+    would read cleanly inside a reply ("It sounds like {story}.")."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    for match in re.finditer(r"[^.!?\n]+([.!?\n]*)", text):
+        if "?" in match.group(1):
+            continue  # a question is not the story
+        clause = _story_clause(match.group(0).rstrip(".!?\n "), max_words)
+        if clause is None or clause.isupper() or _ODD.search(clause) or _SECOND.search(clause):
+            continue
+        if _SHOUTED.search(clause) or _INSULT.search(clause):
+            continue
+        weighty = [w for w in re.findall(r"[a-z0-9']+", clause.lower()) if w not in _LIGHT]
+        if len(weighty) < 2:
+            continue
+        swapped = _story_second_person(clause)
+        return swapped[0].lower() + swapped[1:]
+    return None
