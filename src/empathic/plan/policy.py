@@ -91,6 +91,8 @@ _ASK_HUMAN = re.compile(
 _STILL_BROKEN = re.compile(
     # A bare "It does not." answers "does it work now?"
     r"^\W*(?:no|nope|nah)?\W*(?:it\s+)?(?:doesn'?t|does\s+not|didn'?t|did\s+not)\W*$|"
+    r"\bstill\s+(?!works\b)(?:opens|shows|happens|plays|skips|freezes|crashes|loads|asks|says|"
+    r"logs|goes|stops|keeps|won'?t)\b|"
     r"\b(?:still\s+(?:not|no|nothing|doesn'?t|does\s+not|don'?t|isn'?t|won'?t|can'?t|the\s+same|"
     r"stopping|crashing|broken|happening|getting|having|shows?|only)|"
     r"(?:didn'?t|did\s+not|doesn'?t|does\s+not|hasn'?t|has\s+not|neither)\s+(?:\w+\s+)?"
@@ -105,6 +107,7 @@ _STILL_BROKEN = re.compile(
 _PROBLEM = re.compile(
     r"\b(?:not\s+working|doesn'?t\s+work|won'?t|can'?t(?!\s+(?:remember|recall|wait))|cannot|"
     r"couldn'?t|unable|broken|broke|incorrect|ignored|skip\w*|(?:just|need\s+to|should)\s+fix|"
+    r"no\s+longer|lost\s+access|locked\s+out|unfortunately|"
     r"fix\s+the\s+fact|"
     r"keeps?\s+(?:happening|doing|crashing|skipping)|been\s+doing\s+it|all\s+it\s+did|"
     r"crash\w*|error\w*|fail\w*|wrong|missing|(?<!no\s)(?<!without\s)(?:issues?|problems?)|"
@@ -140,6 +143,9 @@ _PRAISE = re.compile(
     re.I,
 )
 _THANKS = re.compile(r"\b(?:thanks|thank\s+(?:you|u)|thx|ty|cheers|appreciate\w*|tack)\b", re.I)
+_ASKS_FOR = re.compile(
+    r"\?|\b(?:can|could|would)\s+you\b|\b(?:please|provide|give\s+me|send\s+me)\b", re.I
+)
 # The customer takes the problem back: nothing left to fix, nothing to celebrate.
 _RETRACTED = re.compile(
     r"\b(?:never\s*mind|nvm|disregard\s+(?:that|my\s+last)|ignore\s+(?:that|my\s+last)|"
@@ -278,8 +284,15 @@ def intent_said(reading: Reading, personal: bool) -> str:
     a human in a personal conversation too; a report that the fix did not work is a complaint,
     whatever the intent model made of it."""
     intent = reading.intent
-    if not personal and intent not in {"request_human", "thanks"} and asks_for_person(reading.text):
-        return "request_human"  # "is there a phone number?", "help me speak with a person"
+    # "is there a phone number?", "help me speak with a person"; with thanks only when asked for
+    # ("I'd appreciate it if you could give me a phone number"), not when one was given.
+    if (
+        not personal
+        and intent != "request_human"
+        and asks_for_person(reading.text)
+        and (intent != "thanks" or _ASKS_FOR.search(reading.text))
+    ):
+        return "request_human"
     if _RETRACTED.search(reading.text) and not re.search(r"\?|!!|\bthank", reading.text, re.I):
         return "goodbye"  # "Turns out it's my headphones. Never mind!"
     if intent == "thanks" and reports_problem(reading.text):

@@ -125,7 +125,11 @@ def listen_to_a_personal_story(s: Situation, p: Sketch) -> bool:
 
 def _listen(s: Situation, family: str) -> tuple[list[str], str, int, str, int]:
     """Strategies, family, empathy level, tone and apology allowance for a personal story."""
-    if s.intent == "question":
+    if (
+        s.intent == "question"
+        and "?" in s.reading.text
+        and re.search(r"\byou\b", s.reading.text, re.I)
+    ):
         # Asked about ourselves: say plainly we have no life of our own to tell, and turn it back.
         return ["inform", "ask"], "neutral", 0, "warm, curious", 0
     if s.intent == "good_news" or family in {"joy", "gratitude"}:
