@@ -15,8 +15,10 @@ Protocols:
   A reading with ``sentiment`` probabilities is read by their argmax; a reading without (the
   previous release) and VADER by two cut-offs on valence/compound tuned on 1,500 airline train
   tweets.
-* complaint_macro_f1: complaints_twitter test tweets; ``Reading.complaint >= 0.5`` when present,
-  else intent == complaint (the previous release). VADER: compound below its tuned cut.
+* complaint_macro_f1: complaints_twitter test tweets; ``Reading.complaint`` at or above the
+  complaint head's shipped threshold (``CustomerHeads.complaint_threshold``, chosen by
+  cross-validation on train rows) when present, else intent == complaint (the previous
+  release). VADER: compound below its tuned cut.
 * irony_f1_semeval / sarcasm_f1_isarcasm: F1 of the sarcastic class; a reading is sarcastic when
   it carries a ``sarcasm_span`` (the head above its threshold, or the sarcasm cue), else (the
   previous release) when it has the sarcasm_hint cue. joy_rate_on_sarcastic: share of the sarcastic test
@@ -164,7 +166,7 @@ def long_crisis_messages(n: int | None) -> list[str]:
 def figures(perceiver, quick: bool) -> tuple[dict, dict]:
     """Every figure for one perceiver, and the texts of its twcs crisis flags (for printing)."""
     reader = Reader(perceiver)
-    n = 150 if quick else None
+    n = 100 if quick else None
     out: dict = {}
     extra: dict = {}
 
@@ -190,7 +192,9 @@ def figures(perceiver, quick: bool) -> tuple[dict, dict]:
     test = sample(test_rows(cd.complaints()), n, 1)
     readings = reader.read([r["text"] for r in test])
     if hasattr(readings[0], "complaint"):
-        pred = [r.complaint >= 0.5 for r in readings]
+        # The head's own threshold, shipped with it (chosen by cross-validation on train rows).
+        cut = getattr(getattr(perceiver, "customer", None), "complaint_threshold", 0.5)
+        pred = [r.complaint >= cut for r in readings]
     else:
         pred = [r.intent == "complaint" for r in readings]
     truth = [bool(r["label"]) for r in test]
@@ -214,14 +218,14 @@ def figures(perceiver, quick: bool) -> tuple[dict, dict]:
     out["joy_rate_on_sarcastic"] = float(np.mean(sarcastic_joy))
 
     # Questions are not surprise.
-    questions = sample(test_rows(cd.banking77()), 150 if quick else 1000, 5)
+    questions = sample(test_rows(cd.banking77()), 100 if quick else 1000, 5)
     readings = reader.read([r["text"] for r in questions])
     out["surprise_rate_on_questions"] = float(np.mean([r.ekman == "surprise" for r in readings]))
 
     # Crisis: C-SSRS users (any post flagged).
     users = test_rows(cd.cssrs())
     if quick:
-        users = sample(users, 20, 6)
+        users = sample(users, 8, 6)
     posts = [(u, p) for u in users for p in u["posts"] if p.strip()]
     readings = reader.read([p for _, p in posts])
     flagged: dict[str, set] = {u["user"]: set() for u in users}
@@ -243,7 +247,7 @@ def figures(perceiver, quick: bool) -> tuple[dict, dict]:
     # Crisis: RMHD control subreddits (hard negatives) and the risk subreddits.
     rmhd = test_rows(cd.rmhd())
     if quick:
-        rmhd = sample(rmhd, 150, 7)
+        rmhd = sample(rmhd, 80, 7)
     readings = reader.read([r["text"] for r in rmhd])
     control = [r for r, row in zip(readings, rmhd, strict=True) if row["control"]]
     risk = [r for r, row in zip(readings, rmhd, strict=True) if row["subreddit"] in RISK_SUBREDDITS]
@@ -261,7 +265,7 @@ def figures(perceiver, quick: bool) -> tuple[dict, dict]:
     # Crisis: customer tweets.
     twcs = test_rows(cd.twcs())
     if quick:
-        twcs = sample(twcs, 300, 8)
+        twcs = sample(twcs, 200, 8)
     readings = reader.read([r["text"] for r in twcs])
     out["twcs_crisis_rate"] = float(np.mean([tier(r) == "crisis" for r in readings]))
     out["twcs_flag_rate"] = float(np.mean([tier(r) is not None for r in readings]))
@@ -273,7 +277,7 @@ def figures(perceiver, quick: bool) -> tuple[dict, dict]:
     ]
 
     # Crisis: long messages, slang, hard negatives.
-    long_texts = long_crisis_messages(40 if quick else None)
+    long_texts = long_crisis_messages(25 if quick else None)
     readings = reader.read(long_texts)
     out["long_message_crisis_recall"] = float(np.mean([tier(r) is not None for r in readings]))
     out["long_message_crisis_tier_recall"] = float(np.mean([tier(r) == "crisis" for r in readings]))
@@ -292,16 +296,16 @@ def figures(perceiver, quick: bool) -> tuple[dict, dict]:
     from empathic.evaluate import datasets as ds
 
     ed = ds.empathetic_dialogues("test")
-    ed = random.Random(0).sample(ed, 200 if quick else 1500)
+    ed = random.Random(0).sample(ed, 100 if quick else 1500)
     out["ed32_accuracy"] = pb.bench_ed(perceiver, ed)[0]["ed32_accuracy"]
     go = ds.goemotions("test")
     if quick:
-        go = random.Random(0).sample(go, 300)
+        go = random.Random(0).sample(go, 150)
     out["goemotions_macro_f1"] = pb.bench_goemotions(perceiver, go, ds.goemotions_ekman_map())[0][
         "goemotions_macro_f1"
     ]
     texts = [s.text for s in ds.goemotions("test")[:2000]]
-    speed = pb.bench_speed(perceiver, texts, 60 if quick else 400, 300 if quick else 2000)
+    speed = pb.bench_speed(perceiver, texts, 30 if quick else 400, 150 if quick else 2000)
     out |= {k: speed[k] for k in ("latency_p95_ms", "throughput_msgs_per_s")}
     return out, extra
 
@@ -314,7 +318,7 @@ def vader_figures(quick: bool) -> dict:
     def score(texts):
         return [vader.polarity_scores(t)["compound"] for t in texts]
 
-    n = 150 if quick else None
+    n = 100 if quick else None
     airline = cd.airline()
     test = sample(test_rows(airline), n, 1)
     tune = sample([r for r in airline if r["split"] == "train"], 200 if quick else 1500, 2)

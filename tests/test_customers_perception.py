@@ -173,3 +173,56 @@ def test_passive_wish_is_concern_tier(read):
 )
 def test_grief_and_anger_at_a_company_are_not_crisis(read, text):
     assert read(text).crisis is None
+
+
+# --- hashed n-grams (perceive/ngrams.py) ----------------------------------------------------
+
+
+def test_ngram_buckets_are_stable_across_processes():
+    """The buckets come from zlib.crc32, not hash(): training and run time agree whatever the
+    process (PYTHONHASHSEED)."""
+    import subprocess
+    import sys
+
+    from empathic.perceive import ngrams
+
+    code = (
+        "from empathic.perceive import ngrams;"
+        "print(sorted(ngrams.features('Great, another 2 hours on hold @united')[0].tolist()))"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
+    here = str(sorted(ngrams.features("Great, another 2 hours on hold @united")[0].tolist()))
+    assert runs == {here + "\n"}
+    idx, val = ngrams.features("Great, another 2 hours on hold @united")
+    assert idx.min() >= 0 and idx.max() < ngrams.BUCKETS
+    assert len(idx) == len(val) and (val > 0).all()
+    # Handles and numbers are folded: another handle or number gives the same features.
+    assert sorted(ngrams.features("@delta hold for 45 hours")[0].tolist()) == sorted(
+        ngrams.features("@united hold for 2 hours")[0].tolist()
+    )
+
+
+def test_customer_heads_read_the_words_too():
+    """A head that ships n-gram weights reads the text with the embedding (and says so when it
+    is given the embedding alone)."""
+    import numpy as np
+
+    from empathic.perceive.customer import CustomerHeads
+
+    heads = CustomerHeads.load()
+    assert "complaint" in heads.ngram_w
+    x = np.zeros((1, heads.complaint_w.shape[0]), dtype=np.float32)
+    with pytest.raises(ValueError):
+        heads.complaint(x)
+    worse = heads.complaint(x, ["lost my bag AGAIN, delayed 5 hours, worst airline ever"])[0]
+    better = heads.complaint(x, ["thank you so much, lovely crew, great flight"])[0]
+    assert worse > better

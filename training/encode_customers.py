@@ -49,7 +49,7 @@ def sets() -> dict[str, list[dict]]:
         if p.strip()
     ]
     return {
-        "airline": sample(train(cd.airline()), 9000),
+        "airline": train(cd.airline()),
         "complaints": train(cd.complaints()),
         "semeval": train(cd.semeval_irony()),
         "isarcasm": train(cd.isarcasm()),

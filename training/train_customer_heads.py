@@ -34,6 +34,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
@@ -41,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import customer_data as cd  # noqa: E402
 
 from empathic.perceive import encoder as enc  # noqa: E402
+from empathic.perceive import ngrams  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / "cache"
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -76,18 +78,152 @@ GO_SENTIMENT = {
 }  # fmt: skip
 
 
-def cv_probabilities(x, y, w, c: float) -> np.ndarray:
+class Parts:
+    """Rows of a training set gathered from several sources: embeddings, texts, labels, weights."""
+
+    def __init__(self) -> None:
+        self.x: list[np.ndarray] = []
+        self.texts: list[str] = []
+        self.y: list[np.ndarray] = []
+        self.w: list[np.ndarray] = []
+
+    def add(self, d: dict[str, np.ndarray], rows, label, weight: float) -> None:
+        rows = np.arange(len(d["emb"]))[rows]
+        self.x.append(d["emb"][rows])
+        self.texts += [str(t) for t in d["text"][rows]]
+        self.y.append(np.broadcast_to(np.asarray(label, int), (len(rows),)).copy())
+        self.w.append(np.full(len(rows), weight))
+
+    def arrays(self) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
+        return np.vstack(self.x), self.texts, np.concatenate(self.y), np.concatenate(self.w)
+
+
+def go_groups(raw: object) -> set[str | None]:
+    return {GO_SENTIMENT.get(lab) for lab in str(raw).split("|")}
+
+
+def sarcasm_set(commercial: bool):
+    parts = Parts()
+    for name in (
+        ["isarcasm", "mustard"] if commercial else ["semeval", "isarcasm", "figlang", "mustard"]
+    ):
+        d = load(name)
+        parts.add(d, slice(None), d["label"].astype(int), 1.0 if name != "figlang" else 0.5)
+    # Sincere praise and thanks are not sarcasm: without them the head reads any positive
+    # words as sarcastic (the sarcasm sets are mostly positive words with a negative meaning).
+    first = sum(len(x) for x in parts.x)
+    if not commercial:
+        a = load("airline")
+        parts.add(a, a["label"] == "positive", 0, 1.0)
+    g = load("goemotions")
+    rows = [i for i, raw in enumerate(g["labels"])
+            if set(str(raw).split("|")) & {"gratitude", "joy", "admiration", "love", "excitement"}
+            and not set(str(raw).split("|")) & {"anger", "annoyance", "disapproval", "disgust"}]  # fmt: skip
+    parts.add(g, rows, 0, 1.0)
+    SINCERE_ROWS["sarcasm"] = np.arange(first, sum(len(x) for x in parts.x))
+    return parts.arrays()
+
+
+SINCERE_ROWS: dict[str, np.ndarray] = {}
+
+
+def sentiment_set(commercial: bool):
+    parts = Parts()
+    if not commercial:
+        d = load("airline")
+        parts.add(d, slice(None), [SENTIMENTS.index(s) for s in d["label"]], 1.0)
+    g = load("goemotions")
+    keep, labels = [], []
+    for i, raw in enumerate(g["labels"]):
+        groups = go_groups(raw)
+        if len(groups) == 1 and None not in groups:
+            keep.append(i)
+            labels.append(SENTIMENTS.index(str(groups.pop())))
+    parts.add(g, keep, labels, 0.7)
+    for name in ("banking", "clinc", "bitext"):
+        d = load(name)
+        rows = [i for i, lab in enumerate(d["label"]) if lab not in COMMERCIAL_COMPLAINT_INTENTS]
+        parts.add(d, rows[:1200], SENTIMENTS.index("neutral"), 0.7)
+    for name in ["isarcasm", "mustard"] if commercial else ["semeval", "isarcasm", "figlang"]:
+        d = load(name)
+        parts.add(d, d["label"].astype(int) == 1, SENTIMENTS.index("negative"), 0.5)
+    return parts.arrays()
+
+
+def complaint_set(commercial: bool):
+    parts = Parts()
+    if not commercial:
+        d = load("complaints")
+        parts.add(d, slice(None), d["label"].astype(int), 1.0)
+        SINCERE_ROWS["complaints_twitter"] = np.arange(len(d["emb"]))
+        a = load("airline")
+        rows = a["label"] != "neutral"
+        parts.add(a, rows, (a["label"][rows] == "negative").astype(int), 0.3)
+    else:
+        for name in ("banking", "bitext"):
+            d = load(name)
+            labels = [int(lab in COMMERCIAL_COMPLAINT_INTENTS) for lab in d["label"]]
+            parts.add(d, slice(None), labels, 1.0)
+        g = load("goemotions")
+        neg = [i for i, raw in enumerate(g["labels"]) if go_groups(raw) == {"negative"}]
+        pos = [i for i, raw in enumerate(g["labels"]) if go_groups(raw) <= {"positive", "neutral"}]
+        parts.add(g, neg, 1, 0.5)
+        parts.add(g, pos, 0, 0.5)
+    return parts.arrays()
+
+
+def risk_set(commercial: bool):
+    parts = Parts()
+    r = load("rmhd")
+    parts.add(r, np.array([s in RISK_SUBREDDITS for s in r["subreddit"]]), 1, 1.0)
+    parts.add(r, np.array([s in cd.CONTROL_SUBREDDITS for s in r["subreddit"]]), 0, 1.0)
+    c = load("cssrs")
+    parts.add(c, np.array([lab in cd.CSSRS_AT_RISK for lab in c["label"]]), 1, 0.5)
+    if not commercial:
+        s = load("sdcnl")
+        parts.add(s, slice(None), 1, 0.5)
+    for name, n in (("twcs", 4000), ("airline", 2000), ("complaints", 1500), ("goemotions", 3000),
+                    ("banking", 800), ("clinc", 800), ("bitext", 800)):  # fmt: skip
+        if commercial and name in {"twcs", "airline", "complaints"}:
+            continue
+        parts.add(load(name), slice(0, n), 0, 1.0)
+    return parts.arrays()
+
+
+# Per head: C of the logistic regression and the scale of the hashed n-gram block against the
+# embedding (None: embedding only), chosen by 5-fold cross-validation on train rows.
+# 3-fold figures on the research pack's rows (F1 of the sarcastic class at its best threshold
+# on SemEval / iSarcasmEval rows; complaints_twitter macro-F1; airline macro-F1):
+#   sarcasm   embedding 0.668 / 0.416; + n-grams (C 1, scale 1) 0.678 / 0.421
+#   complaint embedding 0.814; C 1 scale 1 0.827; C 0.5 scale 4 0.844; C 0.25 scale 8 0.846
+#   sentiment embedding 0.729; C 1 scale 1 0.750; C 0.5 scale 4 0.747 (left out: with n-grams
+#   "Oh wonderful, my flight got cancelled again. Thanks so much." read as positive and joy)
+SETTINGS: dict[str, tuple[float, float | None]] = {
+    "sarcasm": (1.0, 1.0),
+    "complaint": (0.5, 4.0),
+    "risk": (1.0, None),
+    "sentiment": (1.0, None),
+}
+
+
+def design(x: np.ndarray, texts: list[str], scale: float | None):
+    """The embedding, with the hashed n-grams of the texts beside it (scaled) when asked."""
+    if scale is None:
+        return x
+    return sparse.hstack([sparse.csr_matrix(x), scale * ngrams.matrix(texts)]).tocsr()
+
+
+def cv_probabilities(x, y, w, c: float, folds: int = 5) -> np.ndarray:
     """Out-of-fold probabilities of a logistic regression (for thresholds and calibration)."""
     out = np.zeros((len(y), len(np.unique(y))))
-    for train, held in StratifiedKFold(3, shuffle=True, random_state=0).split(x, y):
-        model = LogisticRegression(C=c, max_iter=400)
-        model.fit(x[train], y[train], sample_weight=w[train])
+    for train, held in StratifiedKFold(folds, shuffle=True, random_state=0).split(x, y):
+        model = fit(x[train], y[train], w[train], c)
         out[held] = model.predict_proba(x[held])
     return out
 
 
 def fit(x, y, w, c: float) -> LogisticRegression:
-    model = LogisticRegression(C=c, max_iter=400)
+    model = LogisticRegression(C=c, max_iter=1000)
     model.fit(x, y, sample_weight=w)
     return model
 
@@ -98,128 +234,9 @@ def f1_at(p, y, t) -> float:
     return 2 * tp / max(float(pred.sum() + (y == 1).sum()), 1.0)
 
 
-def sarcasm_set(commercial: bool):
-    parts = ["isarcasm", "mustard"] if commercial else ["semeval", "isarcasm", "figlang", "mustard"]
-    xs, ys, ws = [], [], []
-    for name in parts:
-        d = load(name)
-        xs.append(d["emb"])
-        ys.append(d["label"].astype(int))
-        ws.append(np.full(len(d["emb"]), 1.0 if name != "figlang" else 0.5))
-    # Sincere praise and thanks are not sarcasm: without them the head reads any positive
-    # words as sarcastic (the sarcasm sets are mostly positive words with a negative meaning).
-    sincere = []
-    if not commercial:
-        a = load("airline")
-        sincere.append(a["emb"][a["label"] == "positive"])
-    g = load("goemotions")
-    rows = [i for i, raw in enumerate(g["labels"])
-            if set(str(raw).split("|")) & {"gratitude", "joy", "admiration", "love", "excitement"}
-            and not set(str(raw).split("|")) & {"anger", "annoyance", "disapproval", "disgust"}]  # fmt: skip
-    sincere.append(g["emb"][rows])
-    x_sincere = np.vstack(sincere)
-    xs.append(x_sincere)
-    ys.append(np.zeros(len(x_sincere), int))
-    ws.append(np.full(len(x_sincere), 1.0))
-    SINCERE_ROWS["sarcasm"] = np.arange(
-        len(np.concatenate(ys)) - len(x_sincere), len(np.concatenate(ys))
-    )
-    return np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
-
-
-SINCERE_ROWS: dict[str, np.ndarray] = {}
-
-
-def sentiment_set(commercial: bool):
-    xs, ys, ws = [], [], []
-    if not commercial:
-        d = load("airline")
-        xs.append(d["emb"])
-        ys.append(np.array([SENTIMENTS.index(s) for s in d["label"]]))
-        ws.append(np.full(len(d["emb"]), 1.0))
-    g = load("goemotions")
-    keep, labels = [], []
-    for i, raw in enumerate(g["labels"]):
-        groups = {GO_SENTIMENT.get(lab) for lab in str(raw).split("|")}
-        if len(groups) == 1 and None not in groups:
-            keep.append(i)
-            labels.append(SENTIMENTS.index(groups.pop()))
-    xs.append(g["emb"][keep])
-    ys.append(np.array(labels))
-    ws.append(np.full(len(keep), 0.7))
-    for name in ("banking", "clinc", "bitext"):
-        d = load(name)
-        rows = [i for i, lab in enumerate(d["label"]) if lab not in COMMERCIAL_COMPLAINT_INTENTS]
-        rows = rows[:1200]
-        xs.append(d["emb"][rows])
-        ys.append(np.full(len(rows), SENTIMENTS.index("neutral")))
-        ws.append(np.full(len(rows), 0.7))
-    for name in ["isarcasm", "mustard"] if commercial else ["semeval", "isarcasm", "figlang"]:
-        d = load(name)
-        rows = np.flatnonzero(d["label"].astype(int) == 1)
-        xs.append(d["emb"][rows])
-        ys.append(np.full(len(rows), SENTIMENTS.index("negative")))
-        ws.append(np.full(len(rows), 0.5))
-    return np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
-
-
-def complaint_set(commercial: bool):
-    xs, ys, ws = [], [], []
-    if not commercial:
-        d = load("complaints")
-        xs.append(d["emb"])
-        ys.append(d["label"].astype(int))
-        ws.append(np.full(len(d["emb"]), 1.0))
-        a = load("airline")
-        rows = np.flatnonzero(a["label"] != "neutral")
-        xs.append(a["emb"][rows])
-        ys.append((a["label"][rows] == "negative").astype(int))
-        ws.append(np.full(len(rows), 0.3))
-    else:
-        for name in ("banking", "bitext"):
-            d = load(name)
-            xs.append(d["emb"])
-            ys.append(np.array([int(lab in COMMERCIAL_COMPLAINT_INTENTS) for lab in d["label"]]))
-            ws.append(np.full(len(d["emb"]), 1.0))
-        g = load("goemotions")
-        neg = [i for i, raw in enumerate(g["labels"])
-               if {GO_SENTIMENT.get(lab) for lab in str(raw).split("|")} == {"negative"}]  # fmt: skip
-        pos = [i for i, raw in enumerate(g["labels"])
-               if {GO_SENTIMENT.get(lab) for lab in str(raw).split("|")} <= {"positive", "neutral"}]  # fmt: skip
-        xs += [g["emb"][neg], g["emb"][pos]]
-        ys += [np.ones(len(neg), int), np.zeros(len(pos), int)]
-        ws += [np.full(len(neg), 0.5), np.full(len(pos), 0.5)]
-    return np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
-
-
-def risk_set(commercial: bool):
-    xs, ys, ws = [], [], []
-    r = load("rmhd")
-    sub = r["subreddit"]
-    control = np.array([s in cd.CONTROL_SUBREDDITS for s in sub])
-    risk = np.array([s in RISK_SUBREDDITS for s in sub])
-    xs += [r["emb"][risk], r["emb"][control]]
-    ys += [np.ones(risk.sum(), int), np.zeros(control.sum(), int)]
-    ws += [np.full(risk.sum(), 1.0), np.full(control.sum(), 1.0)]
-    c = load("cssrs")
-    at_risk = np.array([lab in cd.CSSRS_AT_RISK for lab in c["label"]])
-    xs.append(c["emb"][at_risk])
-    ys.append(np.ones(at_risk.sum(), int))
-    ws.append(np.full(at_risk.sum(), 0.5))
-    if not commercial:
-        s = load("sdcnl")
-        xs.append(s["emb"])
-        ys.append(np.ones(len(s["emb"]), int))
-        ws.append(np.full(len(s["emb"]), 0.5))
-    for name, n in (("twcs", 4000), ("airline", 2000), ("complaints", 1500), ("goemotions", 3000),
-                    ("banking", 800), ("clinc", 800), ("bitext", 800)):  # fmt: skip
-        if commercial and name in {"twcs", "airline", "complaints"}:
-            continue
-        d = load(name)
-        xs.append(d["emb"][:n])
-        ys.append(np.zeros(min(n, len(d["emb"])), int))
-        ws.append(np.full(min(n, len(d["emb"])), 1.0))
-    return np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
+def macro_f1(pred: np.ndarray, truth: np.ndarray) -> float:
+    return (f1_at(pred.astype(float), truth.astype(int), 0.5)
+            + f1_at((~pred).astype(float), (~truth).astype(int), 0.5)) / 2  # fmt: skip
 
 
 def train_pack(commercial: bool) -> dict[str, np.ndarray]:
@@ -230,21 +247,35 @@ def train_pack(commercial: bool) -> dict[str, np.ndarray]:
         filename = "customer_heads.npz" if tag == "research" else "customer_heads_commercial.npz"
         with np.load(enc.MODELS_DIR / filename) as data:
             out = {k: data[k] for k in data.files}
-    for name, build, c in (("sarcasm", sarcasm_set, 1.0), ("complaint", complaint_set, 1.0),
-                           ("risk", risk_set, 1.0), ("sentiment", sentiment_set, 1.0)):  # fmt: skip
+    builders = {"sarcasm": sarcasm_set, "complaint": complaint_set, "risk": risk_set,
+                "sentiment": sentiment_set}  # fmt: skip
+    for name, build in builders.items():
         if only and name not in only:
             continue
-        x, y, w = build(commercial)
-        p = cv_probabilities(x, y, w, c)
+        c, scale = SETTINGS[name]
+        emb, texts, y, w = build(commercial)
+        x = design(emb, texts, scale)
+        # The sentiment head has no threshold: its cross-validation (the slowest) is skipped.
+        p = cv_probabilities(x, y, w, c) if name != "sentiment" else None
         model = fit(x, y, w, c)
-        out[f"{name}_w"] = model.coef_.T.astype(np.float32)
+        dim = emb.shape[1]
+        coef = model.coef_.T
+        out[f"{name}_w"] = coef[:dim].astype(np.float32)
         out[f"{name}_b"] = model.intercept_.astype(np.float32)
-        if name == "sentiment":
-            acc = float((p.argmax(1) == y).mean())
-            print(f"[{tag}] sentiment cv accuracy {acc:.3f} on {len(y)}")
+        out.pop(f"{name}_ngram_w", None)
+        if scale is not None:
+            out[f"{name}_ngram_w"] = (scale * coef[dim:]).astype(np.float16)
+        if p is None:
             continue
         grid = np.arange(0.2, 0.9, 0.01)
         best = max(grid, key=lambda t: f1_at(p[:, 1], y, t))
+        if name == "complaint" and not commercial:
+            # Complaint or not, as complaints_twitter marks it: the threshold with the best
+            # macro-F1 on its train rows, out of fold.
+            rows = SINCERE_ROWS["complaints_twitter"]
+            best = max(grid, key=lambda t: macro_f1(p[rows, 1] >= t, y[rows] == 1))
+            print(f"[{tag}] complaint: complaints_twitter cv macro-F1 "
+                  f"{macro_f1(p[rows, 1] >= best, y[rows] == 1):.3f} at {best:.2f}")  # fmt: skip
         if name == "sarcasm":
             # A sincere "thank you, that fixed it" turned into a complaint is worse than a
             # missed jibe: at most 5% of sincere praise may read as sarcastic (out of fold).

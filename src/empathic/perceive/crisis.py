@@ -322,7 +322,8 @@ _SLANG: dict[str, list[str]] = {
         r"\b(?:i|i'?m|im)\s+(?:just\s+)?(?:want|wanna|going|gonna|need)\s+(?:to|2)\s+die\b"
         r"(?!\s+(?:of|from|laughing|if|when|before|without|waiting|on\s+hold|in\s+this\s+queue))|"
         r"\b(?:want|wanna)\s+(?:to|2)\s+die\s+(?:rn|fr|tbh|ngl|so\s+bad)\b",
-        r"\b(?:going\s+to|gonna|about\s+to|will|planning\s+to)\s+od\b|\bod(?:'?d|ed)\s+on\b",
+        # "od'd on" / "oded on", not "odd on".
+        r"\b(?:going\s+to|gonna|about\s+to|will|planning\s+to)\s+od\b|\bod(?:'d|ed)\s+on\b",
         r"\b(?:i'?ve|i\s+have|i'?m|i\s+am|i|been)\s+(?:been\s+)?(?:started\s+)?cutting\s+(?:myself\s+)?"
         r"again\b|"
         r"\brelapsed\b[^.!?\n]{0,30}\bcut\s+myself",
@@ -362,8 +363,17 @@ _RAISES = re.compile(
 )
 _CONCERN_KINDS = {
     "harm_to_others": re.compile(r"^kys$", re.IGNORECASE),
-    # A story that mentions an ambulance is not an emergency happening now by itself.
-    "medical_emergency": re.compile(r"^call(?:ed)?\s+(?:an?\s+)?(?:ambulance|paramedics)$", re.I),
+    # A story that mentions an ambulance or 911 is not an emergency happening now by itself.
+    "medical_emergency": re.compile(
+        r"^call(?:ed)?\s+(?:an?\s+)?(?:ambulance|paramedics|911|999|112)$", re.I
+    ),
+    # The name of the harm, not an act told ("a lawyer who knows domestic violence cases"): on
+    # RMHD control-subreddit train posts (divorce, legal advice) these named a topic.
+    "abuse": re.compile(
+        r"^(?:domestic\s+(?:violence|abuse)|abusive\s+(?:husband|wife|partner|boyfriend|"
+        r"girlfriend|relationship|parent|dad|mom))$",
+        re.I,
+    ),
 }
 
 
@@ -379,7 +389,21 @@ def rule_tier(kind: str, spans: list[Span], text: str) -> str:
         passive = all(_CONCERN_KINDS[kind].match(s.text.strip()) for s in spans)
     else:
         return "crisis"
-    return "concern" if passive and not _RAISES.search(text) else "crisis"
+    return "concern" if passive and not _raised(spans, text) else "crisis"
+
+
+# How far from a passive phrase a word of time or means still raises it. On RMHD train posts from
+# the control subreddits, a word such as "today" or "plan" anywhere in a long post about a
+# divorce or a lawsuit raised every mention of suicide or abuse to the crisis tier.
+RAISE_WINDOW = 160
+
+
+def _raised(spans: list[Span], text: str) -> bool:
+    """A word of time or means near one of ``spans`` (the whole of a short message)."""
+    return any(
+        _RAISES.search(text, max(0, s.start - RAISE_WINDOW), s.end + RAISE_WINDOW) is not None
+        for s in spans
+    )
 
 
 _LEET = str.maketrans({"1": "i", "3": "e", "0": "o", "4": "a", "5": "s", "7": "t", "@": "a",
@@ -564,14 +588,19 @@ def detect_crisis(
     if probs is not None and head is not None and words >= config.min_words_for_model:
         danger = 1.0 - probs[:, -1]
         threshold = head.threshold if config.crisis_threshold is None else config.crisis_threshold
+        # Per row: the whole message and its sentences.
+        limits = np.full(len(danger), threshold)
         if idioms:
-            threshold = max(threshold, config.idiom_model_threshold)
-            # A sentence holding the figure of speech gets no say of its own.
+            # The whole message holding a figure of speech must make the head this sure; a
+            # sentence holding it gets no say of its own. The other sentences of a long message
+            # keep the head's threshold ("years ago" early in a long post says nothing of a
+            # crisis sentence at its end).
+            limits[0] = max(threshold, config.idiom_model_threshold)
             for i, span in enumerate(spans[1 : len(danger)], start=1):
                 if any(s < span.end and span.start < e for s, e in idioms):
                     danger[i] = 0.0
-        row = int(np.argmax(danger))
-        if danger[row] >= threshold:
+        row = int(np.argmax(danger - limits))
+        if danger[row] >= limits[row]:
             kind = CRISIS_KINDS[int(np.argmax(probs[row, :-1]))]
             evidence = spans[row] if row < len(spans) else spans[0]
             if risk is None or words < config.risk_veto_min_words:

@@ -1,8 +1,9 @@
 """Heads for real customers' words (issue 15), read from models/customer_heads.npz (research
 pack) or models/customer_heads_commercial.npz (commercial pack; perception.model_pack).
 
-All linear over the shared embedding, numpy only at run time (trained by
-training/train_customer_heads.py):
+Each is linear over the shared embedding plus, when the pack holds them, weights over the
+message's hashed word and character n-grams (perceive/ngrams.py); numpy only at run time
+(trained by training/train_customer_heads.py):
 
 * sarcasm: probability that the message means the opposite of its literal words;
 * sentiment: negative / neutral / positive, trained on real customer tweets;
@@ -17,10 +18,12 @@ and the short follow-up read with the turn before it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from empathic.perceive import ngrams
 from empathic.perceive.encoder import artifact
 
 PACKS = {"research": "customer_heads.npz", "commercial": "customer_heads_commercial.npz"}
@@ -45,6 +48,8 @@ class CustomerHeads:
     risk_b: np.ndarray
     risk_threshold: float
     pack: str = "research"
+    # Per head, (ngrams.BUCKETS, k) weights over hashed n-grams (absent: embedding only).
+    ngram_w: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def load(cls, pack: str = "research") -> CustomerHeads:
@@ -58,22 +63,36 @@ class CustomerHeads:
             complaint_threshold=float(a["complaint_threshold"]),
             risk_w=a["risk_w"], risk_b=a["risk_b"], risk_threshold=float(a["risk_threshold"]),
             pack=pack,
+            ngram_w={k[: -len("_ngram_w")]: a[k] for k in a if k.endswith("_ngram_w")},
         )  # fmt: skip
 
-    def _binary(self, x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return _sigmoid(x @ w[:, -1] + b[-1])
+    def _logits(
+        self, name: str, x: np.ndarray, w: np.ndarray, b: np.ndarray, texts: Sequence[str] | None
+    ) -> np.ndarray:
+        out = x @ w + b
+        weights = self.ngram_w.get(name)
+        if weights is not None:
+            if texts is None or len(texts) != len(x):
+                raise ValueError(f"the {name} head reads the texts as well as their embeddings")
+            out = out + ngrams.logits(list(texts), weights)
+        return out
 
-    def sarcasm(self, x: np.ndarray) -> np.ndarray:
-        return self._binary(x, self.sarcasm_w, self.sarcasm_b)
+    def _binary(
+        self, name: str, x: np.ndarray, w: np.ndarray, b: np.ndarray, texts: Sequence[str] | None
+    ) -> np.ndarray:
+        return _sigmoid(self._logits(name, x, w[:, -1:], b[-1:], texts)[:, 0])
 
-    def complaint(self, x: np.ndarray) -> np.ndarray:
-        return self._binary(x, self.complaint_w, self.complaint_b)
+    def sarcasm(self, x: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        return self._binary("sarcasm", x, self.sarcasm_w, self.sarcasm_b, texts)
 
-    def risk(self, x: np.ndarray) -> np.ndarray:
-        return self._binary(x, self.risk_w, self.risk_b)
+    def complaint(self, x: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        return self._binary("complaint", x, self.complaint_w, self.complaint_b, texts)
 
-    def sentiment(self, x: np.ndarray) -> np.ndarray:
-        logits = x @ self.sentiment_w + self.sentiment_b
+    def risk(self, x: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        return self._binary("risk", x, self.risk_w, self.risk_b, texts)
+
+    def sentiment(self, x: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        logits = self._logits("sentiment", x, self.sentiment_w, self.sentiment_b, texts)
         logits -= logits.max(axis=1, keepdims=True)
         e = np.exp(logits)
         return e / e.sum(axis=1, keepdims=True)

@@ -186,7 +186,7 @@ class Perceiver:
 
     def risk_scores(self, texts: Sequence[str]) -> np.ndarray:
         """The risk head's probability (distress / at risk) of each whole message."""
-        return self.customer.risk(self.embed(texts))
+        return self.customer.risk(self.embed(texts), texts)
 
     def _readings(
         self, texts, histories, messages, ed_inputs, parts, crisis_rows, scans, previous
@@ -196,13 +196,13 @@ class Perceiver:
         go = h.goemotions(messages)
         ekman = h.ekman(go)
         intents = h.intent(messages)
-        sarcasm = c.sarcasm(messages)
-        sentiment = c.sentiment(messages)
-        complaint = c.complaint(messages)
+        sarcasm = c.sarcasm(messages, texts)
+        sentiment = c.sentiment(messages, texts)
+        complaint = c.complaint(messages, texts)
         sarcasm_threshold = (
             c.sarcasm_threshold if config.sarcasm_threshold is None else config.sarcasm_threshold
         )
-        prior = {i: c.sentiment(v[None, :])[0] for i, v in previous.items()}
+        prior = {i: c.sentiment(v[None, :], [histories[i][-1]])[0] for i, v in previous.items()}
         readings = []
         for i, text in enumerate(texts):
             cues = detect_cues(text)
@@ -320,7 +320,7 @@ class Perceiver:
                             parts[i],
                             scans[i],
                             config,
-                            risk=c.risk(crisis_rows[i]),
+                            risk=c.risk(crisis_rows[i], [text, *(s.text for s in parts[i])]),
                             risk_threshold=c.risk_threshold,
                         ),
                         context_turns=len(histories[i]),
