@@ -28,6 +28,15 @@ _FAMILIES = ("sadness", "fear", "frustration", "disappointment", "joy", "neutral
             "your girlfriend and you were watching a series on Netflix",
         ),
         ("I didnt get the part in the play", "you didn't get the part in the play"),
+        ("ya i had bruises on my leg", "you had bruises on your leg"),
+        (
+            "i used to take my children to disney world when they were young, we always had a great time",
+            "you used to take your children to disney world when they were young",
+        ),
+        (
+            "Sometimes I'm surprised my son is actually my son.",
+            "sometimes you're surprised your son is actually your son",
+        ),
         (
             "Last week my neighbor began making renovations on his home, and it has been loud",
             "last week your neighbor began making renovations on his home, and it has been loud",
@@ -49,7 +58,10 @@ def test_story_says_the_persons_words_back_in_the_second_person(said, echo):
         "You lost my parcel",  # said to us: "you lost your parcel" would read wrongly
         'My friend told me "you are late" again',  # quotes do not sit inside a reply
         "I hope so",
+        "When strangers would say hello and good morning to me",  # a "when" clause alone is no story
         "Yes",
+        # "... and was trying": the verb would not agree once "I" is "you".
+        "I was at the library today and was trying to study, but this lady was loud",
     ],
 )
 def test_story_is_left_empty_when_it_would_not_read_cleanly(said):

@@ -163,8 +163,8 @@ def fill(text: str) -> dict[str, str]:
 # no shouting, nothing said to us. The listener's reflections name it to show what was understood.
 _STORY_START = re.compile(
     r"(?i)(?:i|i'm|im|i've|i'd|i'll|my|we|we're|we've|our|the|a|an|last|yesterday|today|tonight|"
-    r"once|recently|he|she|they|his|her|their|someone|somebody|there|this|for|years|when|after|"
-    r"back|earlier|lately|growing|one|some|it)\b"
+    r"once|recently|he|she|they|his|her|their|someone|somebody|there|this|for|years|"
+    r"back|earlier|lately|growing|one|some|it|sometimes|usually|always|every)\b"
 )
 # Openers of a reply to the listener, not of a story: "I agree", "I know that's what I meant".
 _NOT_A_STORY = re.compile(
@@ -177,7 +177,8 @@ _NOT_A_STORY = re.compile(
 _STORY_OPENERS = re.compile(
     r"^(?:(?:hi|hello|hey|ok|okay|so|well|ugh|omg|wow|yes|yeah|yep|yup|no|nope|oh|ah|lol|haha|"
     r"honestly|anyway|yay|guess what|great news|good news|actually|um|umm|and|but|also|then|"
-    r"true|right|exactly|sure|definitely|absolutely|indeed|thanks|thank you|i know|i agree)"
+    r"true|right|exactly|sure|definitely|absolutely|indeed|thanks|thank you|i know|i agree|ya|yea|"
+    r"yah|man|aw+|hmm+|ha)"
     r"\b[,!.:\s-]*)+",
     re.I,
 )
@@ -192,11 +193,15 @@ _APOSTROPHES = {
 _ODD = re.compile(r"[\"()\[\]*#:;/\\@<>|_~=+]|https?|www\.|\.\.|\bu\b|\bur\b")
 # Where a long sentence may be cut: before a new clause with a subject of its own.
 _CONJUNCTION = re.compile(
-    r"(?:,?\s+(?:and|but|so|because)|,)\s+(?=(?:i|we|he|she|they|it|my|our|his|her|their|then)\b)",
+    r"(?:,?\s+(?:and|but|so|because)|,)\s+"
+    r"(?=(?:i|we|he|she|they|it|my|our|his|her|their|then|this|the|there)\b)",
     re.I,
 )
-# A head holding a dependent clause or a comma of its own does not stand alone once cut.
-_DEPENDENT = re.compile(r"(?i),|\b(?:when|after|before|since|if|while|because|although|until)\b")
+# A head opening on a dependent clause ("years ago when ...") or holding a comma of its own does
+# not stand alone once cut; "... to the park when they were young" does.
+_DEPENDENT = re.compile(
+    r"(?i),|^(?:\S+\s+){0,2}(?:when|after|before|since|if|while|because|although|until)\b"
+)
 _SUBORDINATE = re.compile(r"(?i)^(?:when|after|before|since|if|while|as|because|although|once)\b")
 _SECOND = re.compile(r"(?i)\b(?:you|your|yours|yourself|you're|you've|you'd|you'll|ya|y'all)\b")
 
@@ -239,6 +244,10 @@ def _story_clause(piece: str, max_words: int) -> str | None:
     return piece
 
 
+# A "was" after "and" once "I" became "you" may have needed "were": such a clause is not echoed.
+_UNSURE_VERB = re.compile(r"(?i)\byou\b.*\b(?:and|but|or|then)\s+(?:was|wasn't|am)\b")
+
+
 def story(text: str, max_words: int = 18) -> str | None:
     """What a personal story is about, in the second person, or None when no sentence of it
     would read cleanly inside a reply ("It sounds like {story}.")."""
@@ -255,5 +264,7 @@ def story(text: str, max_words: int = 18) -> str | None:
         if len(weighty) < 2:
             continue
         swapped = _story_second_person(clause)
+        if _UNSURE_VERB.search(swapped):
+            continue  # "you were at the library and was trying": whose "was" is unclear
         return swapped[0].lower() + swapped[1:]
     return None
