@@ -105,6 +105,10 @@ RULE_CRISES = [
     ("She locks me in the basement when she drinks", "abuse", "locks me in the basement"),
     ("I'm scared I'll hurt my daughter, I can't cope", "harm_to_others", "hurt my daughter"),
     ("Dad can't move the right side of his face", "medical_emergency", "right side of his face"),
+    # Real Reddit sentences set into support threads (benchmarks/data/replies): an adverb before
+    # "want" does not soften the wish.
+    ("I either want to die or I feel really good.", "self_harm", "want to die"),
+    ("And I so want to die, but I feel I'm not even allowed that.", "self_harm", "want to die"),
 ]  # fmt: skip
 
 RULE_LOOKALIKES = [
@@ -121,6 +125,7 @@ RULE_LOOKALIKES = [
     "What's the point of life insurance if it doesn't cover this?",
     "We want to end things with our courier and switch to yours",
     "I'll be checking out for good at 11, can I leave my bags at reception?",
+    "I so want to die of embarrassment after that call",
 ]
 
 

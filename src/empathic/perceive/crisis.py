@@ -110,7 +110,9 @@ _RULES: dict[str, list[str]] = {
         r"\b(?:end|ending|take|taking)\s+(?:my\s+(?:own\s+)?life|it\s+all)\b",
         r"\b(?:decided|going|want|ready|planning|plan)\s+to\s+end\s+it\b(?!\s+with)",
         r"\bsuicid(?:e|al)\b(?!\s+(?:doors?|squeeze|prevention|rates?|squad|awareness|hotline\s+number\s+for))",
-        r"\bi(?:'m|\s+am|'ve|\s+have)?\s+(?:just\s+|really\s+|already\s+)?(?:want|wanna|wish|going|"
+        # "I so want to die", "I either want to die or ...": an adverb between does not soften it.
+        r"\bi(?:'m|\s+am|'ve|\s+have)?\s+(?:(?:just|really|already|so|either|honestly|truly|"
+        r"literally|sometimes|often|still|kinda|kind\s+of)\s+)?(?:want|wanna|wish|going|"
         r"planning|ready|decided|deserve)\s+(?:to\s+)?die\b",
         r"\bwish\s+i\s+(?:was|were)\s+(?:dead|never\s+born)\b",
         r"\b(?:ways?|how)\s+to\s+(?:die|end\s+my\s+life|kill\s+myself)\b",
