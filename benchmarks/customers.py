@@ -35,6 +35,8 @@ Protocols:
   (bereavement, anger at a company).
 * ece: expected calibration error (10 bins) of the valence head's top class on airline test rows
   and of the risk head on RMHD test posts (risk subreddits vs control) when the perceiver has them.
+* context: ed32_later_turns_with_context / _alone: the ED-32 accuracy of the same sample's later
+  turns (a speaker's second or third message) read with the conversation before them and alone.
 * ed32_accuracy, goemotions_macro_f1, latency and throughput: as benchmarks/perceive.py (ED on a
   seeded 1,500-turn sample).
 
@@ -50,6 +52,7 @@ import random
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -298,6 +301,11 @@ def figures(perceiver, quick: bool) -> tuple[dict, dict]:
     ed = ds.empathetic_dialogues("test")
     ed = random.Random(0).sample(ed, 100 if quick else 1500)
     out["ed32_accuracy"] = pb.bench_ed(perceiver, ed)[0]["ed32_accuracy"]
+    # Context: the later turns of those conversations read with the turns before them, and alone.
+    later = [e for e in ed if len(e.context) > 1]
+    alone = [replace(e, context=e.context[-1:]) for e in later]
+    out["ed32_later_turns_with_context"] = pb.bench_ed(perceiver, later)[0]["ed32_accuracy"]
+    out["ed32_later_turns_alone"] = pb.bench_ed(perceiver, alone)[0]["ed32_accuracy"]
     go = ds.goemotions("test")
     if quick:
         go = random.Random(0).sample(go, 150)
