@@ -29,6 +29,7 @@ _FAMILIES = ("sadness", "fear", "frustration", "disappointment", "joy", "neutral
         ),
         ("I didnt get the part in the play", "you didn't get the part in the play"),
         ("ya i had bruises on my leg", "you had bruises on your leg"),
+        ("A dog chased me down the street", "a dog chased you down the street"),
         (
             "i used to take my children to disney world when they were young, we always had a great time",
             "you used to take your children to disney world when they were young",
@@ -58,6 +59,7 @@ def test_story_says_the_persons_words_back_in_the_second_person(said, echo):
         "You lost my parcel",  # said to us: "you lost your parcel" would read wrongly
         'My friend told me "you are late" again',  # quotes do not sit inside a reply
         "I hope so",
+        "A printer that causes more trouble than it's worth.",  # a thing, not what happened
         "When strangers would say hello and good morning to me",  # a "when" clause alone is no story
         "Yes",
         # "... and was trying": the verb would not agree once "I" is "you".

@@ -244,6 +244,13 @@ def _story_clause(piece: str, max_words: int) -> str | None:
     return piece
 
 
+# A clause that opens on a thing ("a printer that ...") says what happened only with a verb of
+# its own in it.
+_DETERMINER = re.compile(r"(?i)(?:a|an|the|this|some|one)\b")
+_FINITE = re.compile(
+    r"(?i)\b(?:i|we|he|she|they|is|was|were|are|am|has|had|have|did|does|got|gets|went|goes|came|"
+    r"made|took|gave|told|said|ran|left|broke|fell|found|saw|bought|won|lost|\w+ed)\b"
+)
 # A "was" after "and" once "I" became "you" may have needed "were": such a clause is not echoed.
 _UNSURE_VERB = re.compile(r"(?i)\byou\b.*\b(?:and|but|or|then)\s+(?:was|wasn't|am)\b")
 
@@ -264,6 +271,8 @@ def story(text: str, max_words: int = 18) -> str | None:
         if len(weighty) < 2:
             continue
         swapped = _story_second_person(clause)
+        if _DETERMINER.match(clause) and not _FINITE.search(clause):
+            continue  # "a printer that causes more trouble": a thing, not what happened
         if _UNSURE_VERB.search(swapped):
             continue  # "you were at the library and was trying": whose "was" is unclear
         return swapped[0].lower() + swapped[1:]
