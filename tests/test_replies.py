@@ -280,7 +280,11 @@ def test_it_works_now_gets_gladness_about_the_fix(chat):
 
 @pytest.mark.parametrize(
     "message",
-    ["I'll let you know if it works. Thanks.", "It still doesn't work, but thanks for trying."],
+    [
+        "I'll let you know if it works. Thanks.",
+        "It still doesn't work, but thanks for trying.",
+        "I'm promoting two staff members on Sunday. They work hard and are great people.",
+    ],
 )
 def test_a_fix_that_is_not_confirmed_is_not_celebrated(chat, message):
     (turn,) = _say(chat, f"not-fixed-{len(message)}", message)

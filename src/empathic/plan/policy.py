@@ -123,8 +123,12 @@ _PROBLEM = re.compile(
     re.IGNORECASE,
 )
 _RESOLVED = re.compile(
-    r"\b(?:work(?:s|ed|ing)?\b(?!\s+on\b)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|"
-    r"arrived|turned\s+up|found\s+it|got\s+it\s+(?:back|working)|all\s+good)\b",
+    r"\b(?:(?:it|that|this|everything|all|which|both|now)\s+(?:now\s+|finally\s+|all\s+)?"
+    r"(?:works?|worked|is\s+working|seems\s+to\s+(?:be\s+working|work|have\s+worked))\b|"
+    r"(?:it'?s|its)\s+(?:now\s+)?working|works?\s+(?:now|again|fine|perfectly|great|like\s+a\s+charm)|"
+    r"working\s+(?:now|again|fine)|worked[,!]*\s+(?:thanks|thx|cheers|now)|seems\s+to\s+(?:be\s+"
+    r"working|have\s+worked)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|arrived|"
+    r"turned\s+up|found\s+it|got\s+it\s+(?:back|working)|all\s+good)\b",
     re.IGNORECASE,
 )
 _BUT = re.compile(r"\b(?:but|however|except|instead)\b", re.I)  # "it arrived, but broken"
