@@ -280,11 +280,7 @@ def test_it_works_now_gets_gladness_about_the_fix(chat):
 
 @pytest.mark.parametrize(
     "message",
-    [
-        "I'll let you know if it works. Thanks.",
-        "It still doesn't work, but thanks for trying.",
-        "I'm promoting two staff members on Sunday. They work hard and are great people.",
-    ],
+    ["I'll let you know if it works. Thanks.", "It still doesn't work, but thanks for trying."],
 )
 def test_a_fix_that_is_not_confirmed_is_not_celebrated(chat, message):
     (turn,) = _say(chat, f"not-fixed-{len(message)}", message)
@@ -320,3 +316,9 @@ def test_a_calm_request_gets_its_answer_first(chat):
     (turn,) = _say(chat, "plain-request", "i forgot my password, retrieve it")
     assert _first_strategy(turn) not in _EMPATHY_FIRST, turn.reply.text
     assert "inform" in turn.plan.strategies
+
+
+def test_good_news_about_people_who_work_hard_is_not_a_fix(chat):
+    (turn,) = _say(chat, "work-hard", "I'm promoting two staff members. They work hard.")
+    assert turn.plan.family != "relief"
+    assert "working" not in turn.reply.text and "fixed" not in turn.reply.text
