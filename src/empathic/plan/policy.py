@@ -197,12 +197,17 @@ def resolved(text: str) -> bool:
     )
 
 
+def says_thanks(text: str) -> bool:
+    """A thank-you in the words ("thanks", "thank u", "cheers", "tack")."""
+    return _THANKS.search(text) is not None
+
+
 def thanked(reading: Reading) -> bool:
     """Plain thanks: a thank-you (or praise of us: "I love you guys"), no question, no problem,
     not said sarcastically."""
     text = reading.text
     return (
-        (_THANKS.search(text) is not None or _PRAISE.search(text) is not None)
+        (says_thanks(text) or _PRAISE.search(text) is not None)
         and "?" not in text
         and not reports_problem(text)
         and reading.sarcasm_span is None

@@ -25,6 +25,7 @@ from empathic.plan.policy import (
     our_fault,
     reports_problem,
     resolved,
+    says_thanks,
     still_broken,
 )
 from empathic.types import Reading, State
@@ -166,7 +167,6 @@ def say_goodbye(s: Situation, p: Sketch) -> bool:
     return True
 
 
-_THANKS = re.compile(r"\b(?:thanks|thank\s+you|thx|cheers|appreciate|tack)\b", re.I)
 # Thanks this warm are good news too ("Awesome, thank you so much!", "Y'all are awesome").
 _DELIGHT = re.compile(
     r"\b(?:awesome|amazing|brilliant|fantastic|perfect|excellent|superb?|legends?|mvps?|"
@@ -183,7 +183,7 @@ def celebrate_a_fix(s: Situation, p: Sketch) -> bool:
     if s.reading.sarcasm_span is not None:
         return False  # "Oh great, it works now. For five minutes."
     p.strategies = ["celebrate"]
-    if _THANKS.search(s.reading.text):
+    if says_thanks(s.reading.text):
         p.strategies.append("thank_back")
     elif s.intent == "goodbye":
         p.strategies.append("farewell")
@@ -214,7 +214,7 @@ def share_good_news(s: Situation, p: Sketch) -> bool:
     if s.intent != "good_news":
         return False
     p.strategies = ["celebrate"] + (["inform"] if s.knowledge else [])
-    if _THANKS.search(s.reading.text):
+    if says_thanks(s.reading.text):
         p.strategies.append("thank_back")
     p.family, p.level, p.tone = "joy", 2, "warm, glad"
     p.avoid.append("apology")
