@@ -227,7 +227,7 @@ def take_in_the_details(s: Situation, p: Sketch) -> bool:
     of version numbers."""
     if s.intent in {"request_human", "good_news", "thanks"} or not gives_details(s.reading.text):
         return False
-    if any(c.kind in {"all_caps", "profanity", "repetition"} for c in s.reading.cues):
+    if _raised_voice(s):
         return False
     p.strategies = ["inform" if s.knowledge else "ask"]
     p.family, p.level = "neutral", 0
@@ -346,7 +346,7 @@ def _upset(s: Situation, by_words: bool = True) -> bool:
     a negative reading. A calm request is read by its cues alone: "I forgot my password" and
     "the show was postponed" read negative for what they name, not for how the person feels."""
     reading, planning = s.reading, s.planning
-    if any(c.kind in {"all_caps", "profanity", "repetition"} for c in reading.cues):
+    if _raised_voice(s):
         return True
     if s.state.escalation >= s.tracking.escalation_threshold:
         return True
@@ -429,6 +429,11 @@ def keep_them_informed_while_waiting(s: Situation, p: Sketch) -> bool:
             p.family = "frustration"
     p.strategies.append("handoff_status")
     return True
+
+
+def _raised_voice(s: Situation) -> bool:
+    """Capitals, swearing or saying it again: upset, however calm the words' reading."""
+    return any(c.kind in {"all_caps", "profanity", "repetition"} for c in s.reading.cues)
 
 
 def _shouting(s: Situation) -> bool:
