@@ -30,6 +30,9 @@ The last printed line is one JSON object.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import functools
+import importlib.util
 import json
 import subprocess
 import sys
@@ -41,14 +44,16 @@ import numpy as np
 
 from empathic.check.conduct import conduct_checks, findings
 from empathic.check.critic import tag_sentences
+from empathic.config import KnowledgeConfig
 from empathic.conversation import Conversation, Exchange, Handoff
 from empathic.engine import Engine
 from empathic.evaluate import replies_data as rd
 from empathic.evaluate import suites as su
+from empathic.evaluate.datasets import data_root
 from empathic.evaluate.epitome import EpitomeScorer
 from empathic.evaluate.scenarios import load_scenarios, pass_rate, run_conversation, run_scenarios
 from empathic.perceive import Perceiver
-from empathic.respond.knowledge import KnowledgeBase
+from empathic.respond.knowledge import KnowledgeBase, load_entries
 from empathic.track import facts as fact_rules
 from empathic.types import Draft
 
@@ -64,15 +69,43 @@ RATES = {
 }
 # The data's spelling of an action, where it differs from the registry's.
 ACTION_NAMES = {"look_up_order": "lookup_order"}
+# The Wrenfield deployment's retrieval: past customer phrasings per passage (EXAMPLES_PER_PASSAGE,
+# from training rows), a blend and a floor chosen on the tuning questions only (grid over
+# 10/20/30/40 examples, weights 0.6-0.8, floors 0.22-0.4; docs/benchmarks.md).
+EXAMPLES_PER_PASSAGE = 20
+WRENFIELD_RETRIEVAL = KnowledgeConfig(cosine_weight=0.7, min_score=0.35)
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _kb_builder():
+    spec = importlib.util.spec_from_file_location("build_kb", DATA / "build_kb_questions.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@functools.cache
+def wrenfield_kb() -> KnowledgeBase:
+    """The benchmark deployment's knowledge base: the passages written for the questions, with
+    past customer phrasings attached the way a support team would from its own tickets
+    (Banking77 train rows and Bitext rows that are not benchmark questions), and its retrieval
+    settings."""
+    entries = load_entries(rd.kb_dir(DATA))
+    questions = [json.loads(line) for line in (DATA / "kb_questions.jsonl").open(encoding="utf-8")]
+    phrasings = _kb_builder().example_questions(data_root(), questions, EXAMPLES_PER_PASSAGE)
+    entries = [
+        dataclasses.replace(e, examples=tuple(phrasings.get(e.question, ()))) for e in entries
+    ]
+    return KnowledgeBase(entries, config=WRENFIELD_RETRIEVAL)
+
+
 def scenario_figures(perceiver: Perceiver, conversations: list[rd.Conversation]) -> dict:
     """Conduct rates and pass rates of the composer over the real-thread conversations."""
-    kb = KnowledgeBase.from_path(rd.kb_dir(DATA))
+    kb = wrenfield_kb()
     engine = Engine(perceiver, knowledge=kb)
     by_key: dict[str, list[bool]] = defaultdict(list)
     passed: dict[str, list[bool]] = defaultdict(list)
@@ -177,16 +210,25 @@ def critic_figures(perceiver: Perceiver, rows: list[rd.CriticRow]) -> dict:
 
 def kb_figures(questions: list[rd.KBQuestion]) -> dict:
     """The top passage is the expected one; an unanswerable question finds nothing. Also per
-    split (the conversations' rule on the question's id): retrieval settings are tuned on the
-    tuning questions only."""
-    kb = KnowledgeBase.from_path(rd.kb_dir(DATA))
+    split (the conversations' rule on the question's id) and per source: retrieval settings are
+    tuned on the tuning questions only. The same passages without examples, at the default
+    settings, are the peer."""
+    kb = wrenfield_kb()
     right: dict[str, list[bool]] = defaultdict(list)  # "answered" / "unanswerable" / split
     for q in questions:
         hits = kb.search(q.question, 1)
         ok = not hits if q.expected is None else bool(hits) and hits[0].entry.question == q.expected
         right["unanswerable" if q.expected is None else "answered"].append(ok)
         right[rd.split(q.id)].append(ok)
+        right[q.source.split("/")[0]].append(ok)
         right["all"].append(ok)
+    bare = KnowledgeBase([dataclasses.replace(e, examples=()) for e in kb.entries], kb.encoder)
+    passages_only = [
+        (hits := bare.search(q.question, 1)) and hits[0].entry.question == q.expected
+        if q.expected
+        else not bare.search(q.question, 1)
+        for q in questions
+    ]
 
     def share(key: str) -> float:
         return round(sum(right[key]) / max(len(right[key]), 1), 4)
@@ -195,8 +237,12 @@ def kb_figures(questions: list[rd.KBQuestion]) -> dict:
         "kb_answer_accuracy": share("all"),
         "kb_answer_accuracy_tuning": share("tuning"),
         "kb_answer_accuracy_sealed": share("sealed"),
+        "kb_answer_accuracy_by_source": {
+            s: share(s) for s in ("banking77", "bitext_customer_support", "twcs_samples")
+        },
         "kb_answered_accuracy": share("answered"),
         "kb_unanswerable_recognised": share("unanswerable"),
+        "kb_answer_accuracy_passages_only": round(float(np.mean(passages_only)), 4),
         "kb_questions": len(questions),
     }
 
@@ -229,7 +275,7 @@ def llm_overhead(perceiver: Perceiver, conversations: list[rd.Conversation]) -> 
     path = smollm2_gguf()
     if path is None:
         return {"llm_overhead_p95_ms": None}
-    kb = KnowledgeBase.from_path(rd.kb_dir(DATA))
+    kb = wrenfield_kb()
     with LocalLlamaServer(path) as server:
         client = TimedClient(server.url, max_tokens=60, timeout=120)
         engine = Engine(perceiver, knowledge=kb, llm=client)

@@ -10,6 +10,7 @@ from empathic.check.critic import critique, repair, tag_sentences
 from empathic.conversation import Conversation
 from empathic.data import demo_knowledge
 from empathic.engine import Engine
+from empathic.errors import InputError
 from empathic.respond import slots
 from empathic.respond.composer import phrase_bank
 from empathic.respond.knowledge import KnowledgeBase, load_entries
@@ -338,3 +339,50 @@ def test_a_weak_knowledge_match_is_offered_as_possibly_not_the_answer(engine):
     assert weak.plan.knowledge_tentative
     hedges = phrase_bank()["inform_tentative"]["neutral"]
     assert any(h in weak.reply.text for h in hedges), weak.reply.text
+
+
+ORDERS_KB = """# Orders
+## How do I track my order?
+{examples}Open **My orders** and choose the order: the tracking link is next to it.
+
+## What delivery options do you offer?
+Standard delivery takes 3-5 working days; express arrives the next working day.
+
+## How do I cancel an order?
+Choose **Cancel** on the order page before it ships.
+"""
+
+
+def test_past_customer_phrasings_under_a_heading_find_its_answer(engine, tmp_path):
+    """A customer's words far from every heading ("did my stuff leave the warehouse yet") find
+    nothing; with a team's past phrasings under the tracking heading ("> has my stuff left the
+    warehouse yet?"), the reply gives the tracking answer, and the phrasings are never shown."""
+    question = "did my stuff leave the warehouse yet"
+    bare, taught = tmp_path / "bare", tmp_path / "taught"
+    for folder, examples in ((bare, ""), (taught, "> has my stuff left the warehouse yet?\n")):
+        folder.mkdir()
+        (folder / "orders.md").write_text(ORDERS_KB.format(examples=examples), "utf-8")
+    assert (
+        "tracking link"
+        not in Engine(engine.perceiver, knowledge=bare).respond("b", question).reply.text
+    )
+    turn = Engine(engine.perceiver, knowledge=taught).respond("t", question)
+    assert "tracking link" in turn.reply.text
+    assert "warehouse yet?" not in turn.reply.text
+    entries = load_entries(taught)
+    assert entries[0].examples == ("has my stuff left the warehouse yet?",)
+    assert "warehouse" not in entries[0].answer
+
+
+def test_jsonl_knowledge_base_examples_must_be_a_list_of_strings(tmp_path):
+    good = tmp_path / "faq.jsonl"
+    good.write_text(
+        json.dumps({"question": "Q?", "answer": "A.", "examples": ["other words"]}) + "\n", "utf-8"
+    )
+    assert load_entries(good)[0].examples == ("other words",)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        json.dumps({"question": "Q?", "answer": "A.", "examples": "one"}) + "\n", "utf-8"
+    )
+    with pytest.raises(InputError, match="bad.jsonl:1: .*examples"):
+        load_entries(bad)

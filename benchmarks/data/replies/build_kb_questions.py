@@ -216,6 +216,36 @@ def build() -> list[dict]:  # noqa: C901 - one pass per source, kept together
     return out
 
 
+def _key(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def example_questions(data: Path, questions: list[dict], per_heading: int) -> dict[str, list[str]]:
+    """Past customer phrasings to attach to the passages, as a support team would from its own
+    tickets: Banking77 *train* rows (the questions are its test rows) and Bitext rows that are not
+    benchmark questions, by the same intent → heading maps. Texts equal to a benchmark question
+    (after case and punctuation) are left out. Evenly spaced picks, at most ``per_heading``."""
+    taken = {_key(q["question"]) for q in questions}
+    by_heading: dict[str, list[str]] = {}
+    candidates = [
+        (BANKING.get(row["label"]), row["text"].strip())
+        for row in map(json.loads, (data / "banking77" / "train.jsonl").open(encoding="utf-8"))
+    ]
+    asked = {q["source_row"] for q in questions if q["source"].startswith("bitext")}
+    for number, line in enumerate((data / "bitext_customer_support" / "train.jsonl").open(), 1):
+        row = json.loads(line)
+        if row["intent"] in BITEXT and number not in asked:
+            text = row["utterance"].strip()
+            candidates.append((bitext_expected(row["intent"], text), text))
+    for heading, text in candidates:
+        if heading and _key(text) not in taken:
+            by_heading.setdefault(heading, []).append(text)
+    return {
+        heading: texts[:: max(1, len(texts) // per_heading)][:per_heading]
+        for heading, texts in by_heading.items()
+    }
+
+
 def main() -> None:
     questions = build()
     with (HERE / "kb_questions.jsonl").open("w", encoding="utf-8") as handle:

@@ -1,7 +1,9 @@
 """A knowledge base of markdown / FAQ files, searched by sentence embeddings plus word overlap.
 
 Markdown files are cut at `##` headings: the heading is the question, the text under it the
-answer. JSONL files hold {"question", "answer"} records. Retrieval scores each entry by the cosine
+answer, and `> ` lines under it are other ways customers have asked it (a support team's past
+tickets; they are matched, never shown). JSONL files hold {"question", "answer"} records, with an
+optional "examples" list. Retrieval scores each entry by the cosine
 of the embeddings and an IDF-weighted word overlap (the words keep retrieval honest on product
 terms). The embeddings come from all-MiniLM-L6-v2 as its authors trained it, for semantic search
 (shipped as models/retrieval.int8.onnx, built by training/export_retrieval.py): the shared
@@ -110,6 +112,8 @@ class Entry:
     question: str
     answer: str
     source: str
+    # Other phrasings of the question, from real customers: matched like the heading.
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,12 +153,23 @@ def load_entries(path: Path) -> list[Entry]:
                     continue
                 try:
                     record = json.loads(line)
+                    examples = record.get("examples", [])
+                    if not isinstance(examples, list) or not all(
+                        isinstance(e, str) for e in examples
+                    ):
+                        raise TypeError("examples must be a list of strings")
                     entries.append(
-                        Entry(record["question"], record["answer"], f"{file.name}:{number}")
+                        Entry(
+                            record["question"],
+                            record["answer"],
+                            f"{file.name}:{number}",
+                            tuple(examples),
+                        )
                     )
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
                     raise InputError(
                         f"{file}:{number}: expected a JSON object with question and answer"
+                        " (and optionally an examples list)"
                     ) from exc
     return entries
 
@@ -163,12 +178,16 @@ def _markdown_entries(file: Path) -> list[Entry]:
     entries = []
     question: str | None = None
     lines: list[str] = []
+    examples: list[str] = []
     for line in [*file.read_text("utf-8").splitlines(), "## "]:
         if line.startswith("## "):
             answer = " ".join(part.strip() for part in lines if part.strip())
             if question and answer:
-                entries.append(Entry(question, answer, f"{file.name}#{question}"))
-            question, lines = line[3:].strip(), []
+                entries.append(Entry(question, answer, f"{file.name}#{question}", tuple(examples)))
+            question, lines, examples = line[3:].strip(), [], []
+        elif line.startswith(">"):
+            if line[1:].strip():
+                examples.append(line[1:].strip())
         elif not line.startswith("# "):
             lines.append(line)
     return entries
@@ -204,11 +223,31 @@ class KnowledgeBase:
         )
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         self.vectors = vectors.reshape(2, len(entries), -1)
+        self._embed_examples(entries)
         self.entry_words = [
             Counter(_words(f"{e.question} {e.question} {e.answer}")) for e in entries
         ]
         frequency = Counter(w for words in self.entry_words for w in set(words))
         self.idf = {w: math.log(1 + len(entries) / n) for w, n in frequency.items()}
+
+    def _embed_examples(self, entries: list[Entry]) -> None:
+        """One vector per example phrasing, with the index of its entry: a query is as close to
+        an entry as to its nearest example."""
+        owners = [i for i, e in enumerate(entries) for _ in e.examples]
+        self.example_owner = np.array(owners, dtype=np.int64)
+        if not owners:
+            self.example_vectors = np.zeros((0, self.vectors.shape[-1]), dtype=np.float32)
+            return
+        vectors = self.encoder.embed([x for e in entries for x in e.examples])
+        self.example_vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def _cosine(self, query_vector: np.ndarray) -> np.ndarray:
+        """Per entry, the best cosine over its heading, heading + answer and examples."""
+        cosine = (self.vectors @ query_vector).max(axis=0)
+        if len(self.example_owner):
+            by_example = self.example_vectors @ query_vector
+            np.maximum.at(cosine, self.example_owner, by_example)
+        return cosine
 
     @classmethod
     def from_path(
@@ -229,7 +268,7 @@ class KnowledgeBase:
         k = self.config.top_k if k is None else k
         min_score = self.config.min_score if min_score is None else min_score
         query_vector = self.encoder.embed([query])[0]
-        cosine = (self.vectors @ (query_vector / np.linalg.norm(query_vector))).max(axis=0)
+        cosine = self._cosine(query_vector / np.linalg.norm(query_vector))
         words = set(_words(query))
         # Words the knowledge base never uses still count against a match (as the rarest words).
         unseen = math.log(1 + len(self.entries))
