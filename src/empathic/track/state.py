@@ -66,7 +66,11 @@ def track(
         and reading.valence - previous.valence >= config.deescalation_valence_rise
         and escalation < state.escalation
     )
-    if reading.intent in {"thanks", "good_news", "goodbye"} or deescalating:
+    # Calmer words while asking for a person are not the problem going away: the hand-off
+    # summary still needs it.
+    if reading.intent in {"thanks", "good_news", "goodbye"} or (
+        deescalating and reading.intent != "request_human"
+    ):
         unresolved = 0
     elif reading.intent == "complaint" and not state.unresolved:
         unresolved = 1
