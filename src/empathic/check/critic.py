@@ -9,6 +9,7 @@ split into sentences and tagged by the patterns below.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING
@@ -53,8 +54,23 @@ _HELP = re.compile(
 _SENTENCE = re.compile(r"[^.!?]+[.!?]*")
 
 
-def _contains(lower_text: str, phrase: str) -> bool:
-    return re.search(r"\b" + re.escape(phrase.lower()) + r"\b", lower_text) is not None
+@functools.lru_cache(maxsize=32)
+def _any_of(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for a whole phrase list: the critic runs it on every sentence of every
+    reply, and a search per phrase was a tenth of an LLM turn's own time."""
+    alternatives = sorted({re.escape(p.lower()) for p in phrases}, key=len, reverse=True)
+    return (
+        re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
+        if alternatives
+        else re.compile("(?!)")
+    )
+
+
+def _found(lower_text: str, phrases: tuple[str, ...]) -> list[str]:
+    """The phrases (whole words) that ``lower_text`` contains, in list order."""
+    if not _any_of(phrases).search(lower_text):
+        return []
+    return [p for p in phrases if re.search(r"\b" + re.escape(p.lower()) + r"\b", lower_text)]
 
 
 def _norm(text: str) -> str:
@@ -105,7 +121,7 @@ def critique(
     helpful = any(s.strategy in HELP_STRATEGIES for s in sentences)
     if draft.source != "composer":
         helpful = helpful and bool(_HELP.search(text))
-    banned_found = [p for p in banned if _contains(lower, p)]
+    banned_found = _found(lower, tuple(banned))
     allowed_apologies = plan.max_apologies if state.apologies == 0 else 0
     # The knowledge base's answers are as long as they are; the limit is on what we add.
     words = len(text.split()) - sum(len(k.split()) for k in plan.knowledge if k in text)
@@ -169,7 +185,7 @@ def repair(
             empathy_seen += 1
         trimmed.append(s)
     # Remove sentences with banned phrases.
-    clean = [s for s in trimmed if not any(_contains(s.text.lower(), p) for p in banned)]
+    clean = [s for s in trimmed if not _any_of(tuple(banned)).search(s.text.lower())]
     if len(clean) < len(trimmed):
         done.append("dropped_banned_phrase")
     return Draft(tuple(clean), draft.source), tuple(done)
