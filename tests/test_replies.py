@@ -322,3 +322,45 @@ def test_good_news_about_people_who_work_hard_is_not_a_fix(chat):
     (turn,) = _say(chat, "work-hard", "I'm promoting two staff members. They work hard.")
     assert turn.plan.family != "relief"
     assert "working" not in turn.reply.text and "fixed" not in turn.reply.text
+
+
+def test_an_opening_question_about_us_is_support_not_a_story(chat):
+    """ "Is someone using your name?" asks the company something, whatever the intent model calls
+    it: not a listener's "where are you with it now?", but the help pages' nearest answer
+    (hedged) or a person."""
+    (turn,) = _say(
+        chat,
+        "spam",
+        "I've been getting 2/3 calls a day from a telemarketer. Is someone using your name?",
+    )
+    assert not turn.plan.personal
+    assert turn.plan.knowledge_tentative or _PERSON.search(turn.reply.text), turn.reply.text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Or maybe just fix the fact that no family invites work for anyone",
+        "And I'm sure my concerns will be ignored, because you make more money than I ever will.",
+    ],
+)
+def test_a_grievance_the_intent_model_reads_as_a_goodbye_is_acknowledged(chat, message):
+    first, turn = _say(chat, "bitter", "Family invites on the website don't work for me.", message)
+    assert turn.plan.strategies[0] == "acknowledge", turn.plan.strategies
+    assert any(s.strategy == "acknowledge" for s in turn.reply.sentences), turn.reply.text
+
+
+def test_a_restatement_says_what_was_understood(chat):
+    """No "Let me play that back to you" with nothing played back: a restating sentence names
+    something the customer said."""
+    messages = [
+        "Come on that's absurd SOMEONE can email me the list from last week.",
+        "It's a FACT that many employees have access to that info so send it to me.",
+        "My order 4471 arrived broken and nobody answers my emails",
+    ]
+    for number, message in enumerate(messages):
+        (turn,) = _say(chat, f"restate-{number}", message)
+        said = set(re.findall(r"[a-z0-9]{4,}", message.lower()))
+        for sentence in turn.reply.sentences:
+            if sentence.strategy == "restate":
+                assert said & set(re.findall(r"[a-z0-9]{4,}", sentence.text.lower())), sentence

@@ -50,7 +50,8 @@ _SERVICE = re.compile(
     r"online|checkout|basket|cart|item|product|replacement|warranty|receipt|voucher|coupon|"
     r"discount|promo\w*|membership|booking|upgrade|download|install\w*|bug|glitch|error|"
     r"device|customer\w*|complaint|support|agent|representative|technician|chat\s*bot|bot|"
-    r"human|operator|your\s+(?:company|team|service|store|shop|staff|policy|site|system)|"
+    r"human|operator|your\s+(?:company|team|service|store|shop|staff|policy|site|system|"
+    r"forums?|community|platform)|"
     r"you\s+guys|this\s+(?:company|service|shop|store)|"
     # Apps, devices and travel: real customers name the thing, not "your service".
     r"spotify|playlists?|songs?|album|artist|premium|stream\w*|podcasts?|shuffle|ios|android|"
@@ -68,6 +69,9 @@ _ABOUT_US = re.compile(
     r"think|prefer|remember|miss|go|play|watch|read|listen)|\bwhat'?s\s+your\s+fav",
     re.I,
 )
+# An opening question about something of ours ("Is someone using your name?") is for the
+# company, whatever the intent model calls it.
+_ASKS_ABOUT_YOURS = re.compile(r"\byour\b[^.!?]*\?", re.I)
 # "goodbye" (and, in a personal conversation, "request a human") must be said, not guessed: chat
 # such as "Yeah me either" or an answer such as "I'm on the newest iOS" reads to the intent model
 # like a sign-off.
@@ -282,7 +286,8 @@ def personal_story(reading: Reading, state: State, knowledge: tuple[str, ...] = 
     pictures?") it is part of the chat."""
     if knowledge or reading.intent in {"thanks", "greeting"}:
         return False
-    if reading.intent == "question" and len(state.turns) < 2 and not _ABOUT_US.search(reading.text):
+    opening = len(state.turns) < 2 and not _ABOUT_US.search(reading.text)
+    if opening and (reading.intent == "question" or _ASKS_ABOUT_YOURS.search(reading.text)):
         return False
     texts = [reading.text, *(t.text for t in state.turns)]
     return not any(_SERVICE.search(t) for t in texts)
@@ -317,6 +322,8 @@ def intent_said(reading: Reading, personal: bool) -> str:
         # "I love you for that tweet" is thanks.
         if thanked(reading):
             return "thanks"
+        if _aggrieved(reading):
+            return "complaint"  # "And I'm sure my concerns will be ignored": not a farewell
         return "question" if "?" in reading.text else "other"
     if intent == "request_human" and not (
         _ASK_HUMAN.search(reading.text) or asks_for_person(reading.text)
@@ -326,6 +333,12 @@ def intent_said(reading: Reading, personal: bool) -> str:
             return "other"
         return "complaint" if reports_problem(reading.text) else "question"
     return intent
+
+
+def _aggrieved(reading: Reading) -> bool:
+    """The sentiment head reads the message as mostly negative: a grievance, not a farewell."""
+    negative = reading.sentiment.get("negative", 0.0)
+    return negative >= 0.5 and negative == max(reading.sentiment.values())
 
 
 def handoff_reason(
