@@ -364,3 +364,15 @@ def test_a_restatement_says_what_was_understood(chat):
         for sentence in turn.reply.sentences:
             if sentence.strategy == "restate":
                 assert said & set(re.findall(r"[a-z0-9]{4,}", sentence.text.lower())), sentence
+
+
+def test_a_bereavement_is_not_handed_a_guess_from_the_help_pages(chat):
+    """The demo shop has nothing on a late husband's subscription; its nearest passage (cancelling
+    an order within the hour) is not offered to a widow: condolence, then a person."""
+    (turn,) = _say(
+        chat, "widow", "My husband died last month and I need to cancel his subscription"
+    )
+    text = turn.reply.text
+    assert re.search(r"sorry|condolence", text, re.I)
+    assert not turn.plan.knowledge and "within 1 hour" not in text
+    assert _PERSON.search(text), text
