@@ -243,7 +243,9 @@ class Composer:
                 plan.personal
                 and strategy in {"acknowledge", "celebrate"}
                 and not _condolence(plan, strategy)  # a death gets condolence, not "how awful"
-                and rng.random() < 0.5
+                # Three times in four: short, keyed by the fine emotion, they repeat less than
+                # the family's acknowledgements (ED valid Dist-2 up, ER/IP held).
+                and rng.random() < 0.75
             ):
                 sentence = self.reaction(reading, plan.family, avoid, rng)
             if sentence is None:
