@@ -56,7 +56,7 @@ _SERVICE = re.compile(
     # Apps, devices and travel: real customers name the thing, not "your service".
     r"spotify|playlists?|songs?|album|artist|premium|stream\w*|podcasts?|shuffle|ios|android|"
     r"iphone|ipad|laptop|phone|tablet|pc|mac|macbook|windows|version|update\w*|"
-    r"(?:re)?install\w*|log\s*(?:in|out)|sign\s*out|wi-?fi|bluetooth|speaker|notifications?|"
+    r"(?:re)?install\w*|log(?:ging|ged)?\s*(?:in|out|back\s+in)|sign\s*out|wi-?fi|bluetooth|speaker|notifications?|"
     r"flight|train|tickets?|seat|luggage|rebook\w*|boarding|store|"
     r"card|bank|transfer|balance|atm|top\s*up|pin|service)\b",
     re.IGNORECASE,
@@ -147,7 +147,10 @@ _NEGATED = re.compile(
 _PRAISE = re.compile(
     r"\blove\s+(?:you|u|y'?all|this\s+(?:app|service))\b(?!\s+to\b)|\byou\s+(?:guys\s+)?(?:rock|are\s+"
     r"(?:the\s+best|awesome|amazing|great|stars?))\b|\by'?all\s+(?:are\s+)?(?:the\s+(?:best|realest)|"
-    r"awesome|amazing)|\breal\s+one\b|\bmvps?\b",
+    r"awesome|amazing)|\breal\s+one\b|\bmvps?\b|"
+    # An answer taken well: "Sounds great! Just wanted to bring it to someone's attention."
+    r"^\W*(?:(?:that\s+)?sounds|that'?s|that\s+is)\s+(?:great|good|perfect|awesome|brilliant)\b|"
+    r"^\W*(?:perfect|awesome|brilliant|excellent)\s*!",
     re.I,
 )
 _THANKS = re.compile(r"\b(?:thanks|thank\s+(?:you|u)|thx|ty|cheers|appreciate\w*|tack)\b", re.I)
