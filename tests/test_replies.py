@@ -376,3 +376,16 @@ def test_a_bereavement_is_not_handed_a_guess_from_the_help_pages(chat):
     assert re.search(r"sorry|condolence", text, re.I)
     assert not turn.plan.knowledge and "within 1 hour" not in text
     assert _PERSON.search(text), text
+
+
+@pytest.mark.parametrize(
+    "story",
+    ["We had a pretty fun family vacation", "I'm going shopping tomorrow, it'll be so much fun"],
+)
+def test_a_glad_story_is_met_with_gladness_not_irritation(chat, story):
+    """The tweet-trained sarcasm head reads some glad stories as irony; a story about someone's
+    own life that the story-trained emotion head is sure is glad gets gladness."""
+    (turn,) = _say(chat, "glad", story)
+    assert turn.plan.family == "joy", (turn.plan.family, turn.reading.top_ed(1))
+    assert "celebrate" in turn.plan.strategies
+    assert not re.search(r"irritat|annoy|frustrat|sorry", turn.reply.text, re.I), turn.reply.text

@@ -47,7 +47,7 @@ def plan_turn(
         knowledge_base=knowledge_base,
         known=known,
     )  # fmt: skip
-    sketch = Sketch(family=emotion_family(reading, situation.planning))
+    sketch = Sketch(family=emotion_family(reading, situation.planning, situation.personal))
     if crisis_first(situation, sketch):
         return _freeze(sketch, replace(situation, knowledge=(), personal=False))
     next(rule for rule in ANSWER_RULES if rule(situation, sketch))
