@@ -389,3 +389,15 @@ def test_a_glad_story_is_met_with_gladness_not_irritation(chat, story):
     assert turn.plan.family == "joy", (turn.plan.family, turn.reading.top_ed(1))
     assert "celebrate" in turn.plan.strategies
     assert not re.search(r"irritat|annoy|frustrat|sorry", turn.reply.text, re.I), turn.reply.text
+
+
+def test_asking_again_about_a_problem_still_open_gets_a_word_for_it(chat):
+    first, again = _say(
+        chat,
+        "premium",
+        "I can't log in to my account anymore and I paid for premium yesterday, please help",
+        "what about my premium? the one i paid for…?",
+    )
+    assert again.plan.strategies[0] == "acknowledge", again.plan.strategies
+    calm = _say(chat, "calm", "i forgot my password, retrieve it", "how do I change my address?")
+    assert calm[1].plan.strategies[0] != "acknowledge", calm[1].plan.strategies

@@ -321,7 +321,11 @@ def answer_a_plain_question(s: Situation, p: Sketch) -> bool:
     confusion is met by a clear answer, not by a preamble."""
     if s.intent != "question":
         return False
-    return _answer(s, p, upset=_upset(s))
+    # Asking about the same problem again while it is still open ("what about my premium? the
+    # one i paid for...?") is asked by someone still without a fix; a new calm question after
+    # an old complaint is not.
+    still_open = s.state.unresolved > 1
+    return _answer(s, p, upset=_upset(s) or still_open)
 
 
 def _answer(s: Situation, p: Sketch, upset: bool) -> bool:
