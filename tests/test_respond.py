@@ -60,6 +60,7 @@ def test_request_for_human_raises_handoff_with_summary(fresh):
     turn = fresh.respond("h", "I want to speak to a real person.")
     assert turn.handoff is not None
     assert "charged twice" in turn.handoff.summary
+    assert "Feeling: joy" not in turn.handoff.summary  # not glad, whatever the Ekman head reads
     assert "asked for a human" in turn.handoff.reason
     assert len(turn.handoff.trajectory) == 2
 

@@ -386,7 +386,7 @@ def handoff_event(plan: Plan, reading: Reading, state: State) -> HandoffEvent:
     tried = tuple(dict.fromkeys(state.tried))
     summary = (
         f"Reason: {plan.handoff_reason}. Issue: {state.issue or reading.text[:200]}. "
-        f"Feeling: {reading.ekman} now, {mood} over {len(trajectory)} turn(s) "
+        f"Feeling: {_feeling_now(reading)} now, {mood} over {len(trajectory)} turn(s) "
         f"(valence {start:+.2f} -> {end:+.2f}, peak escalation {peak:.2f}). "
         f"Tried: {', '.join(tried) if tried else 'nothing yet'}."
     )
@@ -394,6 +394,16 @@ def handoff_event(plan: Plan, reading: Reading, state: State) -> HandoffEvent:
         state.conversation_id, plan.handoff_reason or "", summary, state.issue, trajectory,
         tried, reading.crisis,
     )  # fmt: skip
+
+
+def _feeling_now(reading: Reading) -> str:
+    """The Ekman label, unless it contradicts the valence: "I want to speak to a real person"
+    after a double charge can read as joy at valence -0.12, and a person taking over should not
+    be told the customer is glad."""
+    glad, sore = reading.ekman == "joy", reading.ekman in {"anger", "disgust", "fear", "sadness"}
+    if (glad and reading.valence < 0) or (sore and reading.valence > 0):
+        return "unclear"
+    return reading.ekman
 
 
 _ESCONV_LABELS = {
