@@ -109,6 +109,7 @@ RULE_CRISES = [
     # "want" does not soften the wish.
     ("I either want to die or I feel really good.", "self_harm", "want to die"),
     ("And I so want to die, but I feel I'm not even allowed that.", "self_harm", "want to die"),
+    ("I actually really deeply want to die.", "self_harm", "want to die"),  # several adverbs
 ]  # fmt: skip
 
 RULE_LOOKALIKES = [

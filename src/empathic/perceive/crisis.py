@@ -112,7 +112,8 @@ _RULES: dict[str, list[str]] = {
         r"\bsuicid(?:e|al)\b(?!\s+(?:doors?|squeeze|prevention|rates?|squad|awareness|hotline\s+number\s+for))",
         # "I so want to die", "I either want to die or ...": an adverb between does not soften it.
         r"\bi(?:'m|\s+am|'ve|\s+have)?\s+(?:(?:just|really|already|so|either|honestly|truly|"
-        r"literally|sometimes|often|still|kinda|kind\s+of)\s+)?(?:want|wanna|wish|going|"
+        r"literally|sometimes|often|still|kinda|kind\s+of|actually|deeply|desperately|genuinely|"
+        r"seriously|badly|totally)\s+){0,3}(?:want|wanna|wish|going|"
         r"planning|ready|decided|deserve)\s+(?:to\s+)?die\b",
         r"\bwish\s+i\s+(?:was|were)\s+(?:dead|never\s+born)\b",
         r"\b(?:ways?|how)\s+to\s+(?:die|end\s+my\s+life|kill\s+myself)\b",
