@@ -152,9 +152,23 @@ def test_explicit_intent_is_crisis_tier(read):
     assert signal is not None and signal.tier == "crisis"
 
 
-def test_passive_wish_is_concern_tier(read):
-    signal = read("Some days I wish I was never born").crisis
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Some days I wish I was never born",
+        # hopelessness in so many words (real r/SuicideWatch wording, train rows)
+        "I have nothing to live for.",
+        "and I just cant go on living.",
+        "Im slowly giving up on life I just wish that i could be happy for once",
+    ],
+)
+def test_passive_wish_and_hopelessness_are_concern_tier(read, text):
+    signal = read(text).crisis
     assert signal is not None and signal.tier == "concern"
+
+
+def test_giving_up_on_life_insurance_is_not_a_concern(read):
+    assert read("I'm giving up on life insurance, the premiums are too expensive").crisis is None
 
 
 @pytest.mark.parametrize(

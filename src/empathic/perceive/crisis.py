@@ -165,6 +165,11 @@ _RULES: dict[str, list[str]] = {
         r"(?:to|for)\s+(?:my\s+)?(?:family|kids|children|wife|husband|partner|mum|mom|dad|parents)\b"
         r"(?=[^\n]{0,80}\b(?:goodbye|gone|sorry|last|anymore|tonight|end)\b)",
         r"\b(?:tired|sick)\s+of\s+(?:living|being\s+alive|life\s+itself|existing)\b",
+        # Hopelessness in so many words (concern): "I have nothing to live for", "I just cant go
+        # on living", "I'm slowly giving up on life".
+        r"\b(?:i\s+have|i'?ve\s+got|there'?s)\s+nothing\s+(?:left\s+)?to\s+live\s+for\b",
+        r"\bcan'?t\s+go\s+on\s+living\b",
+        r"\bgiv(?:e|ing)\s+up\s+on\s+life\b(?!\s+(?:insurance|cover|policy|savings|hacks?))",
         r"\b(?:i\s+(?:wish|hope)\s+i\s+(?:could\s+)?(?:just\s+)?(?:not\s+wake\s+up|die\s+in\s+my\s+sleep|"
         r"disappear\s+forever|stop\s+existing))\b",
         r"\b(?:what'?s|whats|wats|what\s+is)\s+the\s+(?:point|use)\s+(?:of|in)\s+(?:living|"
@@ -352,7 +357,9 @@ _CONCERN_WORDING = re.compile(
     r"(?:life|living)\s+(?:isn'?t|is\s+not|ain'?t)\s+worth\s+\w+|"
     r"(?:what'?s|whats|wats|what\s+is)\s+the\s+(?:point|use).*|"
     r"(?:don'?t|do\s+not|can'?t|cannot|no\s+longer)\s+see\s+.*point.*|"
-    r"no\s+(?:reason|point)\s+(?:to|in)\s+.*|a\s+burden\s+to\s+.*|suicid(?:e|al))$",
+    r"no\s+(?:reason|point)\s+(?:to|in)\s+.*|a\s+burden\s+to\s+.*|suicid(?:e|al)|"
+    r"(?:i\s+have|i'?ve\s+got|there'?s)\s+nothing\s+(?:left\s+)?to\s+live\s+for|"
+    r"can'?t\s+go\s+on\s+living|giv(?:e|ing)\s+up\s+on\s+life)$",
     re.IGNORECASE,
 )
 _SUICIDAL_NOW = re.compile(
