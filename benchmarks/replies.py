@@ -223,12 +223,12 @@ def kb_figures(questions: list[rd.KBQuestion]) -> dict:
         right[q.source.split("/")[0]].append(ok)
         right["all"].append(ok)
     bare = KnowledgeBase([dataclasses.replace(e, examples=()) for e in kb.entries], kb.encoder)
-    passages_only = [
-        (hits := bare.search(q.question, 1)) and hits[0].entry.question == q.expected
-        if q.expected
-        else not bare.search(q.question, 1)
-        for q in questions
-    ]
+    passages_only = []
+    for q in questions:
+        hits = bare.search(q.question, 1)
+        passages_only.append(
+            not hits if q.expected is None else bool(hits) and hits[0].entry.question == q.expected
+        )
 
     def share(key: str) -> float:
         return round(sum(right[key]) / max(len(right[key]), 1), 4)
