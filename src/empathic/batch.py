@@ -306,14 +306,28 @@ def analyze_file(
     return result
 
 
+def _one_blas_thread() -> None:
+    """numpy's BLAS sums the heads' matrix products in another order with two threads than
+    with one, which moves a probability's fourth decimal now and then. A Ray actor gets one
+    thread (Ray sets OMP_NUM_THREADS=1 for a one-CPU actor); one process on its own would take
+    every core. One thread in both keeps their outputs byte-identical on any CPU. (The heads'
+    products are small: a thread pool does not speed them up.)"""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")  # for the life of the actor
+
+
 def _single_batches(
     rows: list[Row], config: EmpathicConfig | None, batch_size: int
 ) -> Iterator[list[tuple[int, str, str]]]:
+    from threadpoolctl import threadpool_limits
+
     from empathic.engine import Engine as EmpathicEngine
 
     engine = EmpathicEngine(config=config)
-    for i in range(0, len(rows), batch_size):
-        yield read_batch(engine, rows[i : i + batch_size])
+    with threadpool_limits(limits=1, user_api="blas"):  # as the Ray actors (_one_blas_thread)
+        for i in range(0, len(rows), batch_size):
+            yield read_batch(engine, rows[i : i + batch_size])
 
 
 class _ActorReader:
@@ -325,6 +339,7 @@ class _ActorReader:
 
         config = EmpathicConfig.from_json(config_json) if config_json else None
         self.engine = EmpathicEngine(config=config)
+        _one_blas_thread()
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         """Each input row is one whole chunk of messages (as the single-process run cuts them:
