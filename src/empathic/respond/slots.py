@@ -20,6 +20,14 @@ _SWAP = {
     "i": "you", "i'm": "you're", "im": "you're", "i've": "you've", "ive": "you've", "i'd": "you'd",
     "i'll": "you'll", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",
     "we": "you", "our": "your", "us": "you", "we're": "you're", "we've": "you've",
+    "ourselves": "yourselves",
+}  # fmt: skip
+# Contractions typed without their apostrophe, put back before the words are echoed.
+_APOSTROPHES = {
+    "dont": "don't", "didnt": "didn't", "cant": "can't", "couldnt": "couldn't", "wont": "won't",
+    "wasnt": "wasn't", "werent": "weren't", "isnt": "isn't", "arent": "aren't", "havent": "haven't",
+    "hasnt": "hasn't", "hadnt": "hadn't", "doesnt": "doesn't", "wouldnt": "wouldn't",
+    "shouldnt": "shouldn't", "thats": "that's", "ive": "i've", "im": "i'm",
 }  # fmt: skip
 _SENTENCE = re.compile(r"[^.!?\n]+")
 _OPENERS = re.compile(
@@ -35,13 +43,23 @@ def thing(text: str) -> str | None:
     return f"your {match.group(1).lower()}" if match else None
 
 
+# Verbs that follow "I" and change with "you".
+_AGREE = {"was": "were", "am": "are", "wasn't": "weren't"}
+
+
 def _second_person(clause: str) -> str:
-    words = clause.split()
+    """First person turned to second, verbs agreeing: "I was" -> "you were", "I wasn't" ->
+    "you weren't", "I really was" -> "you really were"; contractions typed without their
+    apostrophe are put back first ("dont" -> "don't")."""
+    words = [_APOSTROPHES.get(w.lower(), w) for w in clause.split()]
     out = []
     for i, word in enumerate(words):
         bare = word.lower().strip(",;:")
-        if bare in {"was", "am"} and i and words[i - 1].lower() == "i":
-            out.append("were" if bare == "was" else "are")
+        after_i = (i and words[i - 1].lower() == "i") or (
+            i > 1 and words[i - 2].lower() == "i" and words[i - 1].lower().endswith("ly")
+        )
+        if bare in _AGREE and after_i:
+            out.append(_AGREE[bare] + word[len(word.rstrip(",;:")) :])
         elif bare in _SWAP:
             out.append(_SWAP[bare] + word[len(word.rstrip(",;:")) :])
         else:
@@ -91,9 +109,13 @@ _LIGHT = frozenset((
 ))  # fmt: skip
 
 
+def _weighty(clause: str) -> list[str]:
+    """The words of ``clause`` that carry something of its own (not in _LIGHT)."""
+    return [w for w in re.findall(r"[a-z0-9']+", clause.lower()) if w not in _LIGHT]
+
+
 def _reads_cleanly(clause: str) -> bool:
-    weighty = [w for w in re.findall(r"[a-z0-9']+", clause.lower()) if w not in _LIGHT]
-    return bool(weighty) and not _OWN_FEELING.search(clause)
+    return bool(_weighty(clause)) and not _OWN_FEELING.search(clause)
 
 
 # An {issue} says what went wrong: a clause without a word of trouble is a detail or a request
@@ -182,13 +204,6 @@ _STORY_OPENERS = re.compile(
     r"\b[,!.:\s-]*)+",
     re.I,
 )
-# Contractions typed without their apostrophe, put back before the words are echoed.
-_APOSTROPHES = {
-    "dont": "don't", "didnt": "didn't", "cant": "can't", "couldnt": "couldn't", "wont": "won't",
-    "wasnt": "wasn't", "werent": "weren't", "isnt": "isn't", "arent": "aren't", "havent": "haven't",
-    "hasnt": "hasn't", "hadnt": "hadn't", "doesnt": "doesn't", "wouldnt": "wouldn't",
-    "shouldnt": "shouldn't", "thats": "that's", "ive": "i've", "im": "i'm",
-}  # fmt: skip
 # Marks that do not read well inside a reply sentence: quotes, brackets, lists, links.
 _ODD = re.compile(r"[\"()\[\]*#:;/\\@<>|_~=+]|https?|www\.|\.\.|\bu\b|\bur\b")
 # Where a long sentence may be cut: before a new clause with a subject of its own.
@@ -204,27 +219,6 @@ _DEPENDENT = re.compile(
 )
 _SUBORDINATE = re.compile(r"(?i)^(?:when|after|before|since|if|while|as|because|although|once)\b")
 _SECOND = re.compile(r"(?i)\b(?:you|your|yours|yourself|you're|you've|you'd|you'll|ya|y'all)\b")
-
-
-def _story_second_person(clause: str) -> str:
-    """First person turned to second, verbs agreeing: "I was" -> "you were", "I wasn't" ->
-    "you weren't", "I really was" -> "you really were"."""
-    words = [_APOSTROPHES.get(w.lower(), w) for w in clause.split()]
-    out = []
-    for i, word in enumerate(words):
-        bare = word.lower()
-        after_i = (i and words[i - 1].lower() == "i") or (
-            i > 1 and words[i - 2].lower() == "i" and words[i - 1].lower().endswith("ly")
-        )
-        if bare in {"was", "am", "wasn't"} and after_i:
-            out.append({"was": "were", "am": "are", "wasn't": "weren't"}[bare])
-        elif bare == "ourselves":
-            out.append("yourselves")
-        elif bare in _SWAP:
-            out.append(_SWAP[bare])
-        else:
-            out.append(word)
-    return " ".join(out)
 
 
 def _story_clause(piece: str, max_words: int) -> str | None:
@@ -267,10 +261,9 @@ def story(text: str, max_words: int = 18) -> str | None:
             continue
         if _SHOUTED.search(clause) or _INSULT.search(clause):
             continue
-        weighty = [w for w in re.findall(r"[a-z0-9']+", clause.lower()) if w not in _LIGHT]
-        if len(weighty) < 2:
+        if len(_weighty(clause)) < 2:
             continue
-        swapped = _story_second_person(clause)
+        swapped = _second_person(clause)
         if _DETERMINER.match(clause) and not _FINITE.search(clause):
             continue  # "a printer that causes more trouble": a thing, not what happened
         if _UNSURE_VERB.search(swapped):
