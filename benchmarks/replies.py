@@ -208,6 +208,12 @@ def critic_figures(perceiver: Perceiver, rows: list[rd.CriticRow]) -> dict:
     }
 
 
+def _right_passage(kb: KnowledgeBase, q: rd.KBQuestion) -> bool:
+    """The top hit is the expected passage, or nothing is found for a question without one."""
+    hits = kb.search(q.question, 1)
+    return not hits if q.expected is None else bool(hits) and hits[0].entry.question == q.expected
+
+
 def kb_figures(questions: list[rd.KBQuestion]) -> dict:
     """The top passage is the expected one; an unanswerable question finds nothing. Also per
     split (the conversations' rule on the question's id) and per source: retrieval settings are
@@ -216,19 +222,13 @@ def kb_figures(questions: list[rd.KBQuestion]) -> dict:
     kb = wrenfield_kb()
     right: dict[str, list[bool]] = defaultdict(list)  # "answered" / "unanswerable" / split
     for q in questions:
-        hits = kb.search(q.question, 1)
-        ok = not hits if q.expected is None else bool(hits) and hits[0].entry.question == q.expected
+        ok = _right_passage(kb, q)
         right["unanswerable" if q.expected is None else "answered"].append(ok)
         right[rd.split(q.id)].append(ok)
         right[q.source.split("/")[0]].append(ok)
         right["all"].append(ok)
     bare = KnowledgeBase([dataclasses.replace(e, examples=()) for e in kb.entries], kb.encoder)
-    passages_only = []
-    for q in questions:
-        hits = bare.search(q.question, 1)
-        passages_only.append(
-            not hits if q.expected is None else bool(hits) and hits[0].entry.question == q.expected
-        )
+    passages_only = [_right_passage(bare, q) for q in questions]
 
     def share(key: str) -> float:
         return round(sum(right[key]) / max(len(right[key]), 1), 4)
