@@ -401,3 +401,14 @@ def test_asking_again_about_a_problem_still_open_gets_a_word_for_it(chat):
     assert again.plan.strategies[0] == "acknowledge", again.plan.strategies
     calm = _say(chat, "calm", "i forgot my password, retrieve it", "how do I change my address?")
     assert calm[1].plan.strategies[0] != "acknowledge", calm[1].plan.strategies
+
+
+def test_a_bereavement_the_help_pages_do_not_cover_is_offered_a_person(chat):
+    """Nothing in the demo shop covers a late mother's account: condolence and a person who can
+    sort it out (with the contact route), not a question the bot cannot act on."""
+    (turn,) = _say(
+        chat, "mother", "My mother passed away last week and I need to cancel her account."
+    )
+    assert re.search(r"sorry|condolence", turn.reply.text, re.I)
+    assert "offer_person" in turn.plan.strategies, turn.plan.strategies
+    assert _PERSON.search(turn.reply.text) and "help@harborlane.example" in turn.reply.text

@@ -242,7 +242,10 @@ def comfort_a_bereavement(s: Situation, p: Sketch) -> bool:
     if not mentions_bereavement(s.reading.text):
         return False
     # The acknowledgement is a condolence (the composer words it from its condolence table).
-    p.strategies = ["acknowledge", "inform" if s.knowledge else "ask"]
+    # With a knowledge base that has nothing on it, a person who can sort it out is offered (as
+    # _answer offers one), not a question the bot cannot act on.
+    help_ = "inform" if s.knowledge else "offer_person" if s.knowledge_base else "ask"
+    p.strategies = ["acknowledge", help_]
     p.must_include = ("condolence",)
     p.family, p.level, p.tone = "sadness", 2, "gentle, unhurried"
     p.max_apologies = 1  # "I'm so sorry for your loss" is sympathy, not an apology
