@@ -412,3 +412,71 @@ def test_a_bereavement_the_help_pages_do_not_cover_is_offered_a_person(chat):
     assert re.search(r"sorry|condolence", turn.reply.text, re.I)
     assert "offer_person" in turn.plan.strategies, turn.plan.strategies
     assert _PERSON.search(turn.reply.text) and "help@harborlane.example" in turn.reply.text
+
+
+def test_thanks_for_the_condolence_with_more_said_is_not_answered_as_a_sign_off(chat):
+    """ "Thank you. I just don't know where to start" after a bereavement is the grief going on:
+    no cheerful "happy to help", no celebration, gentle help again."""
+    _, after = _say(
+        chat,
+        "mother-2",
+        "My mother passed away last week and I need to cancel her account.",
+        "Thank you. I just don't know where to start with all of this.",
+    )
+    assert after.plan.family == "sadness", after.plan
+    assert "thank_back" not in after.plan.strategies, after.plan.strategies
+    assert not re.search(r"happy to help|glad|great", after.reply.text, re.I), after.reply.text
+    assert _PERSON.search(after.reply.text), after.reply.text
+
+
+def test_no_question_offers_what_the_deployment_cannot_do(chat):
+    """An offer is a promise ("Would it help if I handled the rest of this for you?"): with no
+    action registered, no reply to a bereavement offers one."""
+    for i, message in enumerate(
+        [
+            "My husband died in March and his subscription is still charging me.",
+            "My dad passed away, how do I close his account?",
+            "We lost our son last month. I can't face sorting out his orders.",
+        ]
+    ):
+        for turn in _say(chat, f"offer-{i}", message, "Thank you. It's all a lot right now."):
+            offered = [s.text for s in turn.reply.sentences if needed_actions(s.text)]
+            assert not offered, offered
+
+
+@pytest.mark.parametrize(
+    "offer",
+    [
+        "Would you like me to pause your plan rather than cancel it?",
+        "Would it help if I looked at other options for the order?",
+        "Shall I check the tracking for you?",
+        "Would it help if I handled the rest of this for you?",
+    ],
+)
+def test_an_offer_of_an_unregistered_action_counts_as_a_promise(offer):
+    assert needed_actions(offer), offer
+    assert not needed_actions("Would it help to take this one step at a time?")
+
+
+@pytest.mark.parametrize(
+    ("story", "follow_up"),
+    [
+        ("I got into the nursing program I applied for!", "Thank you! I have been studying like crazy for it."),
+        ("My grandfather is in hospital again.", "thank you. i am having trouble getting over it."),
+        ("We are throwing my son a surprise party on Saturday.", "Thanks! I have so many fun games planned."),
+    ],
+)  # fmt: skip
+def test_thanks_inside_a_personal_story_keeps_the_story_going(chat, story, follow_up):
+    """Thanking the listener and then saying more is the story going on, not a sign-off: no
+    "thanks for the kind words" boilerplate glued to "you are having trouble getting over it"."""
+    _, after = _say(chat, f"story-{story[:12]}", story, follow_up)
+    assert after.plan.personal, after.plan
+    assert "thank_back" not in after.plan.strategies, after.plan.strategies
+    assert not re.search(r"kind words|thanks for saying|being so patient", after.reply.text, re.I)
+
+
+def test_a_plain_thank_you_inside_a_story_still_gets_thanks_back(chat):
+    _, after = _say(
+        chat, "story-thanks", "I got into the nursing program I applied for!", "Thank you!"
+    )
+    assert after.plan.strategies == ("thank_back",) or "thank_back" in after.plan.strategies

@@ -171,9 +171,10 @@ class PlanningConfig(_Section):
     grief_family: float = Field(default=0.5, ge=0.0)
     # Valence above which joy is taken as joy (celebrating vs missing sarcasm).
     joy_min_valence: float = Field(default=0.2, ge=-1.0, le=1.0)
-    # In a personal story read as sarcastic, the EmpatheticDialogues probability of a glad
-    # emotion at which the story is taken as glad after all (gladness vs missed irony).
-    glad_story: float = Field(default=0.4, ge=0.0, le=1.0)
+    # In a personal story read as sarcastic, the EmpatheticDialogues probability of the glad
+    # emotions together at which the story is taken as glad after all (gladness vs missed
+    # irony). 0.6: on ED valid openings read as sarcastic, 174 of 241 glad stories and 33 others.
+    glad_story: float = Field(default=0.6, ge=0.0, le=1.0)
     # Intensity at which a complaint reads as frustration, not disappointment.
     frustration_intensity: float = Field(default=0.45, ge=0.0, le=1.0)
     # Intensity that raises a complaint to high empathy and validation (warmth vs over-empathy).

@@ -23,7 +23,10 @@ _COMMITMENT = re.compile(
     r"(?:someone|a\s+colleague|a\s+specialist|a\s+member\s+of\s+(?:our|the)\s+team|my\s+colleague|"
     r"the\s+(?:\w+\s+)?(?:team|person)[\w\s]{0,30}?)\s+will|they'll|they\s+will|"
     r"i'm\s+(?:locking|fixing|restoring|unlocking|refunding|resetting|cancell?ing|changing)|"
-    r"i've\s+asked)\b",
+    r"i've\s+asked|"
+    # An offer is a promise too ("Would it help if I looked at other options?", "Shall I?").
+    r"would\s+(?:it\s+(?:help|be\s+easier)|you\s+(?:like|prefer|want))\s+(?:if\s+|for\s+)?(?:i|me)|"
+    r"shall\s+i|(?:want|like)\s+me\s+to)\b",
     re.I,
 )
 _NEEDS: dict[str, re.Pattern[str]] = {
@@ -57,7 +60,8 @@ _NEEDS: dict[str, re.Pattern[str]] = {
     "product_change": re.compile(
         r"\b(?:fix\w*|restor\w*|chang\w*|push\w*|patch\w*|unlock\w*|lock\w*|reset\w*|"
         r"(?:next|coming)\s+update|call\s+you\s+back|credit\w*|waive\w*|by\s+the\s+end\s+of|"
-        r"within\s+the\s+hour|later\s+this\s+week|today|tomorrow)\b",
+        r"within\s+the\s+hour|later\s+this\s+week|today|tomorrow|pause|cancel\w*|"
+        r"on\s+your\s+behalf|handl\w*\s+(?:the\s+rest|it\s+all|everything))\b",
         re.I,
     ),
     "refund": re.compile(

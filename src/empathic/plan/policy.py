@@ -154,6 +154,23 @@ _PRAISE = re.compile(
     re.I,
 )
 _THANKS = re.compile(r"\b(?:thanks|thank\s+(?:you|u)|thx|ty|cheers|appreciate\w*|tack)\b", re.I)
+# A thank-you with what it thanks for ("Thanks so much for the quick reply"), cut out of a
+# message to see whether anything else was said.
+_THANKS_PHRASE = re.compile(
+    r"\b(?:thanks|thank\s+(?:you|u)|thx|ty|cheers)(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?"
+    r"(?:\s+for\s+[^.!?,;]*)?",
+    re.I,
+)
+# Thanks for help given close a support exchange, whatever else is said.
+_THANKS_FOR_HELP = re.compile(
+    r"\bfor\s+(?:all\s+)?(?:your|the|ur)?\s*(?:help\w*|support|assist\w*|quick|fast|prompt|"
+    r"repl\w*|response|answer|info\w*|advice|time)\b",
+    re.I,
+)
+_HELLO = re.compile(
+    r"\b(?:hi|hiya|hello|hey|howdy|greetings|good\s+(?:morning|afternoon|evening|day))\b", re.I
+)
+_PIECE = re.compile(r"[^.!?,;]+")
 _ASKS_FOR = re.compile(
     r"\?|\b(?:can|could|would)\s+you\b|\b(?:please|provide|give\s+me|send\s+me)\b", re.I
 )
@@ -207,6 +224,32 @@ def resolved(text: str) -> bool:
 def says_thanks(text: str) -> bool:
     """A thank-you in the words ("thanks", "thank u", "cheers", "tack")."""
     return _THANKS.search(text) is not None
+
+
+def says_more_than_thanks(text: str) -> bool:
+    """Thanks and then something of their own ("Thank you. I just don't know where to start with
+    all of this."): four or more words, outside the thank-you, that neither thank nor praise."""
+    if _THANKS_FOR_HELP.search(text):
+        return False
+    rest = _THANKS_PHRASE.sub(",", text)
+    return any(
+        len(piece.split()) >= 4 and not _THANKS.search(piece) and not _PRAISE.search(piece)
+        for piece in _PIECE.findall(rest)
+    )
+
+
+def _courtesy_only(reading: Reading, state: State) -> bool:
+    """Thanks or a hello, and nothing of their own. After the opening, thanks with more said
+    ("thank you, i was really depending on this promotion") or a "greeting" with no hello in it
+    ("yes i have been very fortunate") is chat the intent model misread; an opening thank-you
+    ("I'm following the steps you sent me. Thanks.") answers us."""
+    if reading.intent not in {"thanks", "greeting"}:
+        return False
+    if len(state.turns) < 2:  # the opening (the turn being read is already in the state)
+        return True
+    if reading.intent == "thanks":
+        return not says_more_than_thanks(reading.text)
+    return _HELLO.search(reading.text) is not None
 
 
 def thanked(reading: Reading) -> bool:
@@ -303,11 +346,13 @@ def uses_prediction(plan: Plan) -> bool:
 
 
 def _glad_story(reading: Reading, config: PlanningConfig) -> str | None:
-    """The glad family a story's EmpatheticDialogues emotion is sure of, if any."""
-    top = reading.top_ed(1)
-    if not top or top[0][1] < config.glad_story:
+    """The glad family of a story the EmpatheticDialogues head reads as glad, if it does: the
+    glad emotions together, not the top one alone ("content" 0.37 and "joyful" 0.30 is a glad
+    story; the top one alone moves with the CPU's int8 arithmetic)."""
+    glad = {e: p for e, p in reading.ed_probs.items() if e in _GLAD_STORY}
+    if not glad or sum(glad.values()) < config.glad_story:
         return None
-    return _GLAD_STORY.get(top[0][0])
+    return _GLAD_STORY[max(glad, key=glad.__getitem__)]
 
 
 def personal_story(reading: Reading, state: State, knowledge: tuple[str, ...] = ()) -> bool:
@@ -315,11 +360,13 @@ def personal_story(reading: Reading, state: State, knowledge: tuple[str, ...] = 
     about a shop or service and nothing was found in the knowledge base. A question opens a
     conversation as a support question; asked inside a personal one ("Do you like old family
     pictures?") it is part of the chat."""
-    if knowledge or reading.intent in {"thanks", "greeting"}:
+    if knowledge or _courtesy_only(reading, state):
         return False
     opening = len(state.turns) < 2 and not _ABOUT_US.search(reading.text)
     if opening and (reading.intent == "question" or _ASKS_ABOUT_YOURS.search(reading.text)):
         return False
+    if len(state.turns) > 1 and state.turns[0].intent == "thanks":
+        return False  # a conversation opened by thanking us follows up on our help
     texts = [reading.text, *(t.text for t in state.turns)]
     return not any(_SERVICE.search(t) for t in texts)
 
@@ -329,6 +376,10 @@ def intent_said(reading: Reading, personal: bool) -> str:
     a human in a personal conversation too; a report that the fix did not work is a complaint,
     whatever the intent model made of it."""
     intent = reading.intent
+    if personal and intent in {"thanks", "greeting"}:
+        # Inside a personal story, thanks or a hello with more said (personal_story) is the
+        # story going on: "Thank you! I have so many fun games planned".
+        return "other"
     # "is there a phone number?", "help me speak with a person"; with thanks only when asked for
     # ("I'd appreciate it if you could give me a phone number"), not when one was given.
     if (

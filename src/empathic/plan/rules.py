@@ -25,6 +25,7 @@ from empathic.plan.policy import (
     our_fault,
     reports_problem,
     resolved,
+    says_more_than_thanks,
     says_thanks,
     still_broken,
 )
@@ -238,8 +239,15 @@ def take_in_the_details(s: Situation, p: Sketch) -> bool:
 def comfort_a_bereavement(s: Situation, p: Sketch) -> bool:
     """Someone tells us a person died (often while asking for something practical: moving a
     flight, closing an account): condolence first, in plain words, then the practical help,
-    gently. Never irritation, never a cheerful "happy to help"."""
-    if not mentions_bereavement(s.reading.text):
+    gently. Never irritation, never a cheerful "happy to help"; and thanks for the condolence
+    with more said ("Thank you. I just don't know where to start with all of this.") is the
+    same grief going on, not a sign-off."""
+    goes_on = (
+        s.intent == "thanks"
+        and says_more_than_thanks(s.reading.text)
+        and any(mentions_bereavement(t.text) for t in s.state.turns[:-1])
+    )
+    if not (mentions_bereavement(s.reading.text) or goes_on):
         return False
     # The acknowledgement is a condolence (the composer words it from its condolence table).
     # With a knowledge base that has nothing on it, a person who can sort it out is offered (as
@@ -486,6 +494,7 @@ def add_the_learned_strategy(s: Situation, p: Sketch) -> bool:
         or suggestion in p.strategies
         or p.level < 2
         or s.handoff_reason
+        or "offer_person" in p.strategies  # a person is the help; a question adds nothing
         or suggestion not in {"ask", "reassure", "suggest", "restate"}
         or (suggestion == "suggest" and s.intent != "venting")
     ):
