@@ -480,3 +480,16 @@ def test_a_plain_thank_you_inside_a_story_still_gets_thanks_back(chat):
         chat, "story-thanks", "I got into the nursing program I applied for!", "Thank you!"
     )
     assert after.plan.strategies == ("thank_back",) or "thank_back" in after.plan.strategies
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        "next week I find out if i got the promotion at my job. I have my fingers crossed.",
+        "Not sure, but I really need this job to support my kids.",
+    ],
+)
+def test_a_promotion_at_work_or_supporting_a_family_is_a_life_not_a_help_desk(chat, story):
+    (turn,) = _say(chat, f"life-{story[:10]}", story)
+    assert turn.plan.personal, turn.plan
+    assert not re.search(r"order|reference|account|email address", turn.reply.text, re.I)

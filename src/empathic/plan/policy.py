@@ -48,8 +48,9 @@ _SERVICE = re.compile(
     r"tracking|refund\w*|account|subscri\w+|payment|invoice|billing|billed|charged|charges|"
     r"(?:credit|debit|bank|gift|sim)\s+card|password|log\s*in|login|sign\s+in|app|website|"
     r"online|checkout|basket|cart|item|product|replacement|warranty|receipt|voucher|coupon|"
-    r"discount|promo\w*|membership|booking|upgrade|download|install\w*|bug|glitch|error|"
-    r"device|customer\w*|complaint|support|agent|representative|technician|chat\s*bot|bot|"
+    r"discount|promo(?:s|\s*codes?|tional)?\b|membership|booking|upgrade|download|install\w*|bug|glitch|error|"
+    # "support my kids" is a life, not a help desk.
+    r"device|customer\w*|complaint|support(?!\s+(?:my|our|his|her|their|him|them|me|us|each)\b)|agent|representative|technician|chat\s*bot|bot|"
     r"human|operator|your\s+(?:company|team|service|store|shop|staff|policy|site|system|"
     r"forums?|community|platform)|"
     r"you\s+guys|this\s+(?:company|service|shop|store)|"
