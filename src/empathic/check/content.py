@@ -11,6 +11,7 @@ the same test to leave such templates out, and the critic to catch them in any d
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection
 
@@ -73,7 +74,14 @@ _NEEDS: dict[str, re.Pattern[str]] = {
 _CLAUSE = re.compile(r"[^.!?;]+[.!?;]*")
 
 
-def needed_actions(sentence: str) -> set[str]:
+# The composer asks these of every template it considers and the critic of every sentence it
+# reads; the same sentences come round turn after turn, so answers are kept (the functions are
+# pure, and their results frozen so a caller cannot change a kept answer).
+_KEPT = 16_384
+
+
+@functools.lru_cache(maxsize=_KEPT)
+def needed_actions(sentence: str) -> frozenset[str]:
     """The registered actions a sentence's commitments need (empty when it promises nothing).
 
     Each clause is read on its own, so "I'll check the tracking and get back to you" needs
@@ -85,12 +93,12 @@ def needed_actions(sentence: str) -> set[str]:
             continue
         promised = clause[commitment.start() :]
         needed |= {action for action, pattern in _NEEDS.items() if pattern.search(promised)}
-    return needed
+    return frozenset(needed)
 
 
-def unbacked(sentence: str, actions: Collection[str]) -> set[str]:
+def unbacked(sentence: str, actions: Collection[str]) -> frozenset[str]:
     """The actions ``sentence`` promises that the deployment has not registered."""
-    return needed_actions(sentence) - set(actions)
+    return needed_actions(sentence).difference(actions)
 
 
 # A sentence that announces what follows ("Here's what I can tell you.", "My suggestion would be
@@ -119,6 +127,7 @@ _UNFINISHED = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=_KEPT)
 def announces(sentence: str) -> bool:
     """Whether the sentence only announces content that must follow it (text after a colon in
     the same sentence is that content)."""
@@ -167,11 +176,12 @@ _REQUEST = re.compile(
 )
 
 
-def asks_for(sentence: str) -> set[str]:
+@functools.lru_cache(maxsize=_KEPT)
+def asks_for(sentence: str) -> frozenset[str]:
     """The facts a sentence asks the customer for."""
     if not _REQUEST.search(sentence):
-        return set()
-    return {name for name, pattern in _ASKS.items() if pattern.search(sentence)}
+        return frozenset()
+    return frozenset(name for name, pattern in _ASKS.items() if pattern.search(sentence))
 
 
 # The customer asks for a person or a way to reach one ("is there a phone number?", "help me
