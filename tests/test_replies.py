@@ -451,6 +451,8 @@ def test_no_question_offers_what_the_deployment_cannot_do(chat):
         "Would it help if I looked at other options for the order?",
         "Shall I check the tracking for you?",
         "Would it help if I handled the rest of this for you?",
+        "Would you prefer a replacement, a refund, or something else?",
+        "Once you've told me what you'd prefer, I'll get it moving.",
     ],
 )
 def test_an_offer_of_an_unregistered_action_counts_as_a_promise(offer):
@@ -493,3 +495,30 @@ def test_a_promotion_at_work_or_supporting_a_family_is_a_life_not_a_help_desk(ch
     (turn,) = _say(chat, f"life-{story[:10]}", story)
     assert turn.plan.personal, turn.plan
     assert not re.search(r"order|reference|account|email address", turn.reply.text, re.I)
+
+
+def test_a_fix_that_did_not_help_is_not_met_as_grief(chat):
+    """A sad face on "the problem persists" is a customer let down by a fix, not someone
+    grieving: no "I hope the days ahead feel a little lighter", no "be gentle with yourself"."""
+    (turn,) = _say(
+        chat,
+        "persists",
+        "Hey! Did the things, even reinstalled the app, but the problem persists :(",
+    )
+    assert turn.plan.family != "sadness", turn.plan
+    assert "still_broken" in turn.plan.strategies, turn.plan.strategies
+    assert not re.search(r"gentle with yourself|days ahead|meaning for you|people around you",
+                         turn.reply.text, re.I), turn.reply.text  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i already did. both phones.",
+        "I've reproduced it with a clean cache and in incognito. Please try reproducing it on your end next.",
+    ],
+)  # fmt: skip
+def test_a_report_about_devices_or_browsers_is_support_not_a_life_story(chat, message):
+    (turn,) = _say(chat, f"tech-{message[:8]}", message)
+    assert not turn.plan.personal, turn.plan
+    assert not re.search(r"cheer you up|carry it|helping you carry", turn.reply.text, re.I)
