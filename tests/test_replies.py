@@ -522,3 +522,45 @@ def test_a_report_about_devices_or_browsers_is_support_not_a_life_story(chat, me
     (turn,) = _say(chat, f"tech-{message[:8]}", message)
     assert not turn.plan.personal, turn.plan
     assert not re.search(r"cheer you up|carry it|helping you carry", turn.reply.text, re.I)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Tried that and still have the same problem.",
+        "Ive tried that its still the same",
+        "Tried, no results. The problem is also on my Phone. :(",
+        "none of those allow pasting in response or in paint",
+    ],
+)
+def test_an_opening_that_says_the_fix_failed_is_never_celebrated_or_mourned(chat, message):
+    """Found on TWCS train tweets: "Tried that and still have the same problem." got "Yay, I'm
+    thrilled to hear that!" and a sad face on a failed fix got "you're carrying a great deal"."""
+    (turn,) = _say(chat, f"failed-{message[:10]}", message)
+    assert not turn.plan.personal, turn.plan
+    assert turn.plan.family in {"disappointment", "frustration"}, turn.plan.family
+    assert "celebrate" not in turn.plan.strategies
+    assert not re.search(r"thrilled|carrying a great deal|gentle with yourself", turn.reply.text)
+
+
+def test_polite_thanks_before_an_objection_is_not_answered_with_cheer(chat):
+    (turn,) = _say(
+        chat, "although",
+        "I appreciate the response, although none of these troubleshooting suggestions apply to me.",
+    )  # fmt: skip
+    assert "thank_back" not in turn.plan.strategies, turn.plan.strategies
+    assert turn.plan.family not in {"joy", "gratitude"}, turn.plan.family
+    assert "none of these troubleshooting" not in turn.reply.text  # no echo of the objection
+
+
+def test_a_device_is_named_once_per_reply(chat):
+    (turn,) = _say(
+        chat, "roku",
+        "No. And again this was on two different networks with two different roku's, it's not the network.",
+    )  # fmt: skip
+    assert len(re.findall(r"\broku\b", turn.reply.text, re.I)) <= 1, turn.reply.text
+
+
+def test_a_chromecast_is_not_taken_for_chrome(chat):
+    (turn,) = _say(chat, "cast", "Just an example but the problem is specific to #Chromecast")
+    assert "your Chrome." not in turn.reply.text and "your Chrome " not in turn.reply.text

@@ -55,7 +55,7 @@ _SERVICE = re.compile(
     r"forums?|community|platform)|"
     r"you\s+guys|this\s+(?:company|service|shop|store)|"
     # Apps, devices and travel: real customers name the thing, not "your service".
-    r"spotify|playlists?|songs?|album|artist|premium|stream\w*|podcasts?|shuffle|ios|android|"
+    r"spotify|playlists?|songs?|albums?|artists?|roku\w*|chromecast|dev\s+team|developers?|premium|stream\w*|podcasts?|shuffle|ios|android|"
     r"iphones?|ipads?|laptops?|phones?|tablets?|pcs?|macs?|macbook|windows|version|update\w*|"
     r"(?:re)?install\w*|log(?:ging|ged)?\s*(?:in|out|back\s+in)|sign\s*out|wi-?fi|bluetooth|speakers?|notifications?|on\s+your\s+end|"
     r"flight|train|tickets?|seat|luggage|rebook\w*|boarding|store|"
@@ -100,7 +100,8 @@ _STILL_BROKEN = re.compile(
     r"logs|goes|stops|keeps|won'?t)\b|"
     r"\b(?:still\s+(?:not|no|nothing|doesn'?t|does\s+not|don'?t|isn'?t|won'?t|can'?t|the\s+same|"
     r"stopping|crashing|broken|happening|getting|having|shows?|only)|"
-    r"\b(?:problem|issue|error|it)\s+(?:still\s+)?persists|"
+    r"\b(?:problem|issue|error|it)\s+(?:still\s+)?persists|\btried\W+(?:it\W+)?no\s+(?:luck|results?|change)|"
+    r"\bnone\s+of\s+(?:those|these|them|the\s+\w+)\s+(?:\w+\s+)?(?:work\w*|help\w*|appl\w*|allow\w*|fix\w*)|"
     r"(?:didn'?t|did\s+not|doesn'?t|does\s+not|hasn'?t|has\s+not|neither)\s+(?:\w+\s+)?"
     r"(?:work\w*|help\w*|fix\w*|change\w*)|no\s+luck|same\s+(?:problem|issue|thing)|"
     r"(?:already|both)\s+(?:did|done|tried)|(?:i'?ve|i\s+have)\s+(?:already\s+)?(?:done|tried)\s+"
@@ -173,6 +174,7 @@ _HELLO = re.compile(
     r"\b(?:hi|hiya|hello|hey|howdy|greetings|good\s+(?:morning|afternoon|evening|day))\b", re.I
 )
 _PIECE = re.compile(r"[^.!?,;]+")
+_CONTRAST = re.compile(r"\b(?:but|although|though|however)\b", re.I)
 _ASKS_FOR = re.compile(
     r"\?|\b(?:can|could|would)\s+you\b|\b(?:please|provide|give\s+me|send\s+me)\b", re.I
 )
@@ -371,6 +373,10 @@ def personal_story(reading: Reading, state: State, knowledge: tuple[str, ...] = 
     opening = len(state.turns) < 2 and not _ABOUT_US.search(reading.text)
     if opening and (reading.intent == "question" or _ASKS_ABOUT_YOURS.search(reading.text)):
         return False
+    if opening and (len(reading.text.split()) < 4 or still_broken(reading.text)):
+        # "Done", "Twitter", "Tried that and still have the same problem.": no story to
+        # listen to, and an opening that says our fix failed is about us.
+        return False
     if len(state.turns) > 1 and state.turns[0].intent == "thanks":
         return False  # a conversation opened by thanking us follows up on our help
     texts = [reading.text, *(t.text for t in state.turns)]
@@ -399,6 +405,14 @@ def intent_said(reading: Reading, personal: bool) -> str:
         return "goodbye"  # "Turns out it's my headphones. Never mind!"
     if intent == "thanks" and reports_problem(reading.text):
         return "complaint"  # "Thanks. But the 10k limit is ridiculous": thanks are not the point
+    if (
+        intent == "thanks"
+        and _CONTRAST.search(reading.text)
+        and says_more_than_thanks(reading.text)
+    ):
+        # "I appreciate the response, although none of these suggestions apply to me": the
+        # thanks are politeness, what follows "although" is the message.
+        return "complaint" if _aggrieved(reading) else "other"
     if (
         intent in {"goodbye", "thanks", "other", "greeting"}
         or (intent == "venting" and not personal)

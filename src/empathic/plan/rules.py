@@ -378,7 +378,9 @@ def ask_what_they_need(s: Situation, p: Sketch) -> bool:
     """Anything else (and a calm request for a person, which the hand-off rule completes): ask
     what they need, in a neutral voice unless they sound glad or grateful."""
     p.strategies = ["ask"]
-    if p.family not in {"joy", "gratitude"}:
+    # Gladness is kept only when they are glad or thanking us: "I appreciate the response,
+    # although none of these apply to me" is not asked "What are you looking forward to?".
+    if p.family not in {"joy", "gratitude"} or (p.family == "gratitude" and s.intent != "thanks"):
         p.family = "neutral"
     return True
 

@@ -257,9 +257,18 @@ class Composer:
                 out.append(sentence)
                 avoid.add(_norm(sentence.text))
                 if any(values[k] in sentence.text for k in _ECHOES & values.keys()):
-                    # Echo the person's words once per reply, not in every sentence; the facts
-                    # they gave (their device, their order) stay usable.
+                    # Echo the person's words once per reply, not in every sentence.
                     values = {k: v for k, v in values.items() if k not in _ECHOES}
+                if sentence.strategy in _NOTES:
+                    # A fact noted is not noted again: "Noted: this is happening on your roku."
+                    # then "I've noted it's happening on your roku" says it twice. (Only after
+                    # a note, which the length budget keeps: a fact named in a sentence it may
+                    # drop must stay usable in the rest.)
+                    values = {
+                        k: v
+                        for k, v in values.items()
+                        if k not in _FACT_SLOTS or v not in sentence.text
+                    }
         out = _fit(out, self.max_sentences)
         return Draft(tuple(out), "composer")
 
@@ -301,6 +310,7 @@ class Composer:
 # Slots that echo the person's words (slots.py), as against the facts they gave.
 _ECHOES = frozenset({"thing", "issue", "event", "story"})
 # Facts a template may name; a template that names one is preferred (it shows we listened).
+_NOTES = frozenset({"note_fact", "confirm_fact"})
 _FACT_SLOTS = ("order_number", "reference", "device", "product", "os", "name")  # most telling first
 # A strategy whose wording depends on whether a person can take over (the "handoff" action).
 _TABLE_BY_ACTION = {

@@ -46,8 +46,8 @@ _DEVICE = re.compile(
     r"(?:huawei|xiaomi|motorola|moto|sony\s+xperia|nokia|lg)\s+[a-z]*\d+\w*|(?:samsung\s+)?galaxy(?:\s+(?:tab\s+)?[a-z]?\d+\w*)?|"
     r"samsung\s+[a-z]\d+\w*|lumia\s+\w+|ps[345]|playstation\s?\d?|xbox(?:\s+(?:one|series\s+[xs]))?|"
     r"nintendo\s+switch|chromebook|kindle|fire\s+tv|roku|apple\s+(?:tv|watch)|airpods|sonos\s+\w+|"
-    r"android\s+(?:phone|tablet)|windows\s+phone|chrome(?:book)?|firefox|safari|microsoft\s+edge)"
-    + _MODEL,
+    r"android\s+(?:phone|tablet)|windows\s+phone|chromecast|chrome(?:book)?|firefox|safari|"
+    r"microsoft\s+edge)" + _MODEL + r"(?!\w)",  # "Chromecast" is not "Chrome"
     re.I,
 )
 _OS = re.compile(
