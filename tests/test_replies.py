@@ -453,6 +453,8 @@ def test_no_question_offers_what_the_deployment_cannot_do(chat):
         "Would it help if I handled the rest of this for you?",
         "Would you prefer a replacement, a refund, or something else?",
         "Once you've told me what you'd prefer, I'll get it moving.",
+        "If there's a date you need this by, tell me and we'll work around it.",
+        "Once I've checked, I'll tell you plainly what I've found.",
     ],
 )
 def test_an_offer_of_an_unregistered_action_counts_as_a_promise(offer):
@@ -564,3 +566,39 @@ def test_a_device_is_named_once_per_reply(chat):
 def test_a_chromecast_is_not_taken_for_chrome(chat):
     (turn,) = _say(chat, "cast", "Just an example but the problem is specific to #Chromecast")
     assert "your Chrome." not in turn.reply.text and "your Chrome " not in turn.reply.text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I'm delayed in TYS, likely gonna miss my connection in CLT to CUN. Gotta get there today. Can you help me?",
+        "#PHL why does it take an hour to offload bags, especially after taking 30+ min to get a jetway?",
+        "sitting on Tarmac in #PIT for 30 min. No announcement. Just sitting.",
+        "ur specialist said they would talk to the stewardess about it, REALLY how does that help",
+    ],
+)  # fmt: skip
+def test_a_traveller_complaining_to_the_airline_is_not_asked_about_their_feelings(chat, message):
+    """Found on airline train tweets: "Can you help me?" about a missed connection got "That was
+    really interesting to hear about. What's next on the list?"."""
+    (turn,) = _say(chat, f"air-{message[:10]}", message)
+    assert not turn.plan.personal, turn.plan
+    assert not re.search(r"interesting to hear|same for me|vent to anyone|someone to talk",
+                         turn.reply.text, re.I), turn.reply.text  # fmt: skip
+
+
+def test_a_sad_answer_from_a_company_is_disappointment_not_grief(chat):
+    (turn,) = _say(
+        chat, "sad-answer",
+        "Sorry that is a sad answer, a fully refundable fare and no response in 6 weeks! No more flights with you!",
+    )  # fmt: skip
+    assert turn.plan.family != "sadness", turn.plan.family
+    assert not re.search(r"gentle with yourself|hard thing to be going through", turn.reply.text)
+
+
+def test_thanks_with_a_question_gets_the_question_answered(chat):
+    (turn,) = _say(
+        chat, "thanks-q",
+        "Great thank you, lets hope so! Could you please notify me if flight 2302 leaves JFK?",
+    )  # fmt: skip
+    assert turn.plan.strategies != ("thank_back",), turn.plan.strategies
+    assert not needed_actions(turn.reply.text), turn.reply.text  # no notification promised

@@ -27,7 +27,7 @@ _COMMITMENT = re.compile(
     r"i've\s+asked|"
     # An offer is a promise too ("Would it help if I looked at other options?", "Shall I?").
     r"would\s+(?:it\s+(?:help|be\s+easier)|you\s+(?:like|prefer|want))\s+(?:if\s+|for\s+)?(?:i|me)|"
-    r"shall\s+i|(?:want|like)\s+me\s+to|"
+    r"shall\s+i|(?:want|like)\s+me\s+to|once\s+i'?ve\s+(?:checked|looked)|"
     # Remedies laid out to choose from are offered ("a replacement, a refund, or something else?").
     r"(?:a|or)\s+(?:replacement|refund)\s*(?:,|or\b|\?))",
     re.I,
@@ -58,7 +58,8 @@ _NEEDS: dict[str, re.Pattern[str]] = {
         r"\b(?:flag\w*|escalat\w*|raise\w*|pass\w*\s+(?:your|this)?\s*feedback|make\s+a\s+note|"
         r"note\s+on|log\s+(?:this|it)|written\s+summary|written\s+up|"
         # Acting on the case, vaguely put, is still acting on it.
-        r"get\s+(?:it|this|things)\s+moving|take\s+it\s+from\s+here|handle\s+the\s+details)\b",
+        r"get\s+(?:it|this|things)\s+moving|take\s+it\s+from\s+here|handle\s+the\s+details|"
+        r"work\s+around\s+it|stay\s+on\s+this)\b",
         re.I,
     ),
     # A change to the product or the account that no chat can make happen: never backed.

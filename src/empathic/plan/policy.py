@@ -58,7 +58,11 @@ _SERVICE = re.compile(
     r"spotify|playlists?|songs?|albums?|artists?|roku\w*|chromecast|dev\s+team|developers?|premium|stream\w*|podcasts?|shuffle|ios|android|"
     r"iphones?|ipads?|laptops?|phones?|tablets?|pcs?|macs?|macbook|windows|version|update\w*|"
     r"(?:re)?install\w*|log(?:ging|ged)?\s*(?:in|out|back\s+in)|sign\s*out|wi-?fi|bluetooth|speakers?|notifications?|on\s+your\s+end|"
-    r"flight|train|tickets?|seat|luggage|rebook\w*|boarding|store|"
+    r"flights?|train|tickets?|seat|luggage|rebook\w*|boarding|store|airlines?|airport|planes?|"
+    r"terminal|layover|tarmac|runway|baggage|jetway|stewardess|flight\s+attendants?|fares?|"
+    r"carry[- ]?on|check[- ]?in|departed|delay(?:s|ed)?|on\s+hold|call\s+volume|specialist|"
+    # Asked for help, or told what "you" (we) did: addressed to us, not a story.
+    r"(?:can|could|will)\s+(?:you|u)\s+(?:please\s+)?help|ur\s+\w+|"
     r"cards?|bank|transfer|balance|atm|top\s*up|pin|service)\b",
     re.IGNORECASE,
 )
@@ -323,7 +327,11 @@ def emotion_family(
             # "Reinstalled the app, but the problem persists :(" is let down by a fix, not
             # grieving: no "I hope the days ahead feel a little lighter".
             return "disappointment"
-        grief = go.get("grief", 0) + go.get("sadness", 0) + reading.ed_probs.get("devastated", 0)
+        grief = go.get("grief", 0) + reading.ed_probs.get("devastated", 0)
+        if personal:
+            grief += go.get("sadness", 0)
+        # Told to a company, "sad" is mostly a sad answer or a sad face at a delay ("Sorry that
+        # is a sad answer ... no response in 6 weeks"): disappointment, unless it is grief.
         return "sadness" if grief >= config.grief_family else "disappointment"
     if reading.ekman == "joy" and reading.valence > config.joy_min_valence:
         return "joy"
@@ -405,6 +413,8 @@ def intent_said(reading: Reading, personal: bool) -> str:
         return "goodbye"  # "Turns out it's my headphones. Never mind!"
     if intent == "thanks" and reports_problem(reading.text):
         return "complaint"  # "Thanks. But the 10k limit is ridiculous": thanks are not the point
+    if intent == "thanks" and "?" in reading.text and says_more_than_thanks(reading.text):
+        return "question"  # "Thank you, lets hope so! Could you please notify me if ...?"
     if (
         intent == "thanks"
         and _CONTRAST.search(reading.text)
