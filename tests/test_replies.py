@@ -455,6 +455,7 @@ def test_no_question_offers_what_the_deployment_cannot_do(chat):
         "Once you've told me what you'd prefer, I'll get it moving.",
         "If there's a date you need this by, tell me and we'll work around it.",
         "Once I've checked, I'll tell you plainly what I've found.",
+        "Give me a moment to check what's possible on my side.",
     ],
 )
 def test_an_offer_of_an_unregistered_action_counts_as_a_promise(offer):
@@ -602,3 +603,41 @@ def test_thanks_with_a_question_gets_the_question_answered(chat):
     )  # fmt: skip
     assert turn.plan.strategies != ("thank_back",), turn.plan.strategies
     assert not needed_actions(turn.reply.text), turn.reply.text  # no notification promised
+
+
+def test_thanks_before_trying_is_not_told_it_worked(chat):
+    """Found on a TWCS thread: "I have not. I'll try that now. Thanks." got "It's good to know
+    that made a difference."."""
+    _, after = _say(
+        chat, "will-try",
+        "I've been getting this message for quite a few artists now. The music won't play.",
+        "I have not. I'll try that now. Thanks.",
+    )  # fmt: skip
+    assert "thank_back" in after.plan.strategies, after.plan.strategies
+    assert not re.search(r"helped|sorted|made a difference|got there|back on track|behaving",
+                         after.reply.text, re.I), after.reply.text  # fmt: skip
+
+
+def test_thanks_with_details_notes_the_details(chat):
+    (turn,) = _say(chat, "thanks-details", "Thanks. It's a Samsung galaxy S6. Spotify is the most recent version")
+    assert "thank_back" not in turn.plan.strategies, turn.plan.strategies
+    assert "galaxy S6" in turn.reply.text and not re.search(r"glad that helped", turn.reply.text, re.I)
+
+
+def test_a_device_named_in_every_sentence_is_named_once(chat):
+    turns = _say(
+        chat, "s6",
+        "Thanks. It's a Samsung galaxy S6. Spotify is the most recent version",
+        "I know and I've uninstalled and reinstalled Spotify twice and nothing has solved the problem",
+        "It's over both Wi-Fi and mobile data and I have 50g unlimited.",
+    )  # fmt: skip
+    for turn in turns:
+        assert turn.reply.text.count("galaxy S6") <= 1, turn.reply.text
+
+
+def test_a_fix_made_by_someone_else_is_celebrated(chat):
+    (turn,) = _say(
+        chat, "jerry",
+        "i actually got one of the people from your team to fix it. Jerry S. on the live chat was such a help! Thanks for the help anyways!",
+    )  # fmt: skip
+    assert "celebrate" in turn.plan.strategies, turn.plan.strategies

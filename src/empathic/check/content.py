@@ -28,6 +28,7 @@ _COMMITMENT = re.compile(
     # An offer is a promise too ("Would it help if I looked at other options?", "Shall I?").
     r"would\s+(?:it\s+(?:help|be\s+easier)|you\s+(?:like|prefer|want))\s+(?:if\s+|for\s+)?(?:i|me)|"
     r"shall\s+i|(?:want|like)\s+me\s+to|once\s+i'?ve\s+(?:checked|looked)|"
+    r"give\s+me\s+a\s+(?:moment|minute|sec\w*)|"
     # Remedies laid out to choose from are offered ("a replacement, a refund, or something else?").
     r"(?:a|or)\s+(?:replacement|refund)\s*(?:,|or\b|\?))",
     re.I,

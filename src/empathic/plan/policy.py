@@ -45,7 +45,7 @@ _OUR_FAULT = (
 # gets a listener's reply, not a reference-number request.
 _SERVICE = re.compile(
     r"\b(?:(?<!in\s)order(?:s|ed|ing)?|parcel|package|deliver\w*|courier|shipping|shipped|"
-    r"tracking|refund\w*|accounts?|subscri\w+|payment|invoice|billing|billed|charged|charges|"
+    r"tracking|refund\w*|accounts?|(?:un)?subscri\w+|up\s*load\w*|payment|invoice|billing|billed|charged|charges|"
     r"(?:credit|debit|bank|gift|sim)\s+card|password|log\s*in|login|sign\s+in|apps?|website|browser\w*|cache|cookies|incognito|"
     r"online|checkout|basket|cart|items?|products?|replacement|warranty|receipt|voucher|coupon|"
     r"discount|promo(?:s|\s*codes?|tional)?\b|membership|booking|upgrade|download|install\w*|bug|glitch|error|"
@@ -101,7 +101,7 @@ _STILL_BROKEN = re.compile(
     # A bare "It does not." answers "does it work now?"
     r"^\W*(?:no|nope|nah)?\W*(?:it\s+)?(?:doesn'?t|does\s+not|didn'?t|did\s+not)\W*$|"
     r"\bstill\s+(?!works\b)(?:opens|shows|happens|plays|skips|freezes|crashes|loads|asks|says|"
-    r"logs|goes|stops|keeps|won'?t)\b|"
+    r"logs|goes|stops|keeps|jumps|won'?t)\b|"
     r"\b(?:still\s+(?:not|no|nothing|doesn'?t|does\s+not|don'?t|isn'?t|won'?t|can'?t|the\s+same|"
     r"stopping|crashing|broken|happening|getting|having|shows?|only)|"
     r"\b(?:problem|issue|error|it)\s+(?:still\s+)?persists|\btried\W+(?:it\W+)?no\s+(?:luck|results?|change)|"
@@ -139,7 +139,9 @@ _RESOLVED = re.compile(
     r"(?:it'?s|its)\s+(?:now\s+)?working|works?\s+(?:now|again|fine|perfectly|great|like\s+a\s+charm)|"
     r"working\s+(?:now|again|fine)|worked[,!]*\s+(?:thanks|thx|cheers|now)|seems\s+to\s+(?:be\s+"
     r"working|have\s+worked)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|arrived|"
-    r"turned\s+up|found\s+it|got\s+it\s+(?:back|working)|all\s+good)\b",
+    r"turned\s+up|found\s+it|got\s+it\s+(?:back|working)|all\s+good|"
+    # Fixed by someone else: "I actually got one of the people from your team to fix it".
+    r"got\s+(?:\w+\s+){1,8}?to\s+fix\s+it)\b",
     re.IGNORECASE,
 )
 _BUT = re.compile(r"\b(?:but|however|except|instead)\b", re.I)  # "it arrived, but broken"
@@ -232,6 +234,19 @@ def resolved(text: str) -> bool:
 def says_thanks(text: str) -> bool:
     """A thank-you in the words ("thanks", "thank u", "cheers", "tack")."""
     return _THANKS.search(text) is not None
+
+
+_WILL_TRY = re.compile(
+    r"\b(?:i'?ll|i\s+will|going\s+to|gonna|will)\s+(?:\w+\s+)?(?:try|test|give\s+it\s+a)\b|"
+    r"\bwill\s+do\b|\b(?:i'?ll|will)\s+let\s+you\s+know\b",
+    re.I,
+)
+
+
+def will_try(text: str) -> bool:
+    """They are about to try what we suggested ("I have not. I'll try that now. Thanks."):
+    nothing is sorted yet."""
+    return _WILL_TRY.search(text) is not None
 
 
 def says_more_than_thanks(text: str) -> bool:
@@ -413,6 +428,8 @@ def intent_said(reading: Reading, personal: bool) -> str:
         return "goodbye"  # "Turns out it's my headphones. Never mind!"
     if intent == "thanks" and reports_problem(reading.text):
         return "complaint"  # "Thanks. But the 10k limit is ridiculous": thanks are not the point
+    if intent == "thanks" and gives_details(reading.text) and says_more_than_thanks(reading.text):
+        return "other"  # "Thanks. It's a Samsung galaxy S6.": the details are the message
     if intent == "thanks" and "?" in reading.text and says_more_than_thanks(reading.text):
         return "question"  # "Thank you, lets hope so! Could you please notify me if ...?"
     if (

@@ -28,6 +28,7 @@ from empathic.plan.policy import (
     says_more_than_thanks,
     says_thanks,
     still_broken,
+    will_try,
 )
 from empathic.types import Reading, State
 
@@ -206,6 +207,8 @@ def thank_back(s: Situation, p: Sketch) -> bool:
     )
     p.strategies = ["celebrate", "thank_back"] if delighted else ["thank_back"]
     p.family, p.level = ("joy", 2) if delighted else ("gratitude", 1)
+    if not delighted and will_try(s.reading.text):
+        p.family = "neutral"  # thanks before trying: no "glad that helped"
     p.avoid.append("apology")
     return True
 

@@ -259,17 +259,7 @@ class Composer:
                 if any(values[k] in sentence.text for k in _ECHOES & values.keys()):
                     # Echo the person's words once per reply, not in every sentence.
                     values = {k: v for k, v in values.items() if k not in _ECHOES}
-                if sentence.strategy in _NOTES:
-                    # A fact noted is not noted again: "Noted: this is happening on your roku."
-                    # then "I've noted it's happening on your roku" says it twice. (Only after
-                    # a note, which the length budget keeps: a fact named in a sentence it may
-                    # drop must stay usable in the rest.)
-                    values = {
-                        k: v
-                        for k, v in values.items()
-                        if k not in _FACT_SLOTS or v not in sentence.text
-                    }
-        out = _fit(out, self.max_sentences)
+        out = _named_once(_fit(out, self.max_sentences), _fact_values(conversation.facts))
         return Draft(tuple(out), "composer")
 
     def reaction(
@@ -310,7 +300,6 @@ class Composer:
 # Slots that echo the person's words (slots.py), as against the facts they gave.
 _ECHOES = frozenset({"thing", "issue", "event", "story"})
 # Facts a template may name; a template that names one is preferred (it shows we listened).
-_NOTES = frozenset({"note_fact", "confirm_fact"})
 _FACT_SLOTS = ("order_number", "reference", "device", "product", "os", "name")  # most telling first
 # A strategy whose wording depends on whether a person can take over (the "handoff" action).
 _TABLE_BY_ACTION = {
@@ -371,6 +360,26 @@ def _fit(sentences: list[Sentence], budget: int) -> list[Sentence]:
             and (i + 1 == len(out) or out[i + 1].strategy not in {"inform", "recap"})
         )
     ]
+
+
+def _named_once(sentences: list[Sentence], facts: dict[str, str]) -> list[Sentence]:
+    """A fact they gave is named once per reply: "Noted that this is on your Galaxy S6." then
+    "I've noted it's happening on your Galaxy S6" says it twice. The later sentence goes,
+    unless it is one that must stay. (Done after the length budget, so the fact survives in
+    whichever sentence the budget kept.)"""
+    out: list[Sentence] = []
+    for sentence in sentences:
+        here = {v for v in facts.values() if v and v in sentence.text}
+        earlier = [i for i, s in enumerate(out) if here and any(v in s.text for v in here)]
+        if not earlier or sentence.strategy in _KEEP:
+            out.append(sentence)
+            continue
+        first = out[earlier[0]]
+        if sentence.strategy in _HELPFUL and first.strategy not in _HELPFUL | _KEEP:
+            # The help stays (a reply needs one); the note or restatement before it goes.
+            del out[earlier[0]]
+            out.append(sentence)
+    return out
 
 
 def _droppable(sentences: list[Sentence], kind: str) -> int | None:
