@@ -619,9 +619,15 @@ def test_thanks_before_trying_is_not_told_it_worked(chat):
 
 
 def test_thanks_with_details_notes_the_details(chat):
-    (turn,) = _say(chat, "thanks-details", "Thanks. It's a Samsung galaxy S6. Spotify is the most recent version")
+    (turn,) = _say(
+        chat,
+        "thanks-details",
+        "Thanks. It's a Samsung galaxy S6. Spotify is the most recent version",
+    )
     assert "thank_back" not in turn.plan.strategies, turn.plan.strategies
-    assert "galaxy S6" in turn.reply.text and not re.search(r"glad that helped", turn.reply.text, re.I)
+    assert "galaxy S6" in turn.reply.text and not re.search(
+        r"glad that helped", turn.reply.text, re.I
+    )
 
 
 def test_a_device_named_in_every_sentence_is_named_once(chat):

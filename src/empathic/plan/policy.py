@@ -426,20 +426,10 @@ def intent_said(reading: Reading, personal: bool) -> str:
         return "request_human"
     if _RETRACTED.search(reading.text) and not re.search(r"\?|!!|\bthank", reading.text, re.I):
         return "goodbye"  # "Turns out it's my headphones. Never mind!"
-    if intent == "thanks" and reports_problem(reading.text):
-        return "complaint"  # "Thanks. But the 10k limit is ridiculous": thanks are not the point
-    if intent == "thanks" and gives_details(reading.text) and says_more_than_thanks(reading.text):
-        return "other"  # "Thanks. It's a Samsung galaxy S6.": the details are the message
-    if intent == "thanks" and "?" in reading.text and says_more_than_thanks(reading.text):
-        return "question"  # "Thank you, lets hope so! Could you please notify me if ...?"
-    if (
-        intent == "thanks"
-        and _CONTRAST.search(reading.text)
-        and says_more_than_thanks(reading.text)
-    ):
-        # "I appreciate the response, although none of these suggestions apply to me": the
-        # thanks are politeness, what follows "although" is the message.
-        return "complaint" if _aggrieved(reading) else "other"
+    if intent == "thanks":
+        meant = _behind_thanks(reading)
+        if meant is not None:
+            return meant
     if (
         intent in {"goodbye", "thanks", "other", "greeting"}
         or (intent == "venting" and not personal)
@@ -465,6 +455,25 @@ def intent_said(reading: Reading, personal: bool) -> str:
             return "other"
         return "complaint" if reports_problem(reading.text) else "question"
     return intent
+
+
+def _behind_thanks(reading: Reading) -> str | None:
+    """What a message the intent model reads as thanks is about, when it is more than thanks
+    (None when the thanks are the message)."""
+    text = reading.text
+    if reports_problem(text):
+        return "complaint"  # "Thanks. But the 10k limit is ridiculous": thanks are not the point
+    if not says_more_than_thanks(text):
+        return None
+    if gives_details(text):
+        return "other"  # "Thanks. It's a Samsung galaxy S6.": the details are the message
+    if "?" in text:
+        return "question"  # "Thank you, lets hope so! Could you please notify me if ...?"
+    if _CONTRAST.search(text):
+        # "I appreciate the response, although none of these suggestions apply to me": the
+        # thanks are politeness, what follows "although" is the message.
+        return "complaint" if _aggrieved(reading) else "other"
+    return None
 
 
 def _aggrieved(reading: Reading) -> bool:
