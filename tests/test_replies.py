@@ -647,3 +647,24 @@ def test_a_fix_made_by_someone_else_is_celebrated(chat):
         "i actually got one of the people from your team to fix it. Jerry S. on the live chat was such a help! Thanks for the help anyways!",
     )  # fmt: skip
     assert "celebrate" in turn.plan.strategies, turn.plan.strategies
+
+
+def test_a_failed_fix_said_twice_is_never_celebrated(chat):
+    """Found on a TWCS thread: "Yep it's still the same. Here's a screenshot for reference" got
+    "That's such happy news, I'm smiling ear to ear! So it's still the same, which is lovely"."""
+    _, again = _say(
+        chat, "same-twice",
+        "nope, its still the same, every family member is just labeled as 'Active' I can't see who is who",
+        "Yep it's still the same. Here's a screenshot for reference",
+    )  # fmt: skip
+    assert not again.plan.personal and again.plan.family not in {"joy", "gratitude"}, again.plan
+    assert "celebrate" not in again.plan.strategies
+    assert not re.search(r"happy news|lovely|smiling", again.reply.text, re.I), again.reply.text
+
+
+def test_never_mind_it_works_again_is_a_fix(chat):
+    (turn,) = _say(
+        chat, "never-mind",
+        "Spotify was refusing to work for a long time, but never mind it works again. Thanks",
+    )  # fmt: skip
+    assert "celebrate" in turn.plan.strategies, turn.plan.strategies

@@ -47,7 +47,7 @@ _SERVICE = re.compile(
     r"\b(?:(?<!in\s)order(?:s|ed|ing)?|parcel|package|deliver\w*|courier|shipping|shipped|"
     r"tracking|refund\w*|accounts?|(?:un)?subscri\w+|up\s*load\w*|payment|invoice|billing|billed|charged|charges|"
     r"(?:credit|debit|bank|gift|sim)\s+card|password|log\s*in|login|sign\s+in|apps?|website|browser\w*|cache|cookies|incognito|"
-    r"online|checkout|basket|cart|items?|products?|replacement|warranty|receipt|voucher|coupon|"
+    r"online|checkout|basket|cart|items?|products?|screen\s*shots?|replacement|warranty|receipt|voucher|coupon|"
     r"discount|promo(?:s|\s*codes?|tional)?\b|membership|booking|upgrade|download|install\w*|bug|glitch|error|"
     # "support my kids" is a life, not a help desk.
     r"devices?|customer\w*|complaint|support(?!\s+(?:my|our|his|her|their|him|them|me|us|each)\b)|agent|representative|technician|chat\s*bot|bot|"
@@ -149,7 +149,7 @@ _SOLVED = re.compile(r"\b(?:problem|issue)\s+(?:is\s+)?(?:solved|fixed|resolved|
 # A negation or a condition shortly before "works" ("I can't get it working", "not fixed yet",
 # "I'll let you know if it works").
 _NEGATED = re.compile(
-    r"(?:\b(?:not|never|no|neither|nor|without|still|dont|cant|wont|doesnt|didnt|isnt|stop\w*|"
+    r"(?:\b(?:not|never(?!\s*mind)|no|neither|nor|without|still|dont|cant|wont|doesnt|didnt|isnt|stop\w*|"
     r"if|whether|once|when|until|hope\w*)\b|n't\b)[^.!?]{0,25}$",
     re.IGNORECASE,
 )
@@ -196,6 +196,18 @@ _DETAIL_FACTS = ("order_number", "reference", "device", "os", "app_version", "pr
 
 def _plain(text: str) -> str:
     return text.replace("\u2019", "'")  # "didn’t": phones type the curly apostrophe
+
+
+# The narrow core of still_broken: a fix that failed, in words a story rarely uses ("I still
+# can't believe it" is a story; "still the same", "the problem persists" are not). One such turn
+# makes the rest of the conversation support.
+_FIX_FAILED = re.compile(
+    r"\bstill\s+(?:the\s+same|happening|not\s+working|doesn'?t\s+work)\b|"
+    r"\bsame\s+(?:problem|issue|error|message)\b|\bpersists\b|"
+    r"\b(?:tried|did)\s+(?:that|this|it)\s*(?:,|and|but)\s+(?:it'?s\s+)?still\b|"
+    r"\b(?:didn'?t|did\s+not|doesn'?t|does\s+not)\s+(?:help|fix)\s+(?:it|the\s+(?:problem|issue))\b",
+    re.I,
+)
 
 
 def still_broken(text: str) -> bool:
@@ -349,7 +361,8 @@ def emotion_family(
         # is a sad answer ... no response in 6 weeks"): disappointment, unless it is grief.
         return "sadness" if grief >= config.grief_family else "disappointment"
     if reading.ekman == "joy" and reading.valence > config.joy_min_valence:
-        return "joy"
+        # "Yep it's still the same. Here's a screenshot": never gladness at a failed fix.
+        return "disappointment" if not personal and still_broken(reading.text) else "joy"
     if reading.intent == "complaint" or reading.has_cue("repetition"):
         # "Third time I'm asking. Still nothing." reads flat to the models; it is not.
         return (
@@ -402,6 +415,8 @@ def personal_story(reading: Reading, state: State, knowledge: tuple[str, ...] = 
         return False
     if len(state.turns) > 1 and state.turns[0].intent == "thanks":
         return False  # a conversation opened by thanking us follows up on our help
+    if any(_FIX_FAILED.search(t.text) for t in state.turns):
+        return False  # "still the same" once: a support conversation from then on
     texts = [reading.text, *(t.text for t in state.turns)]
     return not any(_SERVICE.search(t) for t in texts)
 
