@@ -668,3 +668,45 @@ def test_never_mind_it_works_again_is_a_fix(chat):
         "Spotify was refusing to work for a long time, but never mind it works again. Thanks",
     )  # fmt: skip
     assert "celebrate" in turn.plan.strategies, turn.plan.strategies
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "imported a video file into premiere pro, but it has no sound????",
+        "i need your help, i am in desperation .",
+    ],
+)
+def test_a_problem_in_words_no_rule_knows_is_support_not_a_story(chat, message):
+    """The word rules cannot list every product; the story head reads the message instead.
+    ("imported a video file ... no sound????" got "Is there another chance coming up?")"""
+    (turn,) = _say(chat, f"tail-{message[:8]}", message)
+    assert not turn.plan.personal, (turn.plan, turn.reading.story)
+    assert not re.search(r"another chance|nice to hear|see it going", turn.reply.text, re.I)
+
+
+def test_a_life_story_stays_a_story_for_the_story_head(chat):
+    for i, story in enumerate(
+        [
+            "I planted a whole bunch of flower bushes this year. I cannot wait until spring.",
+            "I got a phone call from a friend that I haven't heard from in a really long time.",
+        ]
+    ):
+        (turn,) = _say(chat, f"life-{i}", story)
+        assert turn.reading.story is not None and turn.reading.story > 0.5, turn.reading.story
+        assert turn.plan.personal, turn.plan
+
+
+def test_the_commercial_pack_has_no_story_head_and_still_answers():
+    """The story head's data are non-commercial: the commercial pack reads without it and the
+    planner falls back on its word rules."""
+    config = EmpathicConfig.load(
+        perception={"model_pack": "commercial"}, responding={"knowledge_base": "demo"}
+    )
+    chat = Engine(config=config)
+    story, support = (
+        _say(chat, "commercial", "We had a pretty fun family vacation"),
+        _say(chat, "commercial-2", "My parcel never arrived and the tracking shows nothing"),
+    )
+    assert story[0].reading.story is None and story[0].plan.personal
+    assert not support[0].plan.personal

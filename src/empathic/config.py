@@ -175,6 +175,12 @@ class PlanningConfig(_Section):
     # emotions together at which the story is taken as glad after all (gladness vs missed
     # irony). 0.6: on ED valid openings read as sarcastic, 174 of 241 glad stories and 33 others.
     glad_story: float = Field(default=0.6, ge=0.0, le=1.0)
+    # The story head's probability below which a message (and the conversation's opening) reads
+    # as addressed to a shop or service, not a personal story. 0.1: 2.2% of ED valid speaker
+    # turns and 81% of held-out customer rows read as service (training/train_register_head.py
+    # prints both); at 0.26 (5% of ED) the ED valid replies' EPITOME IP and EX fell.
+    # None: the word rules alone.
+    story_min: float | None = Field(default=0.1, ge=0.0, le=1.0)
     # Intensity at which a complaint reads as frustration, not disappointment.
     frustration_intensity: float = Field(default=0.45, ge=0.0, le=1.0)
     # Intensity that raises a complaint to high empathy and validation (warmth vs over-empathy).

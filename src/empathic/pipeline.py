@@ -20,6 +20,7 @@ from empathic.components import Critic, KnowledgeBase, Perceiver, Planner, Respo
 from empathic.config import KnowledgeConfig
 from empathic.conversation import Conversation, Exchange, Handoff, Mode
 from empathic.perceive.perceiver import MAX_MESSAGE_CHARS, validate_message
+from empathic.plan.policy import sure_story
 from empathic.plan.strategy_model import POSITION_SCALE
 from empathic.respond.knowledge import Hit, overlap_best_sentence
 from empathic.respond.llm import UpstreamError
@@ -82,7 +83,7 @@ class Pipeline:
             text,
             fixed,
         )
-        knowledge, tentative = self._knowledge_for(reading, search)
+        knowledge, tentative = self._knowledge_for(reading, search, working.state)
         plan = self.plan(reading, working, knowledge, embedding)
         if tentative and plan.knowledge:
             plan = _tentatively(plan)
@@ -129,7 +130,7 @@ class Pipeline:
         return self._searches.submit(knowledge.search, query, self.stages.knowledge_config.top_k)
 
     def _knowledge_for(
-        self, reading: Reading, search: Future[Sequence[Hit]] | None
+        self, reading: Reading, search: Future[Sequence[Hit]] | None, state: State
     ) -> tuple[tuple[str, ...], bool]:
         """The answers of the search started for this message, when the reading wants one, and
         whether the best of them is only a weak match."""
@@ -146,8 +147,10 @@ class Pipeline:
         confident = getattr(self.stages.knowledge, "confident_match", None)
         if confident is None:  # a knowledge base of the user's own: the configured bar
             confident = self.stages.knowledge_config.confident_match
-        if reading.intent == "good_news" and best < confident:
-            return (), False  # a weak match to good news is a passage about what went wrong
+        if best < confident and (reading.intent == "good_news" or sure_story(reading, state)):
+            # A weak match to good news, or to a story the story head is sure of ("I got a
+            # phone call from a friend"), is a passage about something else.
+            return (), False
         return answers, best < confident
 
     # -- plan ----------------------------------------------------------------------------------

@@ -86,6 +86,9 @@ class Reading:
     # negative / neutral / positive probabilities of the customer-sentiment head (after sarcasm
     # and the previous turn are taken into account); empty when no such head is loaded.
     sentiment: dict[str, float] = field(default_factory=dict)
+    # Probability the message tells about the writer's own life rather than addressing a shop or
+    # service (None when the model pack has no story head).
+    story: float | None = None
 
     def top_ed(self, n: int = 3) -> list[tuple[str, float]]:
         return sorted(self.ed_probs.items(), key=lambda kv: -kv[1])[:n]
@@ -148,6 +151,7 @@ class TurnSummary:
     valence: float
     intensity: float
     escalation: float
+    story: float | None = None  # Reading.story
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ message's hashed word and character n-grams (perceive/ngrams.py); numpy only at 
 * sentiment: negative / neutral / positive, trained on real customer tweets;
 * complaint: probability the message reports a breach of expectation, whatever its intent;
 * risk: probability the writer is in distress or at risk (the crisis gate's "concern" tier and
-  the check on crisis-head flags that no phrase supports).
+  the check on crisis-head flags that no phrase supports);
+* story (models/register.npz, research pack): probability the message tells about the writer's
+  own life rather than addressing a shop or service (the planner's register).
 
 And the rules that turn them into a reading: the sarcasm flip, questions that are not surprise,
 and the short follow-up read with the turn before it.
@@ -96,6 +98,26 @@ class CustomerHeads:
         logits -= logits.max(axis=1, keepdims=True)
         e = np.exp(logits)
         return e / e.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class StoryHead:
+    """Whether a message tells about the writer's own life or is addressed to a shop or service
+    (models/register.npz, trained by training/train_register_head.py; research pack only)."""
+
+    weights: np.ndarray
+    bias: float
+
+    @classmethod
+    def load(cls, pack: str = "research") -> StoryHead | None:
+        """The head, or None for a pack that has none (its training data is non-commercial)."""
+        if pack != "research":
+            return None
+        with np.load(artifact("register.npz"), allow_pickle=False) as data:
+            return cls(data["story_w"], float(data["story_b"][0]))
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        return _sigmoid(x @ self.weights + self.bias)
 
 
 # Positive words a sarcastic message turns around; the first one is the span shown for sarcasm.

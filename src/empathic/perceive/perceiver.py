@@ -16,6 +16,7 @@ from empathic.perceive.cues import detect_cues
 from empathic.perceive.customer import (
     SENTIMENTS,
     CustomerHeads,
+    StoryHead,
     has_positive_words,
     is_question,
     sarcasm_span,
@@ -93,6 +94,7 @@ class Perceiver:
         self.encoder = encoder or Encoder()
         self.heads = heads or Heads.load()
         self.customer = customer or CustomerHeads.load(self.config.model_pack)
+        self.story = StoryHead.load(self.config.model_pack)
 
     def validate(self, text: object) -> str:
         """``validate_message`` with this perceiver's ``max_message_chars``."""
@@ -199,6 +201,7 @@ class Perceiver:
         sarcasm = c.sarcasm(messages, texts)
         sentiment = c.sentiment(messages, texts)
         complaint = c.complaint(messages, texts)
+        story = None if self.story is None else self.story.probability(messages)
         sarcasm_threshold = (
             c.sarcasm_threshold if config.sarcasm_threshold is None else config.sarcasm_threshold
         )
@@ -329,6 +332,7 @@ class Perceiver:
                         sarcasm_span=span,
                         complaint=float(complaint[i]),
                         sentiment=dict(zip(SENTIMENTS, probs.tolist(), strict=True)),
+                        story=None if story is None else round(float(story[i]), 4),
                     )
                 )  # fmt: skip
             )

@@ -65,7 +65,9 @@ def _situation(
     tracking: TrackingConfig,
 ) -> Situation:
     personal = (
-        reading.crisis is None and not state.crisis and personal_story(reading, state, knowledge)
+        reading.crisis is None
+        and not state.crisis
+        and personal_story(reading, state, knowledge, planning.story_min)
     )
     intent = intent_said(reading, personal)
     reason = handoff_reason(reading, state, intent, planning, tracking)

@@ -62,7 +62,8 @@ _SERVICE = re.compile(
     r"terminal|layover|tarmac|runway|baggage|jetway|stewardess|flight\s+attendants?|fares?|"
     r"carry[- ]?on|check[- ]?in|departed|delay(?:s|ed)?|on\s+hold|call\s+volume|specialist|"
     # Asked for help, or told what "you" (we) did: addressed to us, not a story.
-    r"(?:can|could|will)\s+(?:you|u)\s+(?:please\s+)?help|ur\s+\w+|"
+    r"(?:can|could|will)\s+(?:you|u)\s+(?:please\s+)?help|(?:need|want)\s+your\s+help|"
+    r"help\s+me\s+with|your\s+call|ur\s+\w+|"
     r"cards?|bank|transfer|balance|atm|top\s*up|pin|service)\b",
     re.IGNORECASE,
 )
@@ -399,15 +400,52 @@ def _glad_story(reading: Reading, config: PlanningConfig) -> str | None:
     return _GLAD_STORY[max(glad, key=glad.__getitem__)]
 
 
-def personal_story(reading: Reading, state: State, knowledge: tuple[str, ...] = ()) -> bool:
+def _addressed_to_a_service(reading: Reading, state: State, story_min: float | None) -> bool:
+    """The story head reads both this message and the conversation's opening as addressed to a
+    shop or service ("imported a video file into premiere pro, but it has no sound????"). The
+    opening counts too: a story's later turns ("Yes, it was.") say little on their own."""
+    if reading.story is None or story_min is None:
+        return False
+    opening = state.turns[0].story if state.turns else None
+    return reading.story < story_min and (opening is None or opening < story_min)
+
+
+# The story head's probability at which a story is a story whatever its words ("I got a phone
+# call from a friend", "got a ticket" when I crossed the street): the word rules' service words
+# are overruled only this sure, on the conversation's opening, with the message not against it.
+_SURE_STORY = 0.99
+
+
+def sure_story(reading: Reading, state: State) -> bool:
+    """The story head is sure the conversation's opening is a personal story and does not read
+    this message as addressed to a service."""
+    opening = state.turns[0].story if state.turns else reading.story
+    return (
+        opening is not None
+        and reading.story is not None
+        and opening >= _SURE_STORY
+        and reading.story >= 0.5
+    )
+
+
+def personal_story(
+    reading: Reading,
+    state: State,
+    knowledge: tuple[str, ...] = (),
+    story_min: float | None = None,
+) -> bool:
     """Whether the person is telling us about their life: nothing in the conversation so far is
     about a shop or service and nothing was found in the knowledge base. A question opens a
     conversation as a support question; asked inside a personal one ("Do you like old family
-    pictures?") it is part of the chat."""
+    pictures?") it is part of the chat. ``story_min``: the story head's threshold (None: the
+    word rules alone)."""
     if knowledge or _courtesy_only(reading, state):
         return False
     opening = len(state.turns) < 2 and not _ABOUT_US.search(reading.text)
-    if opening and (reading.intent == "question" or _ASKS_ABOUT_YOURS.search(reading.text)):
+    # A "question" with no question mark that the story head is sure is a story ("I planted a
+    # whole bunch of flower bushes this year.") is the intent model's misreading.
+    asked = reading.intent == "question" and ("?" in reading.text or not sure_story(reading, state))
+    if opening and (asked or _ASKS_ABOUT_YOURS.search(reading.text)):
         return False
     if opening and (len(reading.text.split()) < 4 or still_broken(reading.text)):
         # "Done", "Twitter", "Tried that and still have the same problem.": no story to
@@ -417,8 +455,10 @@ def personal_story(reading: Reading, state: State, knowledge: tuple[str, ...] = 
         return False  # a conversation opened by thanking us follows up on our help
     if any(_FIX_FAILED.search(t.text) for t in state.turns):
         return False  # "still the same" once: a support conversation from then on
+    if _addressed_to_a_service(reading, state, story_min):
+        return False
     texts = [reading.text, *(t.text for t in state.turns)]
-    return not any(_SERVICE.search(t) for t in texts)
+    return sure_story(reading, state) or not any(_SERVICE.search(t) for t in texts)
 
 
 def intent_said(reading: Reading, personal: bool) -> str:

@@ -84,6 +84,7 @@ def track(
     summary = TurnSummary(
         reading.text[:500], reading.intent, reading.ekman, round(reading.valence, 3),
         round(reading.intensity, 3), round(escalation, 3),
+        None if reading.story is None else round(reading.story, 3),
     )  # fmt: skip
     return replace(
         state,
