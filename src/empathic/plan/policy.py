@@ -45,26 +45,30 @@ _OUR_FAULT = (
 # gets a listener's reply, not a reference-number request.
 _SERVICE = re.compile(
     r"\b(?:(?<!in\s)order(?:s|ed|ing)?|parcel|package|deliver\w*|courier|shipping|shipped|"
-    r"tracking|refund\w*|accounts?|(?:un)?subscri\w+|up\s*load\w*|payment|invoice|billing|billed|charged|charges|"
-    r"(?:credit|debit|bank|gift|sim)\s+card|password|log\s*in|login|sign\s+in|apps?|website|browser\w*|cache|cookies|incognito|"
-    r"online|checkout|basket|cart|items?|products?|screen\s*shots?|replacement|warranty|receipt|voucher|coupon|"
-    r"discount|promo(?:s|\s*codes?|tional)?\b|membership|booking|upgrade|download|install\w*|bug|glitch|error|"
+    r"tracking|refund\w*|accounts?|(?:un)?subscri\w+|up\s*load\w*|payment|invoice|billing|"
+    r"billed|charged|charges|(?:credit|debit|bank|gift|sim)\s+card|password|log\s*in|login|"
+    r"sign\s+in|apps?|website|browser\w*|cache|cookies|incognito|online|checkout|basket|cart|"
+    r"items?|products?|screen\s*shots?|replacement|warranty|receipt|voucher|coupon|discount|"
+    r"promo(?:s|\s*codes?|tional)?\b|membership|booking|upgrade|download|install\w*|bug|"
+    r"glitch|error|"
     # "support my kids" is a life, not a help desk.
-    r"devices?|customer\w*|complaint|support(?!\s+(?:my|our|his|her|their|him|them|me|us|each)\b)|agent|representative|technician|chat\s*bot|bot|"
-    r"human|operator|your\s+(?:company|team|service|store|shop|staff|policy|site|system|"
-    r"forums?|community|platform)|"
-    r"you\s+guys|this\s+(?:company|service|shop|store)|"
+    r"devices?|customer\w*|complaint|support(?!\s+(?:my|our|his|her|their|him|them|me|us|"
+    r"each)\b)|agent|representative|technician|chat\s*bot|bot|human|operator|"
+    r"your\s+(?:company|team|service|store|shop|staff|policy|site|system|forums?|community|"
+    r"platform)|you\s+guys|this\s+(?:company|service|shop|store)|"
     # Apps, devices and travel: real customers name the thing, not "your service".
-    r"spotify|playlists?|songs?|albums?|artists?|roku\w*|chromecast|dev\s+team|developers?|premium|stream\w*|podcasts?|shuffle|ios|android|"
-    r"iphones?|ipads?|laptops?|phones?|tablets?|pcs?|macs?|macbook|windows|version|update\w*|"
-    r"(?:re)?install\w*|log(?:ging|ged)?\s*(?:in|out|back\s+in)|sign\s*out|wi-?fi|bluetooth|speakers?|notifications?|on\s+your\s+end|"
-    r"flights?|train|tickets?|seat|luggage|rebook\w*|boarding|store|airlines?|airport|planes?|"
-    r"terminal|layover|tarmac|runway|baggage|jetway|stewardess|flight\s+attendants?|fares?|"
-    r"carry[- ]?on|check[- ]?in|departed|delay(?:s|ed)?|on\s+hold|call\s+volume|specialist|"
+    r"spotify|playlists?|songs?|albums?|artists?|roku\w*|chromecast|dev\s+team|developers?|"
+    r"premium|stream\w*|podcasts?|shuffle|ios|android|iphones?|ipads?|laptops?|phones?|"
+    r"tablets?|pcs?|macs?|macbook|windows|version|update\w*|(?:re)?install\w*|log(?:ging|"
+    r"ged)?\s*(?:in|out|back\s+in)|sign\s*out|wi-?fi|bluetooth|speakers?|notifications?|"
+    r"on\s+your\s+end|flights?|train|tickets?|seat|luggage|rebook\w*|boarding|store|airlines?|"
+    r"airport|planes?|terminal|layover|tarmac|runway|baggage|jetway|stewardess|"
+    r"flight\s+attendants?|fares?|carry[- ]?on|check[- ]?in|departed|on\s+hold|"
+    r"call\s+volume|specialist|"
     # Asked for help, or told what "you" (we) did: addressed to us, not a story.
     r"(?:can|could|will)\s+(?:you|u)\s+(?:please\s+)?help|(?:need|want)\s+your\s+help|"
-    r"help\s+me\s+with|your\s+call|ur\s+\w+|"
-    r"cards?|bank|transfer|balance|atm|top\s*up|pin|service)\b",
+    r"help\s+me\s+with|your\s+call|ur\s+\w+|cards?|bank|transfer|balance|atm|top\s*up|pin|"
+    r"service)\b",
     re.IGNORECASE,
 )
 # A question about our own life or tastes ("Do you like old family pictures?") opens a chat, not
