@@ -675,6 +675,7 @@ def test_never_mind_it_works_again_is_a_fix(chat):
     [
         "imported a video file into premiere pro, but it has no sound????",
         "i need your help, i am in desperation .",
+        "i have an issue when trying to pay and i wanna inform of it",
     ],
 )
 def test_a_problem_in_words_no_rule_knows_is_support_not_a_story(chat, message):

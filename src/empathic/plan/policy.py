@@ -64,7 +64,7 @@ _SERVICE = re.compile(
     r"on\s+your\s+end|flights?|train|tickets?|seat|luggage|rebook\w*|boarding|store|airlines?|"
     r"airport|planes?|terminal|layover|tarmac|runway|baggage|jetway|stewardess|"
     r"flight\s+attendants?|fares?|carry[- ]?on|check[- ]?in|departed|on\s+hold|"
-    r"call\s+volume|specialist|"
+    r"call\s+volume|specialist|(?:trying|try|tried)\s+to\s+pay\b|"
     # Asked for help, or told what "you" (we) did: addressed to us, not a story.
     r"(?:can|could|will)\s+(?:you|u)\s+(?:please\s+)?help|(?:need|want)\s+your\s+help|"
     r"help\s+me\s+with|your\s+call|ur\s+\w+|cards?|bank|transfer|balance|atm|top\s*up|pin|"
