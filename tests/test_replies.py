@@ -711,3 +711,31 @@ def test_the_commercial_pack_has_no_story_head_and_still_answers():
     )
     assert story[0].reading.story is None and story[0].plan.personal
     assert not support[0].plan.personal
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "oh its working now!!! i guess it was just a momentary glitch. sorry for the trouble!!",
+        "Wow, I totally overlooked that button in the corner. Thank you very much for the quick support and excuse my stupidity! 👍",
+    ],
+)  # fmt: skip
+def test_a_customer_apologising_for_their_own_part_is_not_read_as_sarcastic(chat, message):
+    """The tweet-trained sentiment head reads "sorry for the trouble" as negative; with glad
+    words beside it that once made the message sarcastic, and the fix got "That's a lot of back
+    and forth" and an apology."""
+    (turn,) = _say(chat, f"own-{message[:8]}", message)
+    assert turn.reading.sarcasm_span is None, turn.reading.sarcasm
+    assert "apologize" not in turn.plan.strategies, turn.plan.strategies
+    assert set(turn.plan.strategies) & {"celebrate", "thank_back"}, turn.plan.strategies
+
+
+def test_thanks_with_a_smile_after_a_partial_fix_is_thanks(chat):
+    *_, thanks = _say(
+        chat, "smile",
+        "Please help! Spotify Premium skipping through songs constantly on my tablet. Tried everything!",
+        "No, but I've moved the speaker closer and it's not skipping at the mo. Fingers crossed!",
+        "Brilliant thanks 😊",
+    )  # fmt: skip
+    assert thanks.reading.sarcasm_span is None, thanks.reading.meta
+    assert "thank_back" in thanks.plan.strategies, thanks.plan.strategies

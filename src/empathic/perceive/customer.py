@@ -179,6 +179,31 @@ def sarcasm_span(text: str, hint: tuple[int, int, str] | None) -> tuple[int, int
     return start, start + len(stripped[:300]), stripped[:300]
 
 
+# Faces people add to thanks they mean ("Brilliant thanks 😊"); an eye-roll is not among them.
+_SINCERE_FACES = re.compile(
+    "[\u263a\U0001f60a\U0001f642\U0001f44d\U0001f64f\u2764\U0001f495\U0001f493\U0001f60d\U0001f970\U0001f64c]"
+)
+# The customer apologising for their own part ("sorry for the trouble!!", "excuse my
+# stupidity"): the tweet-trained sentiment head reads it as negative, but it is not sarcasm.
+_OWN_APOLOGY = re.compile(
+    r"\b(?:sorry\s+(?:for|about)\s+(?:the|any|all\s+the)\s+(?:trouble|hassle|bother|confusion)|"
+    r"excuse\s+my|my\s+(?:bad|mistake)|silly\s+me|i\s+(?:totally\s+)?overlooked)\b",
+    re.IGNORECASE,
+)
+
+
 def sarcastic_follow_up(text: str) -> bool:
-    """A short positive reply that reads as sarcasm after a failure (not one reporting a fix)."""
-    return _SARCASTIC_FOLLOW_UP.search(text) is not None and _RESOLVED.search(text) is None
+    """A short positive reply that reads as sarcasm after a failure (not one reporting a fix,
+    nor one with a smile or a thumbs-up: "Brilliant thanks 😊")."""
+    return (
+        _SARCASTIC_FOLLOW_UP.search(text) is not None
+        and _RESOLVED.search(text) is None
+        and _SINCERE_FACES.search(text) is None
+    )
+
+
+def plainly_sincere(text: str) -> bool:
+    """A fix reported or an apology of the customer's own: the glad words mean what they say
+    even when the sentiment head reads the message as negative ("oh its working now!!! sorry
+    for the trouble!!")."""
+    return _RESOLVED.search(text) is not None or _OWN_APOLOGY.search(text) is not None

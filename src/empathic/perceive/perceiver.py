@@ -19,6 +19,7 @@ from empathic.perceive.customer import (
     StoryHead,
     has_positive_words,
     is_question,
+    plainly_sincere,
     sarcasm_span,
     sarcastic_follow_up,
     surprised,
@@ -247,6 +248,7 @@ class Perceiver:
                 and probs[0] >= config.contrast_negative
                 and set(go_labels) & _POSITIVE_GO
                 and has_positive_words(text)
+                and not plainly_sincere(text)
             ):
                 # Polarity contrast: the words are glad (GoEmotions) but the customer-sentiment
                 # head, trained on real tweets, reads the message as negative.
