@@ -48,3 +48,13 @@ def test_cue_span_points_at_the_text():
     text = "Hello. This is the THIRD TIME I ask!!!"
     for cue in detect_cues(text):
         assert text[cue.span.start : cue.span.end] == cue.span.text
+
+
+def test_accepting_an_answer_is_not_a_sarcasm_hint():
+    """ "Sounds great! Just wanted to bring it to someone's attention" read as "Great, just what
+    I needed" and the customer's thanks became a complaint."""
+    kinds = [
+        c.kind for c in detect_cues("Sounds great! Just wanted to bring it to someone's attention.")
+    ]
+    assert "sarcasm_hint" not in kinds
+    assert "sarcasm_hint" in [c.kind for c in detect_cues("Oh great, just what I needed.")]

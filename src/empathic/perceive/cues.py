@@ -61,8 +61,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "sarcasm_hint",
         re.compile(
-            r"(?:\b(?:oh\s+)?(?:great|wonderful|fantastic|brilliant|perfect|lovely|awesome|nice)"
-            r"[,.!]+\s+(?:(?:just|another|now|so|and)\b|(?:that's|thats|it's)\s+just)|"
+            # "Sounds great! Just wanted to let you know" accepts an answer; "Great, just
+            # what I needed" does not.
+            r"(?:(?<!sounds\s)(?<!looks\s)\b(?:oh\s+)?(?:great|wonderful|fantastic|brilliant|"
+            r"perfect|lovely|awesome|nice)[,.!]+\s+(?:(?:just(?!\s+(?:wanted|wanna|want|checking|"
+            r"letting|to\s+let|in\s+case|making\s+sure))|another|now|so|and)\b|"
+            r"(?:that's|thats|it's)\s+just)|"
             r"\b(?:thanks|thank you)\s+(?:a lot|so much)?\s*(?:for nothing|i guess)\b|"
             r"\byeah,?\s+right\b|\bsure,?\s+(?:because|like)\b|\blove\s+that\s+for\s+me\b|"
             r"\byeah,?\s+(?:really|totally|just|so)\s+(?:loving|enjoying|love)\b|"
