@@ -739,3 +739,28 @@ def test_thanks_with_a_smile_after_a_partial_fix_is_thanks(chat):
     )  # fmt: skip
     assert thanks.reading.sarcasm_span is None, thanks.reading.meta
     assert "thank_back" in thanks.plan.strategies, thanks.plan.strategies
+
+
+def test_yeah_it_works_is_a_fix_celebrated_without_a_question(chat):
+    """The tweet-trained sarcasm head reads "Yeah it works" as irony; with no glad word to turn
+    around, the words win. It once got "Could you share your order number?"."""
+    _, fixed = _say(
+        chat, "yeah-works",
+        "When I try to play a song in the app it says it can't play at the moment",
+        "Yeah it works",
+    )  # fmt: skip
+    assert "celebrate" in fixed.plan.strategies, fixed.plan.strategies
+    assert "?" not in fixed.reply.text, fixed.reply.text
+    _, ironic = _say(
+        chat, "ironic-works",
+        "When I try to play a song in the app it says it can't play at the moment",
+        "Oh great, it works now. For five minutes.",
+    )  # fmt: skip
+    assert "celebrate" not in ironic.plan.strategies
+
+
+def test_thanks_in_hope_is_not_told_it_worked(chat):
+    (turn,) = _say(chat, "hope", "Thanks for the response, hope India will be soon in your list.")
+    assert "thank_back" in turn.plan.strategies
+    assert not re.search(r"helped|sorted|got there|made a difference|worked it out",
+                         turn.reply.text, re.I), turn.reply.text  # fmt: skip

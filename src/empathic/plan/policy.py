@@ -255,22 +255,21 @@ def says_thanks(text: str) -> bool:
 
 _WILL_TRY = re.compile(
     r"\b(?:i'?ll|i\s+will|going\s+to|gonna|will)\s+(?:\w+\s+)?(?:try|test|give\s+it\s+a)\b|"
-    r"\bwill\s+do\b|\b(?:i'?ll|will)\s+let\s+you\s+know\b",
+    r"\bwill\s+do\b|\b(?:i'?ll|will)\s+let\s+you\s+know\b|\b(?:i\s+)?hope(?:fully)?\b",
     re.I,
 )
 
 
 def will_try(text: str) -> bool:
-    """They are about to try what we suggested ("I have not. I'll try that now. Thanks."):
-    nothing is sorted yet."""
+    """They are about to try what we suggested ("I have not. I'll try that now. Thanks."), or
+    hope for what is not there yet ("hope India will be soon in your list"): nothing is sorted
+    yet."""
     return _WILL_TRY.search(text) is not None
 
 
 def says_more_than_thanks(text: str) -> bool:
     """Thanks and then something of their own ("Thank you. I just don't know where to start with
     all of this."): four or more words, outside the thank-you, that neither thank nor praise."""
-    if _THANKS_FOR_HELP.search(text):
-        return False
     rest = _THANKS_PHRASE.sub(",", text)
     return any(
         len(piece.split()) >= 4 and not _THANKS.search(piece) and not _PRAISE.search(piece)
@@ -288,7 +287,10 @@ def _courtesy_only(reading: Reading, state: State) -> bool:
     if len(state.turns) < 2:  # the opening (the turn being read is already in the state)
         return True
     if reading.intent == "thanks":
-        return not says_more_than_thanks(reading.text)
+        # Thanks for our help close a support exchange, whatever else is said.
+        return _THANKS_FOR_HELP.search(reading.text) is not None or not says_more_than_thanks(
+            reading.text
+        )
     return _HELLO.search(reading.text) is not None
 
 

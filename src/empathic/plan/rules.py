@@ -182,8 +182,11 @@ def celebrate_a_fix(s: Situation, p: Sketch) -> bool:
     and thanks returned when they thanked us. Never an apology, never a question about it."""
     if s.intent in {"request_human", "question"} or not resolved(s.reading.text):
         return False
-    if s.reading.sarcasm_span is not None:
+    span = s.reading.sarcasm_span
+    if span is not None and span.text.strip() != s.reading.text.strip()[:300]:
         return False  # "Oh great, it works now. For five minutes."
+    # (A sarcasm reading with no glad word to turn around spans the whole message: the tweet-
+    # trained head alone, which reads "Yeah it works" as irony, does not outweigh the words.)
     p.strategies = ["celebrate"]
     if says_thanks(s.reading.text):
         p.strategies.append("thank_back")
@@ -208,7 +211,7 @@ def thank_back(s: Situation, p: Sketch) -> bool:
     p.strategies = ["celebrate", "thank_back"] if delighted else ["thank_back"]
     p.family, p.level = ("joy", 2) if delighted else ("gratitude", 1)
     if not delighted and will_try(s.reading.text):
-        p.family = "neutral"  # thanks before trying: no "glad that helped"
+        p.family = "neutral"  # thanks before trying or in hope: no "glad that helped"
     p.avoid.append("apology")
     return True
 
@@ -500,6 +503,7 @@ def add_the_learned_strategy(s: Situation, p: Sketch) -> bool:
         or p.level < 2
         or s.handoff_reason
         or "offer_person" in p.strategies  # a person is the help; a question adds nothing
+        or p.family == "relief"  # a fix celebrated gets no question about it
         or suggestion not in {"ask", "reassure", "suggest", "restate"}
         or (suggestion == "suggest" and s.intent != "venting")
     ):
