@@ -764,3 +764,17 @@ def test_thanks_in_hope_is_not_told_it_worked(chat):
     assert "thank_back" in turn.plan.strategies
     assert not re.search(r"helped|sorted|got there|made a difference|worked it out",
                          turn.reply.text, re.I), turn.reply.text  # fmt: skip
+
+
+def test_that_solves_my_problem_is_a_fix_not_a_complaint(chat):
+    """Found on a TWCS thread: "Yes, that solves my problem. Thanks!!" got "Your frustration is
+    completely reasonable here. What's the one thing you'd most like fixed today?"."""
+    (turn,) = _say(chat, "solves", "Yes, that solves my problem. Thanks!!")
+    assert "celebrate" in turn.plan.strategies, turn.plan.strategies
+    assert not re.search(r"frustrat|fixed today", turn.reply.text, re.I), turn.reply.text
+
+
+def test_delighted_thanks_get_no_question_after_them(chat):
+    (turn,) = _say(chat, "kiss", "Thanks 😘")
+    assert "thank_back" in turn.plan.strategies
+    assert "?" not in turn.reply.text, turn.reply.text

@@ -144,13 +144,17 @@ _RESOLVED = re.compile(
     r"(?:it'?s|its)\s+(?:now\s+)?working|works?\s+(?:now|again|fine|perfectly|great|like\s+a\s+charm)|"
     r"working\s+(?:now|again|fine)|worked[,!]*\s+(?:thanks|thx|cheers|now)|seems\s+to\s+(?:be\s+"
     r"working|have\s+worked)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|arrived|"
-    r"turned\s+up|found\s+it|got\s+it\s+(?:back|working)|all\s+good|"
+    r"turned\s+up|found\s+it|got\s+it\s+(?:back|working)|all\s+good|(?:solves|fixes)\s+(?:my|the|this|that)\s+(?:problem|issue)|"
     # Fixed by someone else: "I actually got one of the people from your team to fix it".
     r"got\s+(?:\w+\s+){1,8}?to\s+fix\s+it)\b",
     re.IGNORECASE,
 )
 _BUT = re.compile(r"\b(?:but|however|except|instead)\b", re.I)  # "it arrived, but broken"
-_SOLVED = re.compile(r"\b(?:problem|issue)\s+(?:is\s+)?(?:solved|fixed|resolved|sorted)\b", re.I)
+_SOLVED = re.compile(
+    r"\b(?:problem|issue)\s+(?:is\s+)?(?:solved|fixed|resolved|sorted)\b|"
+    r"\b(?:solves?|fixe[sd]|resolves?|sorts?)\s+(?:my|the|this|that)\s+(?:problem|issue)\b",
+    re.I,
+)
 # A negation or a condition shortly before "works" ("I can't get it working", "not fixed yet",
 # "I'll let you know if it works").
 _NEGATED = re.compile(
@@ -522,7 +526,7 @@ def _behind_thanks(reading: Reading) -> str | None:
     """What a message the intent model reads as thanks is about, when it is more than thanks
     (None when the thanks are the message)."""
     text = reading.text
-    if reports_problem(text):
+    if reports_problem(text) and not resolved(text):
         return "complaint"  # "Thanks. But the 10k limit is ridiculous": thanks are not the point
     if not says_more_than_thanks(text):
         return None

@@ -504,6 +504,7 @@ def add_the_learned_strategy(s: Situation, p: Sketch) -> bool:
         or s.handoff_reason
         or "offer_person" in p.strategies  # a person is the help; a question adds nothing
         or p.family == "relief"  # a fix celebrated gets no question about it
+        or "thank_back" in p.strategies  # thanks returned need no question after them
         or suggestion not in {"ask", "reassure", "suggest", "restate"}
         or (suggestion == "suggest" and s.intent != "venting")
     ):
