@@ -778,3 +778,17 @@ def test_delighted_thanks_get_no_question_after_them(chat):
     (turn,) = _say(chat, "kiss", "Thanks 😘")
     assert "thank_back" in turn.plan.strategies
     assert "?" not in turn.reply.text, turn.reply.text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "When you play a song the background is from the NEXT song, not the one playing.",
+        "I really care about children hearing this ad during the Christmas season.",
+    ],
+)
+def test_shouting_or_a_holiday_is_not_noted_as_a_product(chat, message):
+    """ "Thanks, NEXT is noted." and "Thanks, Christmas is noted." were said back to customers."""
+    (turn,) = _say(chat, f"noted-{message[:6]}", message)
+    assert not re.search(r"\b(?:NEXT|Christmas) is noted", turn.reply.text), turn.reply.text
+    assert "product" not in chat.conversation(f"noted-{message[:6]}").facts

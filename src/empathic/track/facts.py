@@ -75,6 +75,46 @@ _CORRECTION = re.compile(rf"({_ID})\s*,?\s*(?:and\s+)?not\s+({_ID})", re.I)
 _WRONG_FIRST = re.compile(rf"\bnot\s+({_ID})\s*,?\s*(?:but|it'?s|it\s+is)\s+({_ID})", re.I)
 
 
+# Capitalised words after "the" that are not products: the calendar ("the Christmas season").
+_NOT_PRODUCTS = frozenset(
+    [
+        "christmas",
+        "easter",
+        "halloween",
+        "thanksgiving",
+        "xmas",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
+)
+
+
+def _a_product(name: str) -> bool:
+    """Not shouting ("the NEXT song"), an acronym ("the UK", "my DM") or a calendar word: a word
+    in capitals is a product only with a model number beside it ("the PS5")."""
+    first = name.split()[0]
+    if first.lower() in _NOT_PRODUCTS:
+        return False
+    return not (first.isupper() and not any(c.isdigit() for c in name))
+
+
 def extract(text: str) -> dict[str, str]:
     """The facts stated in one message (only those it states)."""
     found: dict[str, str] = {}
@@ -99,7 +139,7 @@ def extract(text: str) -> dict[str, str]:
     if name_match:
         found["name"] = name_match.group(1)
     product = _PRODUCT.search(text)
-    if product:
+    if product and _a_product(product.group(1)):
         found["product"] = product.group(1).strip()
     tried = _TRIED.search(text)
     if tried:
