@@ -257,18 +257,18 @@ def says_thanks(text: str) -> bool:
     return _THANKS.search(text) is not None
 
 
-_WILL_TRY = re.compile(
+_NOT_SORTED_YET = re.compile(
     r"\b(?:i'?ll|i\s+will|going\s+to|gonna|will)\s+(?:\w+\s+)?(?:try|test|give\s+it\s+a)\b|"
     r"\bwill\s+do\b|\b(?:i'?ll|will)\s+let\s+you\s+know\b|\b(?:i\s+)?hope(?:fully)?\b",
     re.I,
 )
 
 
-def will_try(text: str) -> bool:
+def nothing_sorted_yet(text: str) -> bool:
     """They are about to try what we suggested ("I have not. I'll try that now. Thanks."), or
     hope for what is not there yet ("hope India will be soon in your list"): nothing is sorted
     yet."""
-    return _WILL_TRY.search(text) is not None
+    return _NOT_SORTED_YET.search(text) is not None
 
 
 def says_more_than_thanks(text: str) -> bool:
@@ -416,8 +416,14 @@ def _addressed_to_a_service(reading: Reading, state: State, story_min: float | N
     opening counts too: a story's later turns ("Yes, it was.") say little on their own."""
     if reading.story is None or story_min is None:
         return False
-    opening = state.turns[0].story if state.turns else None
+    opening = _opening_story(reading, state)
     return reading.story < story_min and (opening is None or opening < story_min)
+
+
+def _opening_story(reading: Reading, state: State) -> float | None:
+    """The story head's reading of the conversation's opening (this message when it opens it;
+    None where the opening was read without the head)."""
+    return state.turns[0].story if state.turns else reading.story
 
 
 # The story head's probability at which a story is a story whatever its words ("I got a phone
@@ -429,7 +435,7 @@ _SURE_STORY = 0.99
 def sure_story(reading: Reading, state: State) -> bool:
     """The story head is sure the conversation's opening is a personal story and does not read
     this message as addressed to a service."""
-    opening = state.turns[0].story if state.turns else reading.story
+    opening = _opening_story(reading, state)
     return (
         opening is not None
         and reading.story is not None

@@ -22,13 +22,13 @@ from empathic.plan.policy import (
     ALWAYS_AVOID,
     ESCONV_TO_STRATEGY,
     gives_details,
+    nothing_sorted_yet,
     our_fault,
     reports_problem,
     resolved,
     says_more_than_thanks,
     says_thanks,
     still_broken,
-    will_try,
 )
 from empathic.types import Reading, State
 
@@ -210,7 +210,7 @@ def thank_back(s: Situation, p: Sketch) -> bool:
     )
     p.strategies = ["celebrate", "thank_back"] if delighted else ["thank_back"]
     p.family, p.level = ("joy", 2) if delighted else ("gratitude", 1)
-    if not delighted and will_try(s.reading.text):
+    if not delighted and nothing_sorted_yet(s.reading.text):
         p.family = "neutral"  # thanks before trying or in hope: no "glad that helped"
     p.avoid.append("apology")
     return True

@@ -220,7 +220,8 @@ class Composer:
         avoid = {_norm(p) for p in (*state.used_phrases, *conversation.said_before())}
         known = conversation.facts.keys()
         out: list[Sentence] = []
-        values.update(_fact_values(conversation.facts))
+        given = _fact_values(conversation.facts)
+        values.update(given)
         for strategy in plan.strategies:
             if strategy == "contact":  # the knowledge base's contact route, as it is
                 out += [Sentence(plan.contact_route, "contact")] if plan.contact_route else []
@@ -259,7 +260,7 @@ class Composer:
                 if any(values[k] in sentence.text for k in _ECHOES & values.keys()):
                     # Echo the person's words once per reply, not in every sentence.
                     values = {k: v for k, v in values.items() if k not in _ECHOES}
-        out = _named_once(_fit(out, self.max_sentences), _fact_values(conversation.facts))
+        out = _named_once(_fit(out, self.max_sentences), given)
         return Draft(tuple(out), "composer")
 
     def reaction(
