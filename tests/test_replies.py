@@ -792,3 +792,17 @@ def test_shouting_or_a_holiday_is_not_noted_as_a_product(chat, message):
     (turn,) = _say(chat, f"noted-{message[:6]}", message)
     assert not re.search(r"\b(?:NEXT|Christmas) is noted", turn.reply.text), turn.reply.text
     assert "product" not in chat.conversation(f"noted-{message[:6]}").facts
+
+
+def test_an_impatient_hello_while_waiting_for_a_person_is_not_greeted(chat):
+    """Tried in the web chat: after two requests for a person, "Hello?? Is anyone coming?" got
+    "Hi, how can I help today?" between the acknowledgement and the hand-off status."""
+    *_, hello = _say(
+        chat, "anyone-coming",
+        "My refund never came and I want to talk to a real person.",
+        "I said I want a real person, not a bot!",
+        "Hello?? Is anyone coming?",
+    )  # fmt: skip
+    assert "greet" not in hello.plan.strategies, hello.plan.strategies
+    assert not re.search(r"how can I help", hello.reply.text, re.I), hello.reply.text
+    assert _PERSON.search(hello.reply.text), hello.reply.text

@@ -444,6 +444,10 @@ def keep_them_informed_while_waiting(s: Situation, p: Sketch) -> bool:
     asked_again = s.intent == "request_human"
     upset = _shouting(s) or s.reading.valence < s.planning.heated_valence
     upset = upset or (asked_again and s.reading.valence < 0)
+    if upset:
+        # "Hello?? Is anyone coming?" calls for attention: a cheerful "Hi, how can I help
+        # today?" in the middle of the wait answers the hello, not the person.
+        p.strategies = [x for x in p.strategies if x != "greet"]
     if upset and "acknowledge" not in p.strategies:
         p.strategies.insert(0, "acknowledge")
         # Room for the acknowledgement in the empathy budget, in the wording of frustration.
