@@ -240,3 +240,41 @@ def test_customer_heads_read_the_words_too():
     worse = heads.complaint(x, ["lost my bag AGAIN, delayed 5 hours, worst airline ever"])[0]
     better = heads.complaint(x, ["thank you so much, lovely crew, great flight"])[0]
     assert worse > better
+
+
+# Wording from RMHD control-subreddit train posts (divorce, legal advice, personal finance) that
+# the rules used to read as a crisis happening now.
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("She kicked me out of my own home with lies and false accusations.", "abuse"),
+        ("About 4 weeks ago it got bad and she kicked me out.", "abuse"),
+        ("Since then he threw me out of the house and kept the kids.", "abuse"),
+        ("I cut myself off, I isolated myself and I put up a wall.", "self_harm"),
+        ("I'm drowning in credit card and personal loan debt with no end in sight.",
+         "medical_emergency"),
+        ("Are my feelings enough reason to end things? He treats me well.", "self_harm"),
+        ("The night before, my mother was choking my brother.", "medical_emergency"),
+    ],
+)  # fmt: skip
+def test_eviction_debt_and_breakups_are_not_read_as_a_crisis_kind(text, kind):
+    from empathic.perceive.crisis import rule_matches
+
+    assert kind not in rule_matches(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"),
+    [
+        # Passive ideation is a concern (C-SSRS's first level) until a time or a means is near.
+        ("My depression comes and goes and I always feel she's better off without me.", "concern"),
+        ("They'd all be better off without me. The pills are in the drawer.", "crisis"),
+        # Self-harm named, not said of oneself, is a concern; said of oneself, a crisis.
+        ("Our teacher found out she self harmed because of her family.", "concern"),
+        ("I've started self harming again and I can't stop.", "crisis"),
+        ("The song asks if it would be called suicide, murder, or self-harm.", "concern"),
+    ],
+)
+def test_passive_and_named_self_harm_are_a_concern(read, text, tier):
+    signal = read(text).crisis
+    assert signal is not None and signal.tier == tier, signal

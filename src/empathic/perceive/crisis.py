@@ -45,7 +45,7 @@ _RULES: dict[str, list[str]] = {
         r"\bchest\s+(?:pain|hurts|tightness|pressure)\b|\bcrushing\s+(?:pain|chest)\b",
         r"\b(?:he|she|they|my\s+\w+)(?:'s|\s+is|\s+was|\s+has|\s+just)?\s+(?:unconscious|"
         r"not\s+breathing|stopped\s+breathing|unresponsive|passed\s+out|collapsed|not\s+moving|"
-        r"having\s+a\s+seizure|having\s+a\s+stroke|having\s+a\s+heart\s+attack|choking|turning\s+blue|"
+        r"having\s+a\s+seizure|having\s+a\s+stroke|having\s+a\s+heart\s+attack|choking(?!\s+(?:my|him|her|them|me|us|his|their)\b)|turning\s+blue|"
         r"overdosed|fitting|convulsing)\b",
         r"\b(?:isn'?t|is\s+not|not)\s+(?:breathing|conscious|waking\s+up)\b|"
         # "not responding" is an emergency for a person, not for an app or a phone.
@@ -88,8 +88,8 @@ _RULES: dict[str, list[str]] = {
         r"(?:his|her|their|my)\s+(?:face|body)\s+(?:is\s+)?(?:drooping|numb|weak))\b",
         r"\b(?:need|needs|use|used|grab|find)\s+(?:an?\s+|my\s+|his\s+|her\s+)?epi-?pen\b",
         r"\b(?:severe|serious|really\s+bad)\s+(?:burns?|allergic\s+reaction|bleeding)\b",
-        r"\b(?:electrocuted|drowning(?!\s+in\s+(?:\w+\s+)?(?:paperwork|work|emails?|debt|bills|"
-        r"orders|admin|tasks|messages|requests|notifications|laundry|homework|deadlines|meetings))|"
+        r"\b(?:electrocuted|drowning(?!\s+in\s+(?:\w+\s+){0,4}(?:paperwork|work|emails?|debt|bills|"
+        r"orders|admin|tasks|messages|requests|notifications|laundry|homework|deadlines|meetings|loans?))|"
         r"bitten\s+by\s+a\s+snake)\b",
         r"\b(?:vomiting|throwing\s+up|coughing\s+up|spitting\s+up|puking\s+up|puking)\s+(?:up\s+)?"
         r"(?:\w+\s+)?blood\b",
@@ -121,7 +121,7 @@ _RULES: dict[str, list[str]] = {
         r"wake\s+up|be\s+here\s+anymore)\b",
         r"\b(?:life|living)\s+(?:isn'?t|is\s+not|ain'?t)\s+worth\s+(?:it|living)\b",
         r"\b(?:hurt|hurting|harm|harming|cut|cutting|burn|burning|burned|burnt)\s+my\s*self\b"
-        r"(?!\s+(?:shaving|cooking|on\s+the|with\s+(?:the|your)\s+(?:new\s+)?(?:knife|razor|blade|iron|pan|kettle)))",
+        r"(?!\s+(?:shaving|cooking|off\b|on\s+the|with\s+(?:the|your)\s+(?:new\s+)?(?:knife|razor|blade|iron|pan|kettle)))",
         r"\bself[-\s]?harm(?:ing|ed)?\b",
         r"\bbetter\s+off\s+(?:dead|without\s+me)\b",
         r"\bno\s+(?:reason|point)\s+(?:to|in)\s+(?:live|living|going\s+on|being\s+alive)\b",
@@ -136,7 +136,7 @@ _RULES: dict[str, list[str]] = {
         r"\bhang(?:ing)?\s+my\s*self\b",
         r"\b(?:want|wnt|wanna|need)\s+(?:it\s+all|everything)\s+(?:to|2)\s+(?:stop|end)\b",
         r"\b(?:got|get|getting|have|had|grabbed)\s+(?:the|my|a)\s+(?:blade|blades|razor|razors)\s+out\b",
-        r"\benough\s+(?:\w+\s+){0,2}to\s+(?:make\s+it\s+permanent|not\s+wake\s+up|end\s+(?:it|things|my\s+life)|"
+        r"\benough\s+(?!(?:of\s+a\s+)?reasons?\b)(?:\w+\s+){0,2}to\s+(?:make\s+it\s+permanent|not\s+wake\s+up|end\s+(?:it|things|my\s+life)|"
         r"kill\s+(?:me|myself)|do\s+it\s+properly)\b",
         r"\b(?:standing|sitting|stood|sat)\s+on\s+(?:the|a|this)\s+(?:edge\s+of\s+the\s+)?(?:bridge|ledge|"
         r"roof|railing|cliff\s+edge|platform\s+edge)\b(?=[^\n]{0,80}\b(?:jump|fall|end|goodbye|let\s+go|"
@@ -194,9 +194,9 @@ _RULES: dict[str, list[str]] = {
         r"touches|touching|touched|burns?|burned|whips?|whipped|starves?|starved)\s+(?:me|us|my\s+"
         r"(?:kids|children|son|daughter|little\s+\w+))\b"
         # "beat me at chess", "hit me up", "kicked me out of the game" are not abuse
+        # "kicked me out" is an eviction, not a blow (RMHD divorce posts, train rows).
         r"(?!\s+(?:at|in\s+(?:a|the|every)|to\s+(?:it|the)|by\s+(?:a|an|\d|one|two|three|far|miles)\b|"
-        r"up\b|back\b|out\s+of\s+the\s+(?:game|"
-        r"match|lobby|group|chat)))",
+        r"up\b|back\b|out\b(?!\s+of\s+nowhere)))",
         r"\b(?:said|says|told\s+me|threatened|threatening)\s+(?:that\s+)?(?:he|she|they)(?:'d|\s+would|"
         r"'ll|\s+will|\s+is\s+going\s+to|'s\s+going\s+to)\s+(?:kill|hurt|beat|stab|shoot|break)\s+"
         r"(?:me|my\s+(?:legs|arms|fingers|neck|kids|children|family|son|daughter))\b",
@@ -218,7 +218,7 @@ _RULES: dict[str, list[str]] = {
         r"\b(?:he|she|my\s+(?:\w+\s+)?(?:husband|wife|partner|boyfriend|girlfriend|dad|father|mom|"
         r"mother|mum|stepdad|ex|brother|son))\s+(?:\w+\s+)?(?:grabbed|shoved|pushed|threw|dragged|"
         r"pinned|locked|kicked|burned|bit|strangled)\s+me\s+(?:against|down|into|to\s+the|"
-        r"across|on\s+the|in\s+(?:the|a|my)|out\s+of\s+the\s+house|by\s+the\s+(?:hair|throat|neck))\b",
+        r"across|on\s+the|in\s+(?:the|a|my)|(?<!kicked\sme\s)(?<!threw\sme\s)out\s+of\s+the\s+house|by\s+the\s+(?:hair|throat|neck))\b",
         r"\b(?:i|i'?ve|i\s+have|i\s+was|i\s+get|i\s+got)\s+(?:been\s+)?(?:hit|beaten|slapped|punched|"
         r"kicked|choked|strangled|burned)\s+(?:again\s+)?by\s+(?:him|her|my\s+(?:\w+\s+)?(?:husband|wife|"
         r"partner|boyfriend|girlfriend|dad|father|mom|mother|mum|stepdad|stepfather|ex|brother|"
@@ -359,12 +359,17 @@ _CONCERN_WORDING = re.compile(
     r"(?:don'?t|do\s+not|can'?t|cannot|no\s+longer)\s+see\s+.*point.*|"
     r"no\s+(?:reason|point)\s+(?:to|in)\s+.*|a\s+burden\s+to\s+.*|suicid(?:e|al)|"
     r"(?:i\s+have|i'?ve\s+got|there'?s)\s+nothing\s+(?:left\s+)?to\s+live\s+for|"
-    r"can'?t\s+go\s+on\s+living|giv(?:e|ing)\s+up\s+on\s+life)$",
+    r"can'?t\s+go\s+on\s+living|giv(?:e|ing)\s+up\s+on\s+life|self[-\s]?harm(?:ing|ed)?|"
+    # Passive ideation (C-SSRS's first level): a concern unless a time or a means is near.
+    r"better\s+off\s+(?:dead|without\s+me))$",
     re.IGNORECASE,
 )
 _SUICIDAL_NOW = re.compile(
     r"\b(?:i'?m|i\s+am|i\s+feel|feeling|i'?ve\s+been|i\s+get|i\s+was|im|getting|felt)\s+"
-    r"(?:\w+\s+){0,2}suicidal\b|\bsuicid\w*\s+(?:thoughts|plan|attempt|note)\b|\bcommit\s+suicide\b",
+    r"(?:\w+\s+){0,2}suicidal\b|\bsuicid\w*\s+(?:thoughts|plan|attempt|note)\b|\bcommit\s+suicide\b|"
+    # The name of self-harm said of oneself: "I self harm", "I've started self-harming again".
+    r"\b(?:i|i'?ve|i\s+have|i'?m|i\s+am|i\s+was|i'?ve\s+been|been|started|urges?\s+to|want\s+to|"
+    r"wanna)\s+(?:\w+\s+){0,2}self[-\s]?harm",
     re.IGNORECASE,
 )
 _RAISES = re.compile(
@@ -392,8 +397,9 @@ def rule_tier(kind: str, spans: list[Span], text: str) -> str:
     message speaks of a time or a means), else "crisis"."""
     if kind == "self_harm":
         passive = all(_CONCERN_WORDING.match(s.text.strip()) for s in spans)
-        if passive and any(s.text.strip().lower().startswith("suicid") for s in spans):
-            # The bare word: "I'm suicidal" is a crisis, a post that mentions suicide is not.
+        if passive and any(s.text.strip().lower().startswith(("suicid", "self")) for s in spans):
+            # The bare word: "I'm suicidal" or "I self harm" is a crisis, a post that mentions
+            # suicide or self-harm is not.
             passive = _SUICIDAL_NOW.search(text) is None
     elif kind in _CONCERN_KINDS:
         passive = all(_CONCERN_KINDS[kind].match(s.text.strip()) for s in spans)
@@ -631,7 +637,11 @@ def detect_crisis(
             if kind != "self_harm" or float(risk[0]) >= config.risk_veto or sentence_alone:
                 # With a time or a means in the words it flagged, the head is read as intent
                 # or a plan ("the pills are saved up, tonight"); otherwise as a concern.
-                planned = danger[row] >= config.sentence_danger and _RAISES.search(evidence.text)
+                planned = (
+                    danger[row] >= config.sentence_danger
+                    and _RAISES.search(evidence.text) is not None
+                    and float(risk[min(row, len(risk) - 1)]) >= config.risk_veto
+                )
                 return CrisisSignal(
                     kind,  # type: ignore[arg-type]
                     round(float(danger[row]), 4),
