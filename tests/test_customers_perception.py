@@ -278,3 +278,21 @@ def test_eviction_debt_and_breakups_are_not_read_as_a_crisis_kind(text, kind):
 def test_passive_and_named_self_harm_are_a_concern(read, text, tier):
     signal = read(text).crisis
     assert signal is not None and signal.tier == tier, signal
+
+
+@pytest.mark.parametrize(
+    "ending",
+    [
+        "I bought a rifle last week. I know when he leaves the gym. He won't laugh at me again.",
+        "I wrote letters to my kids. The car is in the garage with a hose. Nobody will find me "
+        "till Monday.",
+        "My sister has the spare key now. I've said my goodbyes. This is my last message.",
+    ],
+)
+def test_a_crisis_told_over_several_sentences_at_the_end_of_a_long_message(read, ending):
+    """No one sentence says it; read together (perception.sentence_window), they do."""
+    text = LONG_POST + ending
+    signal = read(text).crisis
+    assert signal is not None
+    assert any(span.end > len(LONG_POST) for span in signal.evidence)
+    assert all(text[s.start : s.end] == s.text for s in signal.evidence)

@@ -806,3 +806,72 @@ def test_an_impatient_hello_while_waiting_for_a_person_is_not_greeted(chat):
     assert "greet" not in hello.plan.strategies, hello.plan.strategies
     assert not re.search(r"how can I help", hello.reply.text, re.I), hello.reply.text
     assert _PERSON.search(hello.reply.text), hello.reply.text
+
+
+_ORDER_ASK = re.compile(r"order\s+(?:number|no|id)", re.I)
+
+
+def test_a_bare_still_after_device_details_is_a_failed_fix_not_a_new_topic(chat):
+    """Found on a fresh TWCS thread: "iPhone 8+, iOS latest update" then "Still." got "Could you
+    share your order number?", and "Still..." got the knowledge base's card-dispute steps."""
+    details, still, again = _say(
+        chat, "still",
+        "iPhone 8+, iOS latest update, and the latest app version",
+        "Still.",
+        "Still...",
+    )  # fmt: skip
+    for turn in (details, still, again):
+        assert not _ORDER_ASK.search(turn.reply.text), turn.reply.text  # nothing was bought
+    for turn in (still, again):
+        assert "still_broken" in turn.plan.strategies, turn.plan.strategies
+        assert not turn.plan.knowledge, turn.plan.knowledge  # "still" names no topic
+
+
+def test_praise_of_the_service_is_thanked_not_read_as_sarcasm(chat):
+    """ "You guys customer service rocks. I'm not really in need of the Roku ... but I've got the
+    PS4!" read as sarcastic and got "Noted: this is happening on your Roku. Have you tried
+    anything so far?"."""
+    (turn,) = _say(
+        chat, "praise",
+        "You guys customer service rocks. I don't really need it on the Roku, it would be nice "
+        "for the bedroom, but I've got the PS4 in the living room!",
+    )  # fmt: skip
+    assert turn.reading.sarcasm_span is None
+    assert "thank_back" in turn.plan.strategies, turn.plan.strategies
+    assert "happening on your" not in turn.reply.text
+
+
+def test_thanks_after_a_but_close_the_message(chat):
+    """ "would do but I'm in the car on my data, I'll try soon though, thank you for your help"
+    got "Can you tell me a little more about what happened?"; and nothing is sorted yet."""
+    _, turn = _say(
+        chat, "in-the-car",
+        "The app keeps skipping songs on my phone.",
+        "would do but currently in the car using my data, i\u2019ll try and do it soon though, "
+        "thank you for your help \u2764\ufe0f",
+    )  # fmt: skip
+    assert turn.plan.strategies == ("thank_back",), turn.plan.strategies
+    assert not re.search(r"sorted|helped|working again|glad", turn.reply.text, re.I), (
+        turn.reply.text
+    )
+
+
+def test_lip_service_is_a_complaint_not_a_thank_you(chat):
+    """ "Here's a post from 2 years ago saying you'll consider it. Now it's the future, same lip
+    service paid." is a grievance, whatever thanks come first."""
+    (turn,) = _say(
+        chat, "lip-service",
+        "Thanks for the quick reply! But it's just the same lip service as last year.",
+    )  # fmt: skip
+    assert "acknowledge" in turn.plan.strategies, turn.plan.strategies
+
+
+def test_steps_tried_and_still_stalling_are_acknowledged(chat):
+    """ "Logged out, cleared cache, restarted Chrome, logged back in. Song took 2 minutes to
+    start playing, stalled after 10 seconds" got a note of the browser and a question."""
+    (turn,) = _say(
+        chat, "stalled",
+        "Logged out, cleared the cache, restarted Firefox and logged back in. The song took two "
+        "minutes to start and stalled after ten seconds",
+    )  # fmt: skip
+    assert "acknowledge" in turn.plan.strategies, turn.plan.strategies

@@ -279,6 +279,31 @@ T = [
     ([1492590], ["B"], {}, "bereavement"),
 ]
 
+# A second batch (fifth session), drawn from threads no scenario used (customers with two or
+# three tweets, shuffled with random.Random(7)), profiles given by reading the customer's words
+# before any reply to them was seen. Its tuning conversations' first pass is the honest figure
+# for how the rules written on the first batch generalise (docs/benchmarks.md).
+T += [
+    ([437077, 437080, 437081], ["N", "F", "F"], {1: "iPhone 7"}, "facts"),
+    ([2835005, 2861221, 2861222], ["N", "F", "F"], {}, "frustrated"),
+    ([863322, 863323], ["F", "F"], {}, "frustrated"),
+    ([462675, 462678], ["N", "G"], {}, "good"),
+    ([446902, 446904], ["F", "G"], {}, "good"),
+    ([2604999, 2605000, 2605002], ["F", "N", "F"], {2: "Macbook Pro"}, "facts"),
+    ([1244044, 1244047, 1244049], ["N", "N", "F"], {}, "facts"),
+    ([2165509, 2165512], ["N", "A"], {}, "angry"),
+    ([2005283, 2005284], ["S", "W"], {}, "sarcasm"),
+    ([1350271, 2290084], ["G", "T"], {}, "good"),
+    ([1981464, 1981465], ["T", "T"], {}, "good"),
+    ([2011749, 2011754], ["F", "F"], {}, "frustrated"),
+    ([2917820, 2917823], ["F", "F"], {}, "frustrated"),
+    ([1161845, 1161846, 1161848], ["F", "N", "N"], {1: "Windows 7"}, "facts"),
+    ([2427666, 2427669], ["F", "D"], {}, "frustrated"),
+    ([318467, 318469], ["T", "F"], {}, "frustrated"),
+    ([2393598, 2393600], ["F", "T"], {}, "frustrated"),
+    ([724354, 724357], ["F", "N"], {}, "facts"),
+]
+
 # --- ABCD sample: (convo_id, [(index in 'original', profile, uses_fact)]) ----------------------
 ABCD = [
     (3592, [(2, "Q", None), (7, "N", None), (11, "N", "3348917502"), (18, "D", None)]),

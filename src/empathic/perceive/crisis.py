@@ -376,6 +376,13 @@ _RAISES = re.compile(
     r"\b(?:tonight|today|right\s+now|rn|plan\w*|pills|rope|gun|bridge|goodbye|note|tomorrow)\b",
     re.IGNORECASE,
 )
+# The same for the learned head's flag, without the bare "plan" ("my planning day", "what my plan
+# is for retirement": RMHD control train posts), which it needs said as a plan to die.
+_HEAD_RAISES = re.compile(
+    r"\b(?:tonight|today|right\s+now|rn|pills|rope|gun|bridge|goodbye|note|tomorrow)\b|"
+    r"\b(?:have|got|made|making)\s+a\s+plan\b|\bplan(?:ned|ning)?\s+(?:to|on)\s+(?:end|kill|die|do\s+it)\b",
+    re.IGNORECASE,
+)
 _CONCERN_KINDS = {
     "harm_to_others": re.compile(r"^kys$", re.IGNORECASE),
     # A story that mentions an ambulance or 911 is not an emergency happening now by itself.
@@ -549,7 +556,21 @@ def sentences(text: str, config: PerceptionConfig | None = None) -> list[Span]:
             Span(spans[g[0]].start, spans[g[-1]].end, text[spans[g[0]].start : spans[g[-1]].end])
             for g in groups
         ]
-    return spans
+    return spans + _windows(text, spans, config.sentence_window)
+
+
+def _is_window(span: Span, parts: list[Span]) -> bool:
+    """Whether ``span`` holds another of ``parts`` (a run of sentences, not one)."""
+    return any(span.start <= p.start and p.end <= span.end and p != span for p in parts)
+
+
+def _windows(text: str, spans: list[Span], size: int) -> list[Span]:
+    """Runs of 2 to ``size`` neighbouring ``spans``, each as one span."""
+    return [
+        Span(spans[i].start, spans[i + k - 1].end, text[spans[i].start : spans[i + k - 1].end])
+        for k in range(2, size + 1)
+        for i in range(len(spans) - k + 1)
+    ]
 
 
 def scan(text: str) -> tuple[list[tuple[int, int]], dict[str, list[Span]]]:
@@ -615,6 +636,15 @@ def detect_crisis(
             for i, span in enumerate(spans[1 : len(danger)], start=1):
                 if any(s < span.end and span.start < e for s, e in idioms):
                     danger[i] = 0.0
+        if risk is not None:
+            # A run of neighbouring sentences reads as danger to the head on many ordinary
+            # posts (RMHD control train rows): it needs the risk head's support as well.
+            for i, span in enumerate(spans[1 : len(danger)], start=1):
+                if (
+                    _is_window(span, spans[1:])
+                    and float(risk[min(i, len(risk) - 1)]) < config.risk_veto
+                ):
+                    danger[i] = 0.0
         row = int(np.argmax(danger - limits))
         if danger[row] >= limits[row]:
             kind = CRISIS_KINDS[int(np.argmax(probs[row, :-1]))]
@@ -639,7 +669,7 @@ def detect_crisis(
                 # or a plan ("the pills are saved up, tonight"); otherwise as a concern.
                 planned = (
                     danger[row] >= config.sentence_danger
-                    and _RAISES.search(evidence.text) is not None
+                    and _HEAD_RAISES.search(evidence.text) is not None
                     and float(risk[min(row, len(risk) - 1)]) >= config.risk_veto
                 )
                 return CrisisSignal(

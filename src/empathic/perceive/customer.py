@@ -202,8 +202,16 @@ def sarcastic_follow_up(text: str) -> bool:
     )
 
 
+# Praise of the service in so many words ("You guys customer service rocks."): on a message
+# that goes on about something else, the sentiment head's negative reading is not irony.
+_SERVICE_PRAISE = re.compile(
+    r"\b(?:customer\s+)?(?:service|support)\s+(?:rocks|rules|is\s+(?:the\s+best|awesome|amazing))\b",
+    re.IGNORECASE,
+)
+
+
 def plainly_sincere(text: str) -> bool:
-    """A fix reported or an apology of the customer's own: the glad words mean what they say
-    even when the sentiment head reads the message as negative ("oh its working now!!! sorry
-    for the trouble!!")."""
-    return _RESOLVED.search(text) is not None or _OWN_APOLOGY.search(text) is not None
+    """A fix reported, an apology of the customer's own or praise of the service: the glad
+    words mean what they say even when the sentiment head reads the message as negative ("oh
+    its working now!!! sorry for the trouble!!")."""
+    return any(p.search(text) is not None for p in (_RESOLVED, _OWN_APOLOGY, _SERVICE_PRAISE))

@@ -105,6 +105,8 @@ _ASK_HUMAN = re.compile(
 _STILL_BROKEN = re.compile(
     # A bare "It does not." answers "does it work now?"
     r"^\W*(?:no|nope|nah)?\W*(?:it\s+)?(?:doesn'?t|does\s+not|didn'?t|did\s+not)\W*$|"
+    # and a bare "Still." or "Still..." answers it too.
+    r"^\W*(?:no|nope|nah)?\W*still\W*$|"
     r"\bstill\s+(?!works\b)(?:opens|shows|happens|plays|skips|freezes|crashes|loads|asks|says|"
     r"logs|goes|stops|keeps|jumps|won'?t)\b|"
     r"\b(?:still\s+(?:not|no|nothing|doesn'?t|does\s+not|don'?t|isn'?t|won'?t|can'?t|the\s+same|"
@@ -132,9 +134,9 @@ _PROBLEM = re.compile(
     r"what(?:'?s|\s+is)\s+the\s+point|(?:isn'?t|not)\s+an?\s+(?:answer|response)|"
     r"(?:haven'?t|didn'?t|never)\s+answered|ridiculous|joke|terrible|awful|worst|useless|pathetic|"
     r"unacceptable|disappoint\w*|frustrat\w*|annoy\w*|stop(?:s|ped)?\s+working|freez\w*|"
-    r"crack\w*|damag\w*|faulty|defective|leak\w*|torn|stuck|late|delay\w*|lost|declined|locked|"
+    r"crack\w*|damag\w*|faulty|defective|leak\w*|torn|stuck|stall\w*|late|delay\w*|lost|declined|locked|"
     r"overcharg\w*|charged|twice|double|duplicate|money\s+back|wast\w+\s+(?:my|our)\s+time|"
-    r"tried\s+everything|"
+    r"tried\s+everything|lip\s+service|go(?:es)?\s+to\s+die|"
     r"for\s+nothing)\b",
     re.IGNORECASE,
 )
@@ -166,6 +168,8 @@ _PRAISE = re.compile(
     r"\blove\s+(?:you|u|y'?all|this\s+(?:app|service))\b(?!\s+to\b)|\byou\s+(?:guys\s+)?(?:rock|are\s+"
     r"(?:the\s+best|awesome|amazing|great|stars?))\b|\by'?all\s+(?:are\s+)?(?:the\s+(?:best|realest)|"
     r"awesome|amazing)|\breal\s+one\b|\bmvps?\b|"
+    r"\b(?:customer\s+)?(?:service|support|team)\s+(?:rocks|rules|is\s+(?:the\s+best|awesome|amazing|"
+    r"great|brilliant))\b|"
     # An answer taken well: "Sounds great! Just wanted to bring it to someone's attention."
     r"^\W*(?:(?:that\s+)?sounds|that'?s|that\s+is)\s+(?:great|good|perfect|awesome|brilliant)\b|"
     r"^\W*(?:perfect|awesome|brilliant|excellent)\s*!",
@@ -268,7 +272,7 @@ def nothing_sorted_yet(text: str) -> bool:
     """They are about to try what we suggested ("I have not. I'll try that now. Thanks."), or
     hope for what is not there yet ("hope India will be soon in your list"): nothing is sorted
     yet."""
-    return _NOT_SORTED_YET.search(text) is not None
+    return _NOT_SORTED_YET.search(_plain(text)) is not None
 
 
 def says_more_than_thanks(text: str) -> bool:
@@ -540,7 +544,13 @@ def _behind_thanks(reading: Reading) -> str | None:
         return "other"  # "Thanks. It's a Samsung galaxy S6.": the details are the message
     if "?" in text:
         return "question"  # "Thank you, lets hope so! Could you please notify me if ...?"
-    if _CONTRAST.search(text):
+    contrast = _CONTRAST.search(text)
+    closing = [m.start() for m in _THANKS_FOR_HELP.finditer(text)]
+    if contrast and closing and closing[-1] > contrast.start() and not _aggrieved(reading):
+        # "would do but I'm in the car, I'll try soon though, thank you for your help": the
+        # thanks close the message.
+        return None
+    if contrast:
         # "I appreciate the response, although none of these suggestions apply to me": the
         # thanks are politeness, what follows "although" is the message.
         return "complaint" if _aggrieved(reading) else "other"

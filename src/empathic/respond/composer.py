@@ -116,6 +116,23 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z ]", "", text.lower()).strip()
 
 
+# Words of something bought: only then is an order number worth asking for.
+_ORDER_WORDS = re.compile(
+    r"\b(?:order\w*|parcel|package|deliver\w*|ship\w*|bought|purchas\w*|refund\w*|"
+    r"return\w*|item|invoice|receipt|charged?|payment|basket|checkout)\b",
+    re.I,
+)
+
+
+def _beside_the_point(conversation: Conversation, text: str) -> set[str]:
+    """Facts not worth asking for: an order number, when the customer is telling us about a
+    device or an app ("iPhone 8+, iOS latest update" then "Still.") and nothing bought."""
+    if not conversation.facts.keys() & {"device", "os", "app_version"}:
+        return set()
+    said = (*conversation.user_messages, text)
+    return set() if any(_ORDER_WORDS.search(m) for m in said) else {"order_number"}
+
+
 class Composer:
     """Plan + Reading + Conversation -> Draft.
 
@@ -218,7 +235,7 @@ class Composer:
             values = {}
         # Nothing said earlier in this conversation is said again, word for word.
         avoid = {_norm(p) for p in (*state.used_phrases, *conversation.said_before())}
-        known = conversation.facts.keys()
+        known = conversation.facts.keys() | _beside_the_point(conversation, reading.text)
         out: list[Sentence] = []
         given = _fact_values(conversation.facts)
         values.update(given)

@@ -85,6 +85,9 @@ _STOP = frozenset(
         "any",
         "just",
         "so",
+        # "Still." after a failed fix names no topic: it matched every passage saying "if you
+        # still do not ..." (a Spotify customer got the card-dispute steps).
+        "still",
     ]
 )
 

@@ -47,7 +47,9 @@ _DEVICE = re.compile(
     r"samsung\s+[a-z]\d+\w*|lumia\s+\w+|ps[345]|playstation\s?\d?|xbox(?:\s+(?:one|series\s+[xs]))?|"
     r"nintendo\s+switch|chromebook|kindle|fire\s+tv|roku|apple\s+(?:tv|watch)|airpods|sonos\s+\w+|"
     r"android\s+(?:phone|tablet)|windows\s+phone|chromecast|chrome(?:book)?|firefox|safari|"
-    r"microsoft\s+edge)" + _MODEL + r"(?!\w)",  # "Chromecast" is not "Chrome"
+    r"microsoft\s+edge|(?:work|home|office|gaming)\s+(?:pc|laptop|computer))"
+    + _MODEL
+    + r"(?!\w)",  # "Chromecast" is not "Chrome"
     re.I,
 )
 _OS = re.compile(
