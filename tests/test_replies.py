@@ -875,3 +875,37 @@ def test_steps_tried_and_still_stalling_are_acknowledged(chat):
         "minutes to start and stalled after ten seconds",
     )  # fmt: skip
     assert "acknowledge" in turn.plan.strategies, turn.plan.strategies
+
+
+def test_a_typed_sad_face_is_a_problem_acknowledged(chat):
+    """ "no :( my phone works fine, its just my Mac" got "Can you confirm the name your phone is
+    under?"."""
+    _, turn = _say(
+        chat, "typed-face",
+        "still can't play anything on my Mac, what's happening",
+        "no :( my phone works fine, it's just my Mac",
+    )  # fmt: skip
+    assert "acknowledge" in turn.plan.strategies, turn.plan.strategies
+
+
+def test_it_appears_to_be_working_is_celebrated(chat):
+    (turn,) = _say(chat, "appears", "update, it appears to be working. thanks so much!")
+    assert "celebrate" in turn.plan.strategies, turn.plan.strategies
+
+
+def test_the_details_asked_for_are_taken_not_handed_off(chat):
+    """After two upset turns, the customer's device and version got "No one from the team can
+    join this chat"; the customer was answering our question."""
+    turns = _say(
+        chat, "details-after",
+        "I'm able to pull up the app and start playing music, but then it will freeze mid-song. "
+        "And I'm on WiFi.",
+        "Nope! It just freezes then quits. I can't tell if it's my phone or the app, but it "
+        "doesn't seem to happen with any other app.",
+        "I'm using my iPhone 6s with iOS 11.0.3 and app version 8.4.22.515",
+    )  # fmt: skip
+    assert turns[-1].handoff is None
+    assert not {"handoff", "offer_person"} & set(turns[-1].plan.strategies), turns[-1].plan
+    for turn in turns:
+        assert not _ORDER_ASK.search(turn.reply.text), turn.reply.text  # an app, nothing bought
+

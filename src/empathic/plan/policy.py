@@ -144,7 +144,7 @@ _RESOLVED = re.compile(
     r"\b(?:(?:it|that|this|everything|all|which|both|now)\s+(?:now\s+|finally\s+|all\s+)?"
     r"(?:works?|worked|is\s+working|seems\s+to\s+(?:be\s+working|work|have\s+worked))\b|"
     r"(?:it'?s|its)\s+(?:now\s+)?working|works?\s+(?:now|again|fine|perfectly|great|like\s+a\s+charm)|"
-    r"working\s+(?:now|again|fine)|worked[,!]*\s+(?:thanks|thx|cheers|now)|seems\s+to\s+(?:be\s+"
+    r"working\s+(?:now|again|fine)|worked[,!]*\s+(?:thanks|thx|cheers|now)|(?:seems|appears)\s+to\s+(?:be\s+"
     r"working|have\s+worked)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|arrived|"
     r"turned\s+up|found\s+it|got\s+it\s+(?:back|working)|all\s+good|(?:solves|fixes)\s+(?:my|the|this|that)\s+(?:problem|issue)|"
     # Fixed by someone else: "I actually got one of the people from your team to fix it".
@@ -235,10 +235,15 @@ _UNHAPPY_FACES = re.compile(
 )
 
 
+# The same typed: ":(", ":'(", ":-(", "D:".
+_UNHAPPY_TYPED = re.compile(r"(?:^|\s):'?-?\((?!\w)|(?:^|\s)D:(?:\s|$)")
+
+
 def reports_problem(text: str) -> bool:
     """The message says something went wrong, in so many words (or with an unhappy face)."""
     text = _plain(text)
-    return bool(_PROBLEM.search(text) or _UNHAPPY_FACES.search(text)) or still_broken(text)
+    faces = _UNHAPPY_FACES.search(text) or _UNHAPPY_TYPED.search(text)
+    return bool(_PROBLEM.search(text) or faces) or still_broken(text)
 
 
 def resolved(text: str) -> bool:
@@ -578,6 +583,10 @@ def handoff_reason(
         return None  # already with a human; do not raise it twice
     if (intent or reading.intent) == "request_human":
         return "asked for a human"
+    if gives_details(reading.text):
+        # A customer answering "which phone, which version?" is working with us: the turns
+        # before are not a reason to hand them off on this one.
+        return None
     if state.escalated_turns >= planning.handoff_escalated_turns:
         return f"escalation above {tracking.escalation_threshold} for {state.escalated_turns} turns"
     if state.unresolved >= planning.handoff_unresolved:

@@ -124,13 +124,25 @@ _ORDER_WORDS = re.compile(
 )
 
 
+# Words of an app, a device or an account: a problem with one has no order number.
+_SOFTWARE_WORDS = re.compile(
+    r"\b(?:apps?|software|music|songs?|tracks?|playlists?|mix(?:es)?|podcasts?|stream\w*|"
+    r"log\s*(?:in|out)|logged|sign\s*in|account|wifi|wi-fi|bluetooth|version|update\w*|"
+    r"download\w*|browser|desktop|laptop|phone|crash\w*|freez\w*)\b",
+    re.I,
+)
+
+
 def _beside_the_point(conversation: Conversation, text: str) -> set[str]:
     """Facts not worth asking for: an order number, when the customer is telling us about a
     device or an app ("iPhone 8+, iOS latest update" then "Still.") and nothing bought."""
-    if not conversation.facts.keys() & {"device", "os", "app_version"}:
-        return set()
     said = (*conversation.user_messages, text)
-    return set() if any(_ORDER_WORDS.search(m) for m in said) else {"order_number"}
+    software = conversation.facts.keys() & {"device", "os", "app_version"} or any(
+        _SOFTWARE_WORDS.search(m) for m in said
+    )
+    if not software or any(_ORDER_WORDS.search(m) for m in said):
+        return set()
+    return {"order_number"}
 
 
 class Composer:
