@@ -909,3 +909,38 @@ def test_the_details_asked_for_are_taken_not_handed_off(chat):
     for turn in turns:
         assert not _ORDER_ASK.search(turn.reply.text), turn.reply.text  # an app, nothing bought
 
+
+def test_bare_build_numbers_are_details_taken_without_a_feeling(chat):
+    """ "Windows: 1.0.65.320.gac7a8e02 App: 8.4.22.857armV7" got "You expected better than this,
+    and fairly so."; an IP address or a date is no build number."""
+    _, details = _say(
+        chat, "builds",
+        "No matter what song I try to play I get 'song is not available'.",
+        "Windows: 1.0.65.320.gac7a8e02 App: 8.4.22.857armV7",
+    )  # fmt: skip
+    assert _first_strategy(details) not in _EMPATHY_FIRST, details.reply.text
+    assert chat.conversation("builds").facts.get("app_version") == "1.0.65.320.gac7a8e02"
+    _say(chat, "not-builds", "The embed keeps calling 127.0.0.1 since 12.10.2017, why?")
+    assert "app_version" not in chat.conversation("not-builds").facts
+
+
+def test_back_to_normal_my_fault_is_a_fix_celebrated(chat):
+    """ "Everything is back to NORMAL!! My fault not updating.. whoops. Thankssssss" got "It's
+    disappointing that your fault not updating."."""
+    _, turn = _say(
+        chat, "normal",
+        "The app keeps misbehaving since the last update.",
+        "Everything is back to NORMAL!! My fault not updating.. whoops. Thankssssss \U0001f62c",
+    )  # fmt: skip
+    assert "celebrate" in turn.plan.strategies, turn.plan.strategies
+    assert not re.search(r"disappoint|let down|sorry", turn.reply.text, re.I), turn.reply.text
+
+
+def test_thanks_while_waiting_on_someone_else_are_thanked(chat):
+    _, turn = _say(
+        chat, "alexa",
+        "Asking Alexa for a playlist works fine, but not a specific artist.",
+        "Thanks, I tried that before tweeting. I've opened a ticket with the Amazon Alexa support "
+        "team so I'll see what they come back with.",
+    )  # fmt: skip
+    assert "thank_back" in turn.plan.strategies, turn.plan.strategies

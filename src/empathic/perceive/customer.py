@@ -138,7 +138,7 @@ _SARCASTIC_FOLLOW_UP = re.compile(
 # A follow-up that reports the problem solved is real thanks, whatever came before.
 _RESOLVED = re.compile(
     r"\b(?:fixed|works?|worked|working\s+now|sorted|resolved|solved|arrived|got\s+it|received|"
-    r"came\s+through|went\s+through|that\s+did\s+it|all\s+good|appreciate)\b",
+    r"came\s+through|went\s+through|that\s+did\s+it|all\s+good|back\s+to\s+normal|appreciate)\b",
     re.IGNORECASE,
 )
 # A question reads as surprise only with a word of surprise in it.
@@ -187,7 +187,7 @@ _SINCERE_FACES = re.compile(
 # stupidity"): the tweet-trained sentiment head reads it as negative, but it is not sarcasm.
 _OWN_APOLOGY = re.compile(
     r"\b(?:sorry\s+(?:for|about)\s+(?:the|any|all\s+the)\s+(?:trouble|hassle|bother|confusion)|"
-    r"excuse\s+my|my\s+(?:bad|mistake)|silly\s+me|i\s+(?:totally\s+)?overlooked)\b",
+    r"excuse\s+my|my\s+(?:bad|mistake|fault)|silly\s+me|i\s+(?:totally\s+)?overlooked)\b",
     re.IGNORECASE,
 )
 

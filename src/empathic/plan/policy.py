@@ -146,7 +146,7 @@ _RESOLVED = re.compile(
     r"(?:it'?s|its)\s+(?:now\s+)?working|works?\s+(?:now|again|fine|perfectly|great|like\s+a\s+charm)|"
     r"working\s+(?:now|again|fine)|worked[,!]*\s+(?:thanks|thx|cheers|now)|(?:seems|appears)\s+to\s+(?:be\s+"
     r"working|have\s+worked)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|arrived|"
-    r"turned\s+up|found\s+it|got\s+it\s+(?:back|working)|all\s+good|(?:solves|fixes)\s+(?:my|the|this|that)\s+(?:problem|issue)|"
+    r"turned\s+up|found\s+it|got\s+it\s+(?:back|working)|all\s+good|back\s+to\s+normal|(?:solves|fixes)\s+(?:my|the|this|that)\s+(?:problem|issue)|"
     # Fixed by someone else: "I actually got one of the people from your team to fix it".
     r"got\s+(?:\w+\s+){1,8}?to\s+fix\s+it)\b",
     re.IGNORECASE,
@@ -268,7 +268,8 @@ def says_thanks(text: str) -> bool:
 
 _NOT_SORTED_YET = re.compile(
     r"\b(?:i'?ll|i\s+will|going\s+to|gonna|will)\s+(?:\w+\s+)?(?:try|test|give\s+it\s+a)\b|"
-    r"\bwill\s+do\b|\b(?:i'?ll|will)\s+let\s+you\s+know\b|\b(?:i\s+)?hope(?:fully)?\b",
+    r"\bwill\s+do\b|\b(?:i'?ll|will)\s+let\s+you\s+know\b|\b(?:i\s+)?hope(?:fully)?\b|"
+    r"\b(?:i'?ll|i\s+will|we'?ll)\s+see\s+(?:what|how|if|whether)\b",
     re.I,
 )
 
@@ -544,6 +545,10 @@ def _behind_thanks(reading: Reading) -> str | None:
     if reports_problem(text) and not resolved(text):
         return "complaint"  # "Thanks. But the 10k limit is ridiculous": thanks are not the point
     if not says_more_than_thanks(text):
+        return None
+    if nothing_sorted_yet(text) and "?" not in text and not _aggrieved(reading):
+        # "Thanks, I've opened a ticket with them so I'll see what they come back with": a
+        # sign-off while they wait on something else.
         return None
     if gives_details(text):
         return "other"  # "Thanks. It's a Samsung galaxy S6.": the details are the message

@@ -58,7 +58,14 @@ _OS = re.compile(
     r"el\s+capitan|sierra)\b",
     re.I,
 )
-_APP_VERSION = re.compile(r"\b(?:version|ver|v)\.?\s?(\d+\.\d+(?:\.\d+)*)", re.I)
+_APP_VERSION = re.compile(
+    r"\b(?:version|ver|v)\.?\s?(\d+\.\d+(?:\.\d+)*)|"
+    # A build number said bare ("Windows: 1.0.65.320.gac7a8e02 App: 8.4.22.857armV7"), not an
+    # IP address nor a date ("12.10.2017").
+    r"(?<![\w.])(?!(?:\d{1,3}\.){3}\d{1,3}(?![\w.]))(?!\d{1,2}\.\d{1,2}\.(?:\d{2}|\d{4})(?![\w.]))"
+    r"(\d+\.\d+\.\d+(?:\.[0-9a-z]+)*)",
+    re.I,
+)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _NAME = re.compile(r"\b(?i:my name is|this is|name's)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b")
 # A brand-like name after "my"/"the": a word with a capital in it (iPhone, MacBook, Galaxy)
@@ -134,9 +141,11 @@ def extract(text: str) -> dict[str, str]:
         match = pattern.search(text)
         if match:
             found[name] = match.group(0).strip()
-    version = _APP_VERSION.search(text)
-    if version:
-        found["app_version"] = version.group(1)
+    for version in _APP_VERSION.finditer(text):
+        value = version.group(1) or version.group(2)
+        if value not in found.get("os", ""):  # "MacOS 10.11.6" is the system's version
+            found["app_version"] = value
+            break
     name_match = _NAME.search(text)
     if name_match:
         found["name"] = name_match.group(1)
