@@ -944,3 +944,36 @@ def test_thanks_while_waiting_on_someone_else_are_thanked(chat):
         "team so I'll see what they come back with.",
     )  # fmt: skip
     assert "thank_back" in turn.plan.strategies, turn.plan.strategies
+
+
+def test_tyvm_before_trying_is_thanks_not_a_celebration(chat):
+    """ "Will try that in a bit. Can't reboot at the moment. :) tyvm" got "How are you going to
+    celebrate?"."""
+    _, turn = _say(
+        chat, "tyvm",
+        "It doesn't work on the desktop app either.",
+        "Will try that in a bit. Can't reboot at the moment. :) tyvm",
+    )  # fmt: skip
+    assert "thank_back" in turn.plan.strategies, turn.plan.strategies
+    assert "celebrate" not in turn.plan.strategies
+
+
+def test_a_yes_to_our_question_is_not_good_news(chat):
+    (turn,) = _say(chat, "yep", "yep it's the default on both !")
+    assert "celebrate" not in turn.plan.strategies, turn.plan.strategies
+    assert not re.search(r"happy for you|walking on air|congrat", turn.reply.text, re.I)
+
+
+def test_no_option_to_do_it_is_a_problem_acknowledged(chat):
+    (turn,) = _say(
+        chat,
+        "no-option",
+        "Galaxy S7. There isn't even an option to remove liked songs from my list",
+    )
+    assert "acknowledge" in turn.plan.strategies, turn.plan.strategies
+
+
+def test_an_iphone_x_is_named_whole(chat):
+    _say(chat, "iphone-x", "iPhone X, running 8.4.25.906, and the app keeps stopping")
+    facts = chat.conversation("iphone-x").facts
+    assert facts.get("device") == "iPhone X" and facts.get("app_version") == "8.4.25.906", facts

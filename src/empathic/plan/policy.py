@@ -137,6 +137,7 @@ _PROBLEM = re.compile(
     r"crack\w*|damag\w*|faulty|defective|leak\w*|torn|stuck|stall\w*|late|delay\w*|lost|declined|locked|"
     r"overcharg\w*|charged|twice|double|duplicate|money\s+back|wast\w+\s+(?:my|our)\s+time|"
     r"tried\s+everything|lip\s+service|go(?:es)?\s+to\s+die|"
+    r"(?:isn'?t|is\s+not|there'?s\s+no)\s+(?:even\s+)?(?:an?\s+|any\s+)?(?:option|way|button|setting)\b|"
     r"for\s+nothing)\b",
     re.IGNORECASE,
 )
@@ -175,11 +176,14 @@ _PRAISE = re.compile(
     r"^\W*(?:perfect|awesome|brilliant|excellent)\s*!",
     re.I,
 )
-_THANKS = re.compile(r"\b(?:thanks|thank\s+(?:you|u)|thx|ty|cheers|appreciate\w*|tack)\b", re.I)
+_THANKS = re.compile(
+    r"\b(?:thanks+|thanx|thank\s*(?:you|u)|thx|ty(?:vm|sm)?|cheers|appreciate\w*|tack)\b", re.I
+)
 # A thank-you with what it thanks for ("Thanks so much for the quick reply"), cut out of a
 # message to see whether anything else was said.
 _THANKS_PHRASE = re.compile(
-    r"\b(?:thanks|thank\s+(?:you|u)|thx|ty|cheers)(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?"
+    r"\b(?:thanks+|thanx|thank\s*(?:you|u)|thx|ty(?:vm|sm)?|cheers)(?:\s+(?:so|very)\s+much|\s+a\s+lot|"
+    r"\s+again)?"
     r"(?:\s+for\s+[^.!?,;]*)?",
     re.I,
 )
@@ -244,6 +248,25 @@ def reports_problem(text: str) -> bool:
     text = _plain(text)
     faces = _UNHAPPY_FACES.search(text) or _UNHAPPY_TYPED.search(text)
     return bool(_PROBLEM.search(text) or faces) or still_broken(text)
+
+
+# A yes to our question, with no gladness of its own.
+_CONFIRMS = re.compile(r"^\W*(?:yes|yep|yeah|yup|yea|correct)\b(?!\W*(?:finally|it\s+work))", re.I)
+_GLAD = re.compile(
+    r"\b(?:lov\w*|great|awesome|amazing|happy|glad|excited|brilliant|perfect|fantastic|thank\w*|"
+    r"finally|yay)\b",
+    re.I,
+)
+
+
+def only_confirms(text: str) -> bool:
+    """A short yes that answers us ("yep it's the default on both !"), not good news."""
+    return (
+        _CONFIRMS.search(text) is not None
+        and len(text.split()) <= 12
+        and _GLAD.search(text) is None
+        and not resolved(text)
+    )
 
 
 def resolved(text: str) -> bool:
@@ -382,6 +405,8 @@ def emotion_family(
         # is a sad answer ... no response in 6 weeks"): disappointment, unless it is grief.
         return "sadness" if grief >= config.grief_family else "disappointment"
     if reading.ekman == "joy" and reading.valence > config.joy_min_valence:
+        if only_confirms(reading.text):
+            return "neutral"  # "yep it's the default on both !" answers us; it is no news
         # "Yep it's still the same. Here's a screenshot": never gladness at a failed fix.
         return "disappointment" if not personal and still_broken(reading.text) else "joy"
     if reading.intent == "complaint" or reading.has_cue("repetition"):
@@ -522,8 +547,13 @@ def intent_said(reading: Reading, personal: bool) -> str:
         return "thanks"  # "Brilliant thanks 😊" after a long thread is not a complaint
     if intent == "goodbye" and not _CLOSING.search(reading.text):
         # A sign-off is said, not guessed: "I'm using the newest version of iOS" is an answer,
-        # "I love you for that tweet" is thanks.
-        if thanked(reading):
+        # "I love you for that tweet" is thanks, and so is "Will try that in a bit. Can't
+        # reboot at the moment. :) tyvm".
+        if thanked(reading) or (
+            says_thanks(reading.text)
+            and nothing_sorted_yet(reading.text)
+            and "?" not in reading.text
+        ):
             return "thanks"
         if _aggrieved(reading):
             return "complaint"  # "And I'm sure my concerns will be ignored": not a farewell

@@ -39,7 +39,7 @@ _DATE = re.compile(
     r"month)|yesterday|the\s+day\s+before\s+yesterday)\b",
     re.I,
 )
-_MODEL = r"(?:\s?\d{1,2}[a-z]?(?:\s?(?:plus|pro|max|xl|mini|ultra|se))*\b)?"
+_MODEL = r"(?:\s?\d{1,2}[a-z]?(?:\s?(?:plus|pro|max|xl|mini|ultra|se))*\b|\s(?:xs|xr|x|se)(?:\s?max)?\b)?"
 _DEVICE = re.compile(
     r"\b(?:iphone|ipad(?:\s+(?:pro|air|mini))?|macbook(?:\s+(?:pro|air))?|imac|mac\s+mini|"
     r"(?:google\s+)?pixel(?:\s+xl)?|(?:google\s+|lg\s+|huawei\s+)?nexus\s?\d+\w*|oneplus\s?\d+\w*|"
@@ -62,7 +62,7 @@ _APP_VERSION = re.compile(
     r"\b(?:version|ver|v)\.?\s?(\d+\.\d+(?:\.\d+)*)|"
     # A build number said bare ("Windows: 1.0.65.320.gac7a8e02 App: 8.4.22.857armV7"), not an
     # IP address nor a date ("12.10.2017").
-    r"(?<![\w.])(?!(?:\d{1,3}\.){3}\d{1,3}(?![\w.]))(?!\d{1,2}\.\d{1,2}\.(?:\d{2}|\d{4})(?![\w.]))"
+    r"(?<![\w.])(?!(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\w.]))(?!\d{1,2}\.\d{1,2}\.(?:\d{2}|\d{4})(?![\w.]))"
     r"(\d+\.\d+\.\d+(?:\.[0-9a-z]+)*)",
     re.I,
 )
