@@ -977,3 +977,56 @@ def test_an_iphone_x_is_named_whole(chat):
     _say(chat, "iphone-x", "iPhone X, running 8.4.25.906, and the app keeps stopping")
     facts = chat.conversation("iphone-x").facts
     assert facts.get("device") == "iPhone X" and facts.get("app_version") == "8.4.25.906", facts
+
+
+_SORTED = re.compile(
+    r"it'?s sorted|got there|that helped|working again|glad|great to hear|relief", re.I
+)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Well, looks like it works properly for a few pages and for many pages it doesn't. "
+        "Thanks anyway.",
+        "In the web app it works right. I opened the desktop app after a long time & I am "
+        "shocked. Its BAD.",
+    ],
+)
+def test_a_fix_that_half_works_is_not_celebrated(chat, message):
+    _, turn = _say(chat, "half", "Playlists stop loading after the first page.", message)
+    assert "celebrate" not in turn.plan.strategies, turn.plan.strategies
+    assert not _SORTED.search(turn.reply.text), turn.reply.text
+
+
+def test_found_a_fix_myself_is_celebrated(chat):
+    _, turn = _say(
+        chat, "found",
+        "The sound is so quiet on my TV app.",
+        "I actually just found a fix. In the Guide the volume slider was set to the lowest.",
+    )  # fmt: skip
+    assert "celebrate" in turn.plan.strategies, turn.plan.strategies
+
+
+def test_a_shame_and_a_move_to_a_rival_are_acknowledged(chat):
+    (turn,) = _say(
+        chat, "shame",
+        "Shame, will switch to Tidal for the Hi Fi element then, it's pretty noticeable on my "
+        "new player your service has been great otherwise!",
+    )  # fmt: skip
+    assert "acknowledge" in turn.plan.strategies, turn.plan.strategies
+
+
+def test_thanks_in_advance_are_a_request_not_a_farewell(chat):
+    """ "...my name should be there. Thanks in advance! Hope you can help me" got "Good luck with
+    your account, and get in touch if you need us."; "Hi, thanks. Just sent you what you asked"
+    got "I'm really glad we got there in the end."."""
+    sent, turn = _say(
+        chat, "in-advance",
+        "Hi, thanks. Just sent you what you asked",
+        "She was part of my family group but not now, I'm the owner of the account so my name "
+        "should be there. Thanks in advance! Hope you can help me",
+    )  # fmt: skip
+    assert "thank_back" in sent.plan.strategies and not _SORTED.search(sent.reply.text)
+    assert "farewell" not in turn.plan.strategies, turn.plan.strategies
+    assert "acknowledge" in turn.plan.strategies, turn.plan.strategies

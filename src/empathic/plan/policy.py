@@ -138,6 +138,10 @@ _PROBLEM = re.compile(
     r"overcharg\w*|charged|twice|double|duplicate|money\s+back|wast\w+\s+(?:my|our)\s+time|"
     r"tried\s+everything|lip\s+service|go(?:es)?\s+to\s+die|"
     r"(?:isn'?t|is\s+not|there'?s\s+no)\s+(?:even\s+)?(?:an?\s+|any\s+)?(?:option|way|button|setting)\b|"
+    # "for many pages it doesn't.", "Its BAD.", "Shame, will switch to Tidal", "my name should
+    # be there": failure said without the usual words.
+    r"\bit\s+(?:doesn'?t|does\s+not|didn'?t|did\s+not)(?=\s*[.!])|(?<!not\s)(?<!not\stoo\s)\bbad\b|shocked|"
+    r"\bshame\b|\bswitch(?:ing)?\s+(?:over\s+)?to\b|should\s+(?:be\s+(?:there|showing|working)|show\s+up|appear)|"
     r"for\s+nothing)\b",
     re.IGNORECASE,
 )
@@ -147,7 +151,8 @@ _RESOLVED = re.compile(
     r"(?:it'?s|its)\s+(?:now\s+)?working|works?\s+(?:now|again|fine|perfectly|great|like\s+a\s+charm)|"
     r"working\s+(?:now|again|fine)|worked[,!]*\s+(?:thanks|thx|cheers|now)|(?:seems|appears)\s+to\s+(?:be\s+"
     r"working|have\s+worked)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|arrived|"
-    r"turned\s+up|found\s+it|got\s+it\s+(?:back|working)|all\s+good|back\s+to\s+normal|(?:solves|fixes)\s+(?:my|the|this|that)\s+(?:problem|issue)|"
+    r"turned\s+up|found\s+it|found\s+(?:a|the)\s+(?:fix|solution)|got\s+it\s+(?:back|working)|all\s+good|"
+    r"back\s+to\s+normal|(?:solves|fixes)\s+(?:my|the|this|that)\s+(?:problem|issue)|"
     # Fixed by someone else: "I actually got one of the people from your team to fix it".
     r"got\s+(?:\w+\s+){1,8}?to\s+fix\s+it)\b",
     re.IGNORECASE,
@@ -292,7 +297,9 @@ def says_thanks(text: str) -> bool:
 _NOT_SORTED_YET = re.compile(
     r"\b(?:i'?ll|i\s+will|going\s+to|gonna|will)\s+(?:\w+\s+)?(?:try|test|give\s+it\s+a)\b|"
     r"\bwill\s+do\b|\b(?:i'?ll|will)\s+let\s+you\s+know\b|\b(?:i\s+)?hope(?:fully)?\b|"
-    r"\b(?:i'?ll|i\s+will|we'?ll)\s+see\s+(?:what|how|if|whether)\b",
+    r"\b(?:i'?ll|i\s+will|we'?ll)\s+see\s+(?:what|how|if|whether)\b|"
+    # They sent what we asked for: "Hi, thanks. Just sent you what you asked".
+    r"\b(?:just\s+)?(?:sent|dm'?d|messaged)\s+(?:you|it|them|over)\b|\bcheck\s+(?:your|ur)\s+dms?\b",
     re.I,
 )
 
@@ -512,6 +519,11 @@ def personal_story(
     return sure_story(reading, state) or not any(_SERVICE.search(t) for t in texts)
 
 
+_HELP_AWAITED = re.compile(
+    r"\bthanks?\s+(?:you\s+)?in\s+advance\b|\bhope\s+you\s+(?:can|could|will)\s+help\b", re.I
+)
+
+
 def intent_said(reading: Reading, personal: bool) -> str:
     """The intent the plan answers: a sign-off is taken only when it is said, and a request for
     a human in a personal conversation too; a report that the fix did not work is a complaint,
@@ -530,6 +542,10 @@ def intent_said(reading: Reading, personal: bool) -> str:
         and (intent != "thanks" or _ASKS_FOR.search(reading.text))
     ):
         return "request_human"
+    if _HELP_AWAITED.search(reading.text) and not personal:
+        # "my name should be there. Thanks in advance! Hope you can help me": thanks for help
+        # not given yet close nothing.
+        return "complaint" if reports_problem(reading.text) else "question"
     if _RETRACTED.search(reading.text) and not re.search(r"\?|!!|\bthank", reading.text, re.I):
         return "goodbye"  # "Turns out it's my headphones. Never mind!"
     if intent == "thanks":
