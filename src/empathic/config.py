@@ -89,9 +89,10 @@ class PerceptionConfig(_Section):
     min_words_for_sentences: int = Field(default=16, ge=0)
     # Most sentences read one by one per message (encoder cost vs recall in very long messages).
     max_sentences: int = Field(default=24, ge=1)
-    # Neighbouring sentences also read together, up to this many (1 = each sentence alone): a
-    # crisis told over two or three short sentences ("I've got my dad's rifle and I know when
-    # she finishes. She'll regret leaving.") reads as one only when they are read together.
+    # Neighbouring sentences also read together, up to this many (1 = each sentence alone), in
+    # a message of sentence_always_words or more: a crisis told over two or three short
+    # sentences ("I've got my dad's rifle and I know when she finishes. She'll regret
+    # leaving.") at the end of a long post reads as one only when they are read together.
     sentence_window: int = Field(default=3, ge=1, le=4)
     # Confidence floor reported for a phrase-rule crisis match (rules are explicit wording).
     crisis_rule_confidence: float = Field(default=0.9, ge=0.0, le=1.0)

@@ -556,6 +556,9 @@ def sentences(text: str, config: PerceptionConfig | None = None) -> list[Span]:
             Span(spans[g[0]].start, spans[g[-1]].end, text[spans[g[0]].start : spans[g[-1]].end])
             for g in groups
         ]
+    if len(text.split()) < config.sentence_always_words:
+        # A short message's own vector already reads its few sentences together.
+        return spans
     return spans + _windows(text, spans, config.sentence_window)
 
 
