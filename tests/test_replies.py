@@ -1030,3 +1030,8 @@ def test_thanks_in_advance_are_a_request_not_a_farewell(chat):
     assert "thank_back" in sent.plan.strategies and not _SORTED.search(sent.reply.text)
     assert "farewell" not in turn.plan.strategies, turn.plan.strategies
     assert "acknowledge" in turn.plan.strategies, turn.plan.strategies
+
+
+def test_a_change_of_plan_is_not_a_grievance(chat):
+    (turn,) = _say(chat, "switch-plan", "I'd like to switch to the annual plan please")
+    assert "acknowledge" not in turn.plan.strategies, turn.plan.strategies

@@ -141,7 +141,10 @@ _PROBLEM = re.compile(
     # "for many pages it doesn't.", "Its BAD.", "Shame, will switch to Tidal", "my name should
     # be there": failure said without the usual words.
     r"\bit\s+(?:doesn'?t|does\s+not|didn'?t|did\s+not)(?=\s*[.!])|(?<!not\s)(?<!not\stoo\s)\bbad\b|shocked|"
-    r"\bshame\b|\bswitch(?:ing)?\s+(?:over\s+)?to\b|should\s+(?:be\s+(?:there|showing|working)|show\s+up|appear)|"
+    r"\bshame\b|should\s+(?:be\s+(?:there|showing|working)|show\s+up|appear)|"
+    # Leaving us ("will switch to Tidal"), not a change of plan ("switch to the annual plan").
+    r"\bswitch(?:ing)?\s+(?:over\s+)?to\s+(?:tidal|apple\s+music|deezer|youtube|amazon|pandora|"
+    r"soundcloud|another\s+(?:service|provider|app|company|bank)|a\s+(?:competitor|rival))|"
     r"for\s+nothing)\b",
     re.IGNORECASE,
 )
