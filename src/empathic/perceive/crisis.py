@@ -535,8 +535,9 @@ MIN_WORDS_FOR_MODEL = _DEFAULTS.min_words_for_model
 
 
 def sentences(text: str, config: PerceptionConfig | None = None) -> list[Span]:
-    """Sentences of three or more words of a long message; a crisis is often one sentence
-    inside a complaint."""
+    """Sentences of three or more words of a long message (a crisis is often one sentence
+    inside a complaint) and, in a message of ``sentence_always_words`` or more, the runs of up to
+    ``sentence_window`` neighbouring ones (a crisis told over several short sentences)."""
     config = config or _DEFAULTS
     if len(text.split()) < config.min_words_for_sentences:
         return []
