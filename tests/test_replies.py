@@ -1035,3 +1035,39 @@ def test_thanks_in_advance_are_a_request_not_a_farewell(chat):
 def test_a_change_of_plan_is_not_a_grievance(chat):
     (turn,) = _say(chat, "switch-plan", "I'd like to switch to the annual plan please")
     assert "acknowledge" not in turn.plan.strategies, turn.plan.strategies
+
+
+def test_it_doesnt_let_me_in_lol_is_not_good_news(engine):
+    """ "Doesn\u2019t let me access it lol" got "Lovely, I'm genuinely glad to hear it!" (with the
+    reply benchmark's knowledge base, which has nothing on it)."""
+    from pathlib import Path
+
+    kb = Path(__file__).parents[1] / "benchmarks" / "data" / "replies" / "kb"
+    chat = Engine(engine.perceiver, knowledge=str(kb))
+    (turn,) = _say(chat, "no-access", "Doesn\u2019t let me access it lol")
+    assert "celebrate" not in turn.plan.strategies, turn.plan.strategies
+
+
+def test_a_problem_said_like_a_sign_off_is_acknowledged(chat):
+    _, turn = _say(
+        chat, "restart-10",
+        "I'm using premium on my phone and sadly it's happening there too",
+        "Well, some songs can't be played so I need to restart the app about 10 times till I "
+        "can keep listening \U0001f605",
+    )  # fmt: skip
+    assert "acknowledge" in turn.plan.strategies, turn.plan.strategies
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Thanks, I've done what you suggested and it seems alright for now. Will update you guys "
+        "again if anything goes wrong.",
+        "Cancer went into remission when I restarted my phone. No longer need assistance. Sorry "
+        "I was petty and rated you 1 star.",
+    ],
+)
+def test_it_seems_alright_now_is_a_fix_not_a_grievance(chat, message):
+    _, turn = _say(chat, "alright", "The search bar won't appear in the app.", message)
+    assert "acknowledge" not in turn.plan.strategies, turn.plan.strategies
+    assert not re.search(r"frustrat|annoy|let down|disappoint", turn.reply.text, re.I)

@@ -44,7 +44,8 @@ _OUR_FAULT = (
 # someone telling us about their life (people do tell a support bot that their dog died), and
 # gets a listener's reply, not a reference-number request.
 _SERVICE = re.compile(
-    r"\b(?:(?<!in\s)order(?:s|ed|ing)?|parcel|package|deliver\w*|courier|shipping|shipped|"
+    r"\b(?:(?:doesn['\u2019]?t|does\s+not|won['\u2019]?t)\s+let\s+me\s+(?:access|log|sign|use|play|open)|"
+    r"(?<!in\s)order(?:s|ed|ing)?|parcel|package|deliver\w*|courier|shipping|shipped|"
     r"tracking|refund\w*|accounts?|(?:un)?subscri\w+|up\s*load\w*|payment|invoice|billing|"
     r"billed|charged|charges|(?:credit|debit|bank|gift|sim)\s+card|password|log\s*in|login|"
     r"sign\s+in|apps?|website|browser\w*|cache|cookies|incognito|online|checkout|basket|cart|"
@@ -125,10 +126,10 @@ _STILL_BROKEN = re.compile(
 _PROBLEM = re.compile(
     r"\b(?:not\s+working|doesn'?t\s+work|won'?t|can'?t(?!\s+(?:remember|recall|wait))|cannot|"
     r"couldn'?t|unable|broken|broke|incorrect|ignored|skip\w*|(?:just|need\s+to|should)\s+fix|"
-    r"no\s+longer|lost\s+access|locked\s+out|unfortunately|"
+    r"no\s+longer(?!\s+(?:need|require))|lost\s+access|locked\s+out|unfortunately|"
     r"fix\s+the\s+fact|"
     r"keeps?\s+(?:happening|doing|crashing|skipping)|been\s+doing\s+it|all\s+it\s+did|"
-    r"crash\w*|error\w*|fail\w*|wrong|missing|(?<!no\s)(?<!without\s)(?:issues?|problems?)|"
+    r"crash\w*|error\w*|fail\w*|(?<!anything\sgoes\s)wrong|missing|(?<!no\s)(?<!without\s)(?:issues?|problems?)|"
     r"complain\w*|no\s+(?:sound|"
     r"audio|signal|response|reply|answer)|never\s+(?:arrived|came|got)|charged\s+twice|"
     r"what(?:'?s|\s+is)\s+the\s+point|(?:isn'?t|not)\s+an?\s+(?:answer|response)|"
@@ -138,6 +139,7 @@ _PROBLEM = re.compile(
     r"overcharg\w*|charged|twice|double|duplicate|money\s+back|wast\w+\s+(?:my|our)\s+time|"
     r"tried\s+everything|lip\s+service|go(?:es)?\s+to\s+die|"
     r"(?:isn'?t|is\s+not|there'?s\s+no)\s+(?:even\s+)?(?:an?\s+|any\s+)?(?:option|way|button|setting)\b|"
+    r"(?:doesn'?t|does\s+not|won'?t|wont|didn'?t)\s+let\s+me\b|"
     # "for many pages it doesn't.", "Its BAD.", "Shame, will switch to Tidal", "my name should
     # be there": failure said without the usual words.
     r"\bit\s+(?:doesn'?t|does\s+not|didn'?t|did\s+not)(?=\s*[.!])|(?<!not\s)(?<!not\stoo\s)\bbad\b|shocked|"
@@ -155,7 +157,8 @@ _RESOLVED = re.compile(
     r"working\s+(?:now|again|fine)|worked[,!]*\s+(?:thanks|thx|cheers|now)|(?:seems|appears)\s+to\s+(?:be\s+"
     r"working|have\s+worked)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|arrived|"
     r"turned\s+up|found\s+it|found\s+(?:a|the)\s+(?:fix|solution)|got\s+it\s+(?:back|working)|all\s+good|"
-    r"back\s+to\s+normal|(?:solves|fixes)\s+(?:my|the|this|that)\s+(?:problem|issue)|"
+    r"back\s+to\s+normal|(?:seems|looks)\s+(?:alright|all\s+right|ok|okay|fine)|"
+    r"no\s+longer\s+need\s+(?:any\s+)?(?:assistance|help|support)|(?:solves|fixes)\s+(?:my|the|this|that)\s+(?:problem|issue)|"
     # Fixed by someone else: "I actually got one of the people from your team to fix it".
     r"got\s+(?:\w+\s+){1,8}?to\s+fix\s+it)\b",
     re.IGNORECASE,
@@ -574,8 +577,10 @@ def intent_said(reading: Reading, personal: bool) -> str:
             and "?" not in reading.text
         ):
             return "thanks"
-        if _aggrieved(reading):
-            return "complaint"  # "And I'm sure my concerns will be ignored": not a farewell
+        if _aggrieved(reading) or reports_problem(reading.text):
+            # "And I'm sure my concerns will be ignored", "some songs can't be played so I need
+            # to restart 10 times": not a farewell.
+            return "complaint"
         return "question" if "?" in reading.text else "other"
     if intent == "request_human" and not (
         _ASK_HUMAN.search(reading.text) or asks_for_person(reading.text)
