@@ -372,15 +372,14 @@ _SUICIDAL_NOW = re.compile(
     r"wanna)\s+(?:\w+\s+){0,2}self[-\s]?harm",
     re.IGNORECASE,
 )
-_RAISES = re.compile(
-    r"\b(?:tonight|today|right\s+now|rn|plan\w*|pills|rope|gun|bridge|goodbye|note|tomorrow)\b",
-    re.IGNORECASE,
-)
+# Words of a time or a means.
+_TIME_OR_MEANS = r"tonight|today|right\s+now|rn|pills|rope|gun|bridge|goodbye|note|tomorrow"
+_RAISES = re.compile(rf"\b(?:{_TIME_OR_MEANS}|plan\w*)\b", re.IGNORECASE)
 # The same for the learned head's flag, without the bare "plan" ("my planning day", "what my plan
 # is for retirement": RMHD control train posts), which it needs said as a plan to die.
 _HEAD_RAISES = re.compile(
-    r"\b(?:tonight|today|right\s+now|rn|pills|rope|gun|bridge|goodbye|note|tomorrow)\b|"
-    r"\b(?:have|got|made|making)\s+a\s+plan\b|\bplan(?:ned|ning)?\s+(?:to|on)\s+(?:end|kill|die|do\s+it)\b",
+    rf"\b(?:{_TIME_OR_MEANS})\b|\b(?:have|got|made|making)\s+a\s+plan\b|"
+    r"\bplan(?:ned|ning)?\s+(?:to|on)\s+(?:end|kill|die|do\s+it)\b",
     re.IGNORECASE,
 )
 _CONCERN_KINDS = {

@@ -44,7 +44,7 @@ _OUR_FAULT = (
 # someone telling us about their life (people do tell a support bot that their dog died), and
 # gets a listener's reply, not a reference-number request.
 _SERVICE = re.compile(
-    r"\b(?:(?:doesn['\u2019]?t|does\s+not|won['\u2019]?t)\s+let\s+me\s+(?:access|log|sign|use|play|open)|"
+    r"\b(?:(?:doesn'?t|does\s+not|won'?t)\s+let\s+me\s+(?:access|log|sign|use|play|open)|"
     r"(?<!in\s)order(?:s|ed|ing)?|parcel|package|deliver\w*|courier|shipping|shipped|"
     r"tracking|refund\w*|accounts?|(?:un)?subscri\w+|up\s*load\w*|payment|invoice|billing|"
     r"billed|charged|charges|(?:credit|debit|bank|gift|sim)\s+card|password|log\s*in|login|"
@@ -187,14 +187,13 @@ _PRAISE = re.compile(
     r"^\W*(?:perfect|awesome|brilliant|excellent)\s*!",
     re.I,
 )
-_THANKS = re.compile(
-    r"\b(?:thanks+|thanx|thank\s*(?:you|u)|thx|ty(?:vm|sm)?|cheers|appreciate\w*|tack)\b", re.I
-)
+# The words of a thank-you ("thanks", "thankssss", "thank u", "tyvm").
+_THANK_WORDS = r"thanks+|thanx|thank\s*(?:you|u)|thx|ty(?:vm|sm)?|cheers"
+_THANKS = re.compile(rf"\b(?:{_THANK_WORDS}|appreciate\w*|tack)\b", re.I)
 # A thank-you with what it thanks for ("Thanks so much for the quick reply"), cut out of a
 # message to see whether anything else was said.
 _THANKS_PHRASE = re.compile(
-    r"\b(?:thanks+|thanx|thank\s*(?:you|u)|thx|ty(?:vm|sm)?|cheers)(?:\s+(?:so|very)\s+much|\s+a\s+lot|"
-    r"\s+again)?"
+    rf"\b(?:{_THANK_WORDS})(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+again)?"
     r"(?:\s+for\s+[^.!?,;]*)?",
     re.I,
 )
@@ -522,7 +521,7 @@ def personal_story(
     if _addressed_to_a_service(reading, state, story_min):
         return False
     texts = [reading.text, *(t.text for t in state.turns)]
-    return sure_story(reading, state) or not any(_SERVICE.search(t) for t in texts)
+    return sure_story(reading, state) or not any(_SERVICE.search(_plain(t)) for t in texts)
 
 
 _HELP_AWAITED = re.compile(
@@ -609,15 +608,16 @@ def _behind_thanks(reading: Reading) -> str | None:
     if "?" in text:
         return "question"  # "Thank you, lets hope so! Could you please notify me if ...?"
     contrast = _CONTRAST.search(text)
-    closing = [m.start() for m in _THANKS_FOR_HELP.finditer(text)]
-    if contrast and closing and closing[-1] > contrast.start() and not _aggrieved(reading):
-        # "would do but I'm in the car, I'll try soon though, thank you for your help": the
-        # thanks close the message.
-        return None
     if contrast:
+        if _aggrieved(reading):
+            return "complaint"
+        if _THANKS_FOR_HELP.search(text, contrast.end()):
+            # "would do but I'm in the car, I'll try soon though, thank you for your help": the
+            # thanks close the message.
+            return None
         # "I appreciate the response, although none of these suggestions apply to me": the
         # thanks are politeness, what follows "although" is the message.
-        return "complaint" if _aggrieved(reading) else "other"
+        return "other"
     return None
 
 
@@ -642,12 +642,14 @@ def handoff_reason(
         return None  # already with a human; do not raise it twice
     if (intent or reading.intent) == "request_human":
         return "asked for a human"
-    if gives_details(reading.text):
+    escalated = state.escalated_turns >= planning.handoff_escalated_turns
+    unresolved = state.unresolved >= planning.handoff_unresolved
+    if (escalated or unresolved) and gives_details(reading.text):
         # A customer answering "which phone, which version?" is working with us: the turns
         # before are not a reason to hand them off on this one.
         return None
-    if state.escalated_turns >= planning.handoff_escalated_turns:
+    if escalated:
         return f"escalation above {tracking.escalation_threshold} for {state.escalated_turns} turns"
-    if state.unresolved >= planning.handoff_unresolved:
+    if unresolved:
         return f"same issue unresolved {state.unresolved} times"
     return None
