@@ -294,6 +294,11 @@ def test_eviction_debt_and_breakups_are_not_read_as_a_crisis_kind(text, kind):
         ("Our teacher found out she self harmed because of her family.", "concern"),
         ("I've started self harming again and I can't stop.", "crisis"),
         ("The song asks if it would be called suicide, murder, or self-harm.", "concern"),
+        # Said of someone else, a worry about them (a concern) until a time or a means is near;
+        # said by the person, a crisis whoever else is in the sentence.
+        ("My ex kept saying he was going to end it all whenever I tried to leave.", "concern"),
+        ("My brother says he is going to end it all tonight, he has pills.", "crisis"),
+        ("He says I'm dramatic but I want to end it all.", "crisis"),
     ],
 )
 def test_passive_and_named_self_harm_are_a_concern(read, text, tier):

@@ -398,11 +398,31 @@ _CONCERN_KINDS = {
 }
 
 
+# Someone else as the subject of a self-harm phrase, a few words before it in the same sentence
+# ("he was going to end it all", "someone threatened to jump off a cliff"; RMHD control train
+# posts): a worry about another person, a concern unless a time or a means is near. No "I" in
+# between ("he says I want to end it all" stays the speaker's).
+_ANOTHER_SUBJECT = re.compile(
+    r"\b(?:he|she|they|someone|somebody|my\s+(?:\w+\s+)?(?:ex|wife|husband|partner|boyfriend|"
+    r"girlfriend|mother|mom|mum|father|dad|brother|sister|son|daughter|friend|kid|child))"
+    r"(?:'s|\s+is|\s+was)?\s+(?:(?!i\b|i'|me\b|my\b)[\w']+\s+){0,4}$",
+    re.IGNORECASE,
+)
+
+
+def _said_of_another(span: Span, text: str) -> bool:
+    before = text[max(0, span.start - 60) : span.start]
+    clause = re.split(r"[.!?\n]", before)[-1]
+    return _ANOTHER_SUBJECT.search(clause) is not None
+
+
 def rule_tier(kind: str, spans: list[Span], text: str) -> str:
-    """ "concern" when every phrase found is distress or a passive wish (and nothing in the
-    message speaks of a time or a means), else "crisis"."""
+    """ "concern" when every phrase found is distress or a passive wish, or said of someone else
+    (and nothing in the message speaks of a time or a means), else "crisis"."""
     if kind == "self_harm":
-        passive = all(_CONCERN_WORDING.match(s.text.strip()) for s in spans)
+        passive = all(
+            _CONCERN_WORDING.match(s.text.strip()) or _said_of_another(s, text) for s in spans
+        )
         if passive and any(s.text.strip().lower().startswith(("suicid", "self")) for s in spans):
             # The bare word: "I'm suicidal" or "I self harm" is a crisis, a post that mentions
             # suicide or self-harm is not.
