@@ -26,27 +26,6 @@ def test_sarcasm_is_not_joy(read, text):
     assert r.sentiment["negative"] > r.sentiment["positive"]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        # iSarcasmEval train rows: good news in form, negative to the sentiment head.
-        "Worked out 2 days in a row. I am quite literally the epitome of health and fitness",
-        "Semester hasn’t even started and I’ve already had two breakdowns :) "
-        "this is gonna be a fun one!",
-    ],
-)
-def test_good_news_said_as_a_jibe_is_not_joy(read, text):
-    r = read(text)
-    assert r.ekman != "joy"
-    assert r.valence < 0
-
-
-def test_thanks_after_a_scare_is_still_thanks(read):
-    r = read("Scary that someone hacked my account, but it is sorted now. Thank you")
-    assert r.intent == "thanks"
-    assert r.sarcasm_span is None
-
-
 def test_sincere_praise_stays_joy(read):
     r = read("The new update is fantastic, the app is so much faster now. Thank you!")
     assert r.valence > 0.2

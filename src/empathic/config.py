@@ -144,12 +144,6 @@ class PerceptionConfig(_Section):
     # Negative probability (customer-sentiment head) at which glad words read as sarcasm
     # ("Oh wonderful, cancelled again"): turned-around praise vs missed jibes.
     contrast_negative: float = Field(default=0.6, ge=0.0, le=1.0)
-    # Good news is read as the intent head says even when the sentiment head reads it negative,
-    # unless negative reaches glad_doubt_negative and the sarcasm head glad_doubt_sarcasm (set
-    # on sarcastic SemEval/iSarcasm train rows: joy on them 0.093 -> 0.085, with no sincere
-    # airline positive losing joy): doubted good news vs sarcasm read as joy.
-    glad_doubt_negative: float = Field(default=0.5, ge=0.0, le=1.0)
-    glad_doubt_sarcasm: float = Field(default=0.25, ge=0.0, le=1.0)
 
 
 class TrackingConfig(_Section):

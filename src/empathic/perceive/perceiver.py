@@ -243,17 +243,6 @@ class Perceiver:
             by_intent = dict(zip(h.intent_labels, intents[i].tolist(), strict=True))
             glad = max(by_intent.get("good_news", 0.0), by_intent.get("thanks", 0.0)) >= 0.5
             if (
-                glad
-                and by_intent.get("thanks", 0.0) < 0.5
-                and probs[0] >= config.glad_doubt_negative
-                and float(sarcasm[i]) >= config.glad_doubt_sarcasm
-            ):
-                # Good news the sentiment head reads as negative, with the sarcasm head leaning
-                # that way ("Worked out 2 days in a row. I am quite literally the epitome of
-                # health"): the good-news intent no longer shields it from the checks below.
-                # Thanks keeps its shield ("Scary that someone hacked me. Thank you").
-                glad = False
-            if (
                 p_sarcasm < sarcasm_threshold
                 and not glad
                 and probs[0] >= config.contrast_negative
