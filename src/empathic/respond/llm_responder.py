@@ -7,18 +7,22 @@ composer instead.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 
 from empathic.check.critic import tag_sentences
 from empathic.components import LLMBackend
 from empathic.conversation import Conversation
 from empathic.respond.prompt import PLAIN_PROMPT, system_prompt
-from empathic.types import Check, Draft, Plan, Reading
+from empathic.types import Check, Draft, Plan, Reading, Sentence
 
 # Earlier exchanges sent with each request: enough for context, short enough for a small model.
 HISTORY_EXCHANGES = 4
 # Phrases already said that the prompt asks the model not to repeat.
 AVOID_RECENT_PHRASES = 6
+# A sentence cut off mid-way ends in a word or a comma; a finished one ends in a mark, a
+# closing quote or bracket, a smiley or an emoji.
+_CUT_OFF = re.compile(r"[\w,;:–-]$")
 
 
 class LLMResponder:
@@ -64,4 +68,13 @@ class LLMResponder:
         ]
 
     def _ask(self, messages: list[dict[str, str]]) -> Draft:
-        return Draft(tag_sentences(self.backend.complete(messages)), "llm")
+        return Draft(without_unfinished_tail(tag_sentences(self.backend.complete(messages))), "llm")
+
+
+def without_unfinished_tail(sentences: tuple[Sentence, ...]) -> tuple[Sentence, ...]:
+    """The draft less a last sentence cut off mid-way (the model hit its token limit), so a
+    customer never reads "Please find the details of your parcel" trailing off. A draft that is
+    one unfinished sentence is kept: the critic and the guard judge it whole."""
+    if len(sentences) > 1 and _CUT_OFF.search(sentences[-1].text):
+        return sentences[:-1]
+    return sentences
