@@ -32,6 +32,18 @@ def test_sincere_praise_stays_joy(read):
     assert r.sarcasm_span is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "After my second call an amazing rep fixed it in five minutes!",
+        "Third time I have ordered from you and it is always perfect, love it!",
+    ],
+)
+def test_praise_after_a_repeat_that_ended_well_stays_glad(read, text):
+    r = read(text)
+    assert r.ekman == "joy" and r.sarcasm_span is None
+
+
 def test_reading_to_dict_carries_the_new_fields(read):
     data = read("Great, another two hours on hold, love it").to_dict()
     assert 0 <= data["sarcasm"] <= 1

@@ -211,13 +211,20 @@ def test_a_hand_off_request_answered_with_a_question_is_caught(engine):
 
 @pytest.mark.parametrize(
     "message",
-    ["Thanks a lot for nothing, brilliant service", "Great, another two hours on hold, love it"],
+    [
+        "Thanks a lot for nothing, brilliant service",
+        "Great, another two hours on hold, love it",
+        # Praise of a failure that keeps happening: the sarcasm head alone leans (0.29) but
+        # does not reach its threshold, and the reply celebrated the delivery.
+        "Wow, fantastic service as always. Third time my delivery has been 'rescheduled' this "
+        "week. Really loving it.",
+    ],
 )
 def test_sarcasm_is_answered_as_frustration_not_celebrated(chat, message):
     (turn,) = _say(chat, "sarcasm", message)
     assert turn.plan.family == "frustration"
     assert "celebrate" not in turn.plan.strategies
-    assert not re.search(r"wonderful|great news|joy|glad", turn.reply.text, re.I)
+    assert not re.search(r"wonderful|great news|joy|glad|celebrat", turn.reply.text, re.I)
 
 
 def test_a_shouted_repeat_of_a_request_for_a_person_is_acknowledged(chat):

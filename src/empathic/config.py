@@ -144,6 +144,11 @@ class PerceptionConfig(_Section):
     # Negative probability (customer-sentiment head) at which glad words read as sarcasm
     # ("Oh wonderful, cancelled again"): turned-around praise vs missed jibes.
     contrast_negative: float = Field(default=0.6, ge=0.0, le=1.0)
+    # Sarcasm-head probability at which praise of a failure that keeps happening ("fantastic
+    # service as always; third time it's been rescheduled") reads as sarcasm. 0.25: on SemEval,
+    # iSarcasm and airline train rows read glad with such a cue, the two that reach it are
+    # sarcastic or negative and none is sincere (the sincere ones sit at 0.01-0.19).
+    repeat_sarcasm_lean: float = Field(default=0.25, ge=0.0, le=1.0)
 
 
 class TrackingConfig(_Section):

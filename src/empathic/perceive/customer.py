@@ -141,6 +141,14 @@ _RESOLVED = re.compile(
     r"came\s+through|went\s+through|that\s+did\s+it|all\s+good|back\s+to\s+normal|appreciate)\b",
     re.IGNORECASE,
 )
+# A repetition cue that tells of a failure happening again ("third time", "still no", "yet
+# again", "already called"), not one that only says "again" ("thanks again", "fly you again").
+_FAILURE_AGAIN = re.compile(
+    r"^(?:(?:second|third|fourth|fifth|\d+(?:nd|rd|th)|umpteenth)\s|still\s|yet\s+again|keeps?\s|"
+    r"already\s|i've\s|i\s+have\s|every\s+single)",
+    re.IGNORECASE,
+)
+_FINALLY = re.compile(r"\b(?:finally|at\s+last|in\s+the\s+end|ended\s+up)\b", re.IGNORECASE)
 # A question reads as surprise only with a word of surprise in it.
 _SURPRISE_WORDS = re.compile(
     r"\b(?:wow|whoa|omg|surpris\w*|shock\w*|can'?t\s+believe|no\s+way|unbelievable|really\?!|"
@@ -177,6 +185,17 @@ def sarcasm_span(text: str, hint: tuple[int, int, str] | None) -> tuple[int, int
     stripped = text.strip()
     start = text.index(stripped) if stripped else 0
     return start, start + len(stripped[:300]), stripped[:300]
+
+
+def praises_a_repeated_failure(text: str, repetitions: Sequence[str]) -> bool:
+    """Glad words about a failure that keeps happening, with nothing resolved ("Fantastic
+    service as always. Third time my delivery has been 'rescheduled'. Really loving it.")."""
+    return (
+        has_positive_words(text)
+        and any(_FAILURE_AGAIN.match(r) for r in repetitions)
+        and _RESOLVED.search(text) is None
+        and _FINALLY.search(text) is None
+    )
 
 
 # Faces people add to thanks they mean ("Brilliant thanks 😊"); an eye-roll is not among them.

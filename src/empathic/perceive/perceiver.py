@@ -20,6 +20,7 @@ from empathic.perceive.customer import (
     has_positive_words,
     is_question,
     plainly_sincere,
+    praises_a_repeated_failure,
     sarcasm_span,
     sarcastic_follow_up,
     surprised,
@@ -254,6 +255,15 @@ class Perceiver:
                 # head, trained on real tweets, reads the message as negative.
                 p_sarcasm = max(p_sarcasm, sarcasm_threshold)
                 meta["sarcasm"] = "positive words, negative message"
+            elif (
+                config.repeat_sarcasm_lean <= p_sarcasm < sarcasm_threshold
+                and (glad or probs.argmax() == 2)
+                and praises_a_repeated_failure(
+                    text, [cue.span.text for cue in cues if cue.kind == "repetition"]
+                )
+            ):
+                p_sarcasm = sarcasm_threshold
+                meta["sarcasm"] = "praise of a failure that keeps happening"
             is_sarcastic = p_sarcasm >= sarcasm_threshold or hint is not None
             span = None
             if is_sarcastic:
