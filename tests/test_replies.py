@@ -1078,3 +1078,30 @@ def test_it_seems_alright_now_is_a_fix_not_a_grievance(chat, message):
     _, turn = _say(chat, "alright", "The search bar won't appear in the app.", message)
     assert "acknowledge" not in turn.plan.strategies, turn.plan.strategies
     assert not re.search(r"frustrat|annoy|let down|disappoint", turn.reply.text, re.I)
+
+
+def test_still_no_parcel_after_our_answer_gets_a_person_not_thanks_for_trying(chat):
+    """Found in the web chat: after a sarcastic complaint answered from the help pages, "Seriously?
+    That's it? Still no parcel." got "Thanks for trying that; I won't ask you to repeat it." when
+    nothing had been suggested, and no way on."""
+    _, still = _say(
+        chat, "still-parcel",
+        "Wow, fantastic service as always. Third time my delivery has been 'rescheduled' this "
+        "week. Really loving it.",
+        "Seriously? That's it? Still no parcel.",
+    )  # fmt: skip
+    assert not re.search(r"trying that|those steps|the steps", still.reply.text, re.I)
+    assert "offer_person" in still.plan.strategies, still.plan.strategies
+    assert "help@harborlane.example" in still.reply.text  # the contact route
+    assert "?" not in still.reply.text
+
+
+def test_thanks_for_trying_is_said_when_they_tried(chat):
+    _, tried = _say(
+        chat, "tried-it",
+        "The app crashes every time I open my basket.",
+        "I reinstalled it like you said, still crashes.",
+    )  # fmt: skip
+    assert "still_broken" in tried.plan.strategies, tried.plan.strategies
+    heard = [s.text for s in tried.reply.sentences if s.strategy == "still_broken"]
+    assert heard and re.search(r"trying that|steps|didn't fix|even after", heard[0]), heard

@@ -21,6 +21,7 @@ from empathic.config import KnowledgeConfig
 from empathic.conversation import Conversation, Exchange, Handoff, Mode
 from empathic.perceive.perceiver import MAX_MESSAGE_CHARS, validate_message
 from empathic.plan.policy import sure_story
+from empathic.plan.rules import person_instead_of_more_steps
 from empathic.plan.strategy_model import POSITION_SCALE
 from empathic.respond.knowledge import Hit, overlap_best_sentence
 from empathic.respond.llm import UpstreamError
@@ -89,7 +90,7 @@ class Pipeline:
         knowledge, tentative = self._knowledge_for(reading, search, working.state)
         plan = self.plan(reading, working, knowledge, embedding)
         if tentative and plan.knowledge:
-            plan = _tentatively(plan)
+            plan = _tentatively(plan, working.state.tried)
         plan = self._grounded(plan, conversation, reading.text)
         plan = _noting_facts(plan, conversation.facts, working.facts, corrected=fixed is not None)
         reply = self.reply(plan, reading, conversation, working)
@@ -339,11 +340,11 @@ def _noting_facts(
     return replace(plan, strategies=tuple(strategies))
 
 
-def _tentatively(plan: Plan) -> Plan:
+def _tentatively(plan: Plan, tried: tuple[str, ...]) -> Plan:
     """Knowledge from a weak match is offered as possibly not what was asked; after "I did
     that, still not working" a weak match is a guess at a problem they already worked through,
-    and is left out (the acknowledgement, what we know of their setup and the way on stay).
-    Someone who has just lost a person is not handed a guess from the help pages either: a
+    and is left out (the acknowledgement, what we know of their setup and the way on stay; when
+    we had answered before, the way on is a person). Someone who has just lost a person is not handed a guess from the help pages either: a
     person who can sort it out with them is offered instead."""
     if "condolence" in plan.must_include:
         strategies = tuple(s for s in plan.strategies if s not in {"inform", "ask"})
@@ -351,6 +352,7 @@ def _tentatively(plan: Plan) -> Plan:
     if "still_broken" not in plan.strategies:
         return replace(plan, knowledge_tentative=True)
     strategies = tuple(s for s in plan.strategies if s != "inform") or ("next_step",)
+    strategies = person_instead_of_more_steps(strategies, tried)
     return replace(plan, strategies=strategies, knowledge=())
 
 

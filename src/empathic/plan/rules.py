@@ -531,6 +531,36 @@ def say_we_heard_it_still_fails(s: Situation, p: Sketch) -> bool:
     return True
 
 
+def offer_a_person_when_our_answer_did_not_help(s: Situation, p: Sketch) -> bool:
+    """ "Seriously? That's it? Still no parcel." after we answered from the help pages, with
+    nothing new in them: they have done what they can, so a person (and the way to reach one)
+    is offered instead of one more question. (A weak match dropped later, in the pipeline, is
+    handled there with ``person_instead_of_more_steps``.)"""
+    if s.personal or s.state.crisis or p.safety_override or not s.knowledge_base:
+        return False
+    if "inform" in p.strategies:
+        return False
+    offered = person_instead_of_more_steps(tuple(p.strategies), s.state.tried)
+    if offered == tuple(p.strategies):
+        return False
+    p.strategies = list(offered)
+    return True
+
+
+def person_instead_of_more_steps(
+    strategies: tuple[str, ...], tried: tuple[str, ...]
+) -> tuple[str, ...]:
+    """``strategies`` with a person offered in place of the next step or question, when they
+    say we heard it still fails and an earlier reply of ours gave an answer or steps."""
+    if "still_broken" not in strategies or {"offer_person", "handoff", "handoff_status"} & set(
+        strategies
+    ):
+        return strategies
+    if not any({"inform", "suggest"} & set(done.split("+")) for done in tried):
+        return strategies
+    return (*(x for x in strategies if x not in {"next_step", "ask"}), "offer_person")
+
+
 def one_apology_only(s: Situation, p: Sketch) -> bool:
     """Once we have apologised in this conversation, never again: a second "sorry" reads as a
     script."""
@@ -546,5 +576,6 @@ ADJUSTMENTS: tuple[Rule, ...] = (
     honour_a_handoff,
     add_the_learned_strategy,
     say_we_heard_it_still_fails,
+    offer_a_person_when_our_answer_did_not_help,
     one_apology_only,
 )

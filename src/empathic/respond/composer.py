@@ -280,6 +280,8 @@ class Composer:
                 sentence = self.reaction(reading, plan.family, avoid, rng)
             if sentence is None:
                 table = "condolence" if _condolence(plan, strategy) else strategy
+                if strategy == "still_broken" and not _fix_was_tried(reading.text, conversation):
+                    table = "still_open"
                 sentence = self.sentence(
                     table, plan.family, values, avoid, rng, plan.personal, known
                 )
@@ -350,6 +352,32 @@ _KEEP = frozenset(
     {"inform", "recap", "handoff", "handoff_status", "contact", "resources", "confirm_fact",
      "no_answer", "offer_person"}
 )  # fmt: skip
+
+
+# The customer says they tried something ("did that", "restarted it", "didn't help").
+_TRIED = re.compile(
+    r"\b(?:tried|trying|did\s+(?:that|this|it|both|all|everything|the)|done\s+(?:that|this|it|both|"
+    r"all|everything)|restart\w*|reinstall\w*|re-?install\w*|reset|cleared|logged\s+out|followed|"
+    r"(?:didn'?t|did\s+not|doesn'?t|does\s+not)\s+(?:\w+\s+)?(?:help|work|fix)\w*|none\s+of\s+"
+    r"(?:those|these|them)|no\s+luck)\b",
+    re.IGNORECASE,
+)
+# Something still awaited ("still no parcel", "still waiting on my refund"): nothing was tried.
+_AWAITED = re.compile(
+    r"\bstill\s+(?:no\b|nothing|waiting|not\s+(?:here|arrived|received|delivered|refunded)|"
+    r"(?:haven'?t|hasn'?t|have\s+not|has\s+not)\s+(?:got|received|heard|arrived|come|been))|"
+    r"\bno\s+sign\s+of\b",
+    re.IGNORECASE,
+)
+
+
+def _fix_was_tried(text: str, conversation: Conversation) -> bool:
+    """Whether "thanks for trying that" is true: they say they tried something, or our last
+    reply gave steps and what they report is not a thing still awaited."""
+    if _TRIED.search(text):
+        return True
+    last = conversation.exchanges[-1].strategies if conversation.exchanges else ()
+    return not _AWAITED.search(text) and bool({"inform", "suggest"} & set(last))
 
 
 def _fact_values(facts: dict[str, str]) -> dict[str, str]:
