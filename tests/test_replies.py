@@ -1105,3 +1105,11 @@ def test_thanks_for_trying_is_said_when_they_tried(chat):
     assert "still_broken" in tried.plan.strategies, tried.plan.strategies
     heard = [s.text for s in tried.reply.sentences if s.strategy == "still_broken"]
     assert heard and re.search(r"trying that|steps|didn't fix|even after", heard[0]), heard
+
+
+def test_a_second_passage_comes_only_as_a_confident_match(chat):
+    """ "Great, just great. My order arrived broken. Again." got the damaged-item passage and,
+    beside it, how to tell that an order went through (a weak match close to the first)."""
+    (turn,) = _say(chat, "broken-again", "Great, just great. My order arrived broken. Again.")
+    assert "damaged item" in turn.reply.text
+    assert "order confirmation" not in turn.reply.text
