@@ -313,3 +313,24 @@ def test_a_crisis_told_over_several_sentences_at_the_end_of_a_long_message(read,
     assert signal is not None
     assert any(span.end > len(LONG_POST) for span in signal.evidence)
     assert all(text[s.start : s.end] == s.text for s in signal.evidence)
+
+
+# --- language -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Samsung S6 Android 7.0 Spotify version 8.4.28.875",  # a TWCS reply: details, not French
+        "Danke",  # too short to tell
+        "spotify:track:15YI1CVxbA2HOYV3kvaFRf doesn't play",
+        "Order 4471 hasnt arrived yet and its been two weeks",
+    ],
+)
+def test_english_and_details_are_read_as_english(read, text):
+    assert read(text).language == "en"
+
+
+def test_a_message_in_another_language_is_named(read):
+    assert read("Misleidende reclame in Nederlandse taal, antwoord in Engels").language == "nl"
+    assert read("わざわざありがとうございます、確認しました。早送りは一時間に６曲").language == "ja"

@@ -1113,3 +1113,20 @@ def test_a_second_passage_comes_only_as_a_confident_match(chat):
     (turn,) = _say(chat, "broken-again", "Great, just great. My order arrived broken. Again.")
     assert "damaged item" in turn.reply.text
     assert "order confirmation" not in turn.reply.text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # A real TWCS tweet: it read as a greeting and got "Hello, thanks for getting in touch."
+        "Guten Morgen,Und wo haben sie da geantwortet..Ich habe KEINE Rückerstattung erhalten!!"
+        "Oder Feedback darüber..BIN immer noch Student.mfg",
+        "Mi pedido no ha llegado todavía y nadie me responde, qué pasa?",
+    ],
+)
+def test_a_message_in_another_language_is_told_plainly_that_the_chat_reads_english(chat, message):
+    (turn,) = _say(chat, f"lang-{message[:8]}", message)
+    assert turn.reading.language != "en"
+    assert re.search(r"\bEnglish\b", turn.reply.text), turn.reply.text
+    assert "help@harborlane.example" in turn.reply.text  # the way to a person who may read it
+    assert not re.search(r"hello|thanks for getting in touch", turn.reply.text, re.I)

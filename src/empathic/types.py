@@ -89,6 +89,9 @@ class Reading:
     # Probability the message tells about the writer's own life rather than addressing a shop or
     # service (None when the model pack has no story head).
     story: float | None = None
+    # "en", or the ISO 639-1 code of the language the message is confidently written in (the
+    # models read English only; perceive/language.py).
+    language: str = "en"
 
     def top_ed(self, n: int = 3) -> list[tuple[str, float]]:
         return sorted(self.ed_probs.items(), key=lambda kv: -kv[1])[:n]
@@ -127,7 +130,7 @@ Strategy = Literal[
     "acknowledge", "validate", "apologize", "reassure", "celebrate", "ask", "restate", "inform",
     "suggest", "next_step", "handoff", "support", "thank_back", "greet", "farewell", "reflect",
     "condolence", "resources", "handoff_status", "no_answer", "offer_person", "contact",
-    "refer_back", "confirm_fact", "note_fact", "still_broken",
+    "refer_back", "confirm_fact", "note_fact", "still_broken", "other_language",
 ]  # fmt: skip
 STRATEGIES: tuple[str, ...] = Strategy.__args__  # type: ignore[attr-defined]
 # Strategies whose sentences are about the person's feelings: they spend the empathy budget.

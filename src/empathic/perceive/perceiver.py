@@ -28,6 +28,7 @@ from empathic.perceive.customer import (
 from empathic.perceive.encoder import Encoder
 from empathic.perceive.heads import Heads
 from empathic.perceive.intent import UPSET_CUES, resolve_intent
+from empathic.perceive.language import language_of, warm_up
 from empathic.types import Reading, Span
 
 # The defaults of the perception settings (empathic.config); the names stay for callers.
@@ -97,6 +98,7 @@ class Perceiver:
         self.heads = heads or Heads.load()
         self.customer = customer or CustomerHeads.load(self.config.model_pack)
         self.story = StoryHead.load(self.config.model_pack)
+        warm_up()  # the language identifier, so the first message does not wait for it
 
     def validate(self, text: object) -> str:
         """``validate_message`` with this perceiver's ``max_message_chars``."""
@@ -345,6 +347,7 @@ class Perceiver:
                         complaint=float(complaint[i]),
                         sentiment=dict(zip(SENTIMENTS, probs.tolist(), strict=True)),
                         story=None if story is None else round(float(story[i]), 4),
+                        language=language_of(text),
                     )
                 )  # fmt: skip
             )

@@ -242,6 +242,18 @@ def take_in_the_details(s: Situation, p: Sketch) -> bool:
     return True
 
 
+def say_we_read_only_english(s: Situation, p: Sketch) -> bool:
+    """A message in another language ("Ich habe KEINE Rückerstattung erhalten!!") is read by
+    models that know only English: no feeling or intent guessed from it (it read as a
+    greeting), but a plain word that this chat works in English and a person who may read it
+    (with the contact route, when nobody can join the chat)."""
+    if s.reading.language == "en":
+        return False
+    p.strategies, p.family, p.level = ["other_language", "offer_person"], "neutral", 0
+    p.tone = "plain, courteous"
+    return True
+
+
 def comfort_a_bereavement(s: Situation, p: Sketch) -> bool:
     """Someone tells us a person died (often while asking for something practical: moving a
     flight, closing an account): condolence first, in plain words, then the practical help,
@@ -393,6 +405,7 @@ def ask_what_they_need(s: Situation, p: Sketch) -> bool:
 
 ANSWER_RULES: tuple[Rule, ...] = (
     support_someone_at_risk,
+    say_we_read_only_english,
     comfort_a_bereavement,
     listen_to_a_personal_story,
     greet,

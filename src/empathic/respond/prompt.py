@@ -28,6 +28,7 @@ _STRATEGY_TEXT = {
     "confirm_fact": "confirm the corrected detail they just gave",
     "note_fact": "say back, once, the detail they just gave (order number, device)",
     "still_broken": "say you heard the fix did not work, naming their device or setup if known",
+    "other_language": "say plainly, in English, that you can read and answer only English here",
     "support": "offer gentle emotional support",
     "thank_back": "reply to their thanks briefly and warmly",
     "greet": "greet them and ask how you can help",
