@@ -1130,3 +1130,15 @@ def test_a_message_in_another_language_is_told_plainly_that_the_chat_reads_engli
     assert re.search(r"\bEnglish\b", turn.reply.text), turn.reply.text
     assert "help@harborlane.example" in turn.reply.text  # the way to a person who may read it
     assert not re.search(r"hello|thanks for getting in touch", turn.reply.text, re.I)
+
+
+def test_panic_over_and_logged_in_is_a_fix_not_a_new_case(chat):
+    """A TWCS train tweet: it was asked "Is there a reference number I can use to find this?"."""
+    (turn,) = _say(
+        chat, "panic-over",
+        "Thank you for your quick reply but panic over!! I'm logged in and enjoying the tunes "
+        "once again 😎",
+    )  # fmt: skip
+    assert "celebrate" in turn.plan.strategies, turn.plan.strategies
+    assert "?" not in turn.reply.text
+    assert "😎," not in turn.reply.text  # an echo does not carry the face into mid-sentence

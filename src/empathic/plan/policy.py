@@ -157,7 +157,10 @@ _RESOLVED = re.compile(
     r"working\s+(?:now|again|fine)|worked[,!]*\s+(?:thanks|thx|cheers|now)|(?:seems|appears)\s+to\s+(?:be\s+"
     r"working|have\s+worked)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|arrived|"
     r"turned\s+up|found\s+it|found\s+(?:a|the)\s+(?:fix|solution)|got\s+it\s+(?:back|working)|all\s+good|"
-    r"back\s+to\s+normal|(?:seems|looks)\s+(?:alright|all\s+right|ok|okay|fine)|"
+    r"back\s+to\s+normal|(?:seems|looks)\s+(?:alright|all\s+right|ok|okay|fine)|panic\s+over|"
+    # "panic over!! I'm logged in and enjoying the tunes once again" (a TWCS train tweet).
+    r"(?:i'?m|i\s+am|we'?re)\s+(?:now\s+)?(?:back\s+)?(?:logged|signed)\s+(?:back\s+)?in|"
+    r"(?:logged|signed)\s+(?:back\s+)?in\s+(?:now|again|fine)|"
     r"no\s+longer\s+need\s+(?:any\s+)?(?:assistance|help|support)|(?:solves|fixes)\s+(?:my|the|this|that)\s+(?:problem|issue)|"
     # Fixed by someone else: "I actually got one of the people from your team to fix it".
     r"got\s+(?:\w+\s+){1,8}?to\s+fix\s+it)\b",

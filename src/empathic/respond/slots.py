@@ -67,9 +67,16 @@ def _second_person(clause: str) -> str:
     return " ".join(out)
 
 
+# Faces and emoji closing a clause are how it was said, not what happened: echoed back
+# mid-sentence they read oddly ("Glad to hear you're enjoying the tunes once again 😎, and ...").
+_TRAILING_FACES = re.compile(
+    r"(?:\s*(?:[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]|[:;]-?[()DPp/\\|]|<3))+\s*$"
+)
+
+
 def _clause(text: str, max_words: int = 14) -> str | None:
     for piece in _SENTENCE.findall(text):
-        piece = _OPENERS.sub("", piece.strip()).strip(" ,-")
+        piece = _TRAILING_FACES.sub("", _OPENERS.sub("", piece.strip())).strip(" ,-")
         words = piece.split()
         if (
             3 <= len(words) <= max_words
@@ -222,7 +229,7 @@ _SECOND = re.compile(r"(?i)\b(?:you|your|yours|yourself|you're|you've|you'd|you'
 
 
 def _story_clause(piece: str, max_words: int) -> str | None:
-    piece = _STORY_OPENERS.sub("", piece.strip()).strip(" ,-")
+    piece = _TRAILING_FACES.sub("", _STORY_OPENERS.sub("", piece.strip())).strip(" ,-")
     if not _STORY_START.match(piece) or _NOT_A_STORY.match(piece):
         return None
     words = piece.split()
