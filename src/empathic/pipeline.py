@@ -351,8 +351,9 @@ def _tentatively(plan: Plan, tried: tuple[str, ...]) -> Plan:
     """Knowledge from a weak match is offered as possibly not what was asked; after "I did
     that, still not working" a weak match is a guess at a problem they already worked through,
     and is left out (the acknowledgement, what we know of their setup and the way on stay; when
-    we had answered before, the way on is a person). Someone who has just lost a person is not handed a guess from the help pages either: a
-    person who can sort it out with them is offered instead."""
+    we had answered before, the way on is a person). Someone who has just lost a person is not
+    handed a guess from the help pages either: a person who can sort it out with them is
+    offered instead."""
     if "condolence" in plan.must_include:
         strategies = tuple(s for s in plan.strategies if s not in {"inform", "ask"})
         return replace(plan, strategies=(*strategies, "offer_person"), knowledge=())
