@@ -28,6 +28,8 @@ ENGLISH_FLOOR = 0.01
 MIN_WORDS = 4
 # ... or letters of a script other than Latin (Japanese or Thai has no spaces between words).
 MIN_OTHER_SCRIPT_LETTERS = 10
+# Characters of a message judged (its opening).
+JUDGED_CHARS = 400
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # Links, handles, hashtag marks and app URIs ("spotify:track:15YI1C...") are not words of any
@@ -64,7 +66,9 @@ def _long_enough(text: str) -> bool:
 
 def language_of(text: str) -> str:
     """``"en"``, or the ISO 639-1 code of the language ``text`` is confidently written in."""
-    text = _NOT_LANGUAGE.sub(" ", text)
+    # The opening says which language a message is in; reading all of a long post cost 1 ms
+    # per 2,000 characters (customers.py: perception p95 5.6 -> 9.1 ms).
+    text = _NOT_LANGUAGE.sub(" ", text[:JUDGED_CHARS])
     if not _long_enough(text):
         return ENGLISH
     letters = [ch for ch in text if ch.isalpha()]
