@@ -36,6 +36,12 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 # language.
 _NOT_LANGUAGE = re.compile(r"https?://\S+|www\.\S+|@\w+|#|\b\w+:\w+:\S+|\S+@\S+\.\w+")
 
+# Words of English grammar: a message with three of them is English without asking the
+# identifier, which most messages then skip (it cost ~0.9 ms at p95 on every message).
+_ENGLISH_WORDS = frozenset((
+    "the", "and", "my", "you", "your", "it's", "i'm", "i", "this", "that", "with", "have", "what",
+    "for", "of", "to", "is", "are", "it", "not", "but", "me", "can't", "don't", "just", "was",
+))  # fmt: skip
 _identifier: Any = None
 _lock = threading.Lock()
 
@@ -70,6 +76,8 @@ def language_of(text: str) -> str:
     # per 2,000 characters (customers.py: perception p95 5.6 -> 9.1 ms).
     text = _NOT_LANGUAGE.sub(" ", text[:JUDGED_CHARS])
     if not _long_enough(text):
+        return ENGLISH
+    if len(_ENGLISH_WORDS.intersection(text.lower().split())) >= 3:
         return ENGLISH
     letters = [ch for ch in text if ch.isalpha()]
     if sum(ch.isupper() for ch in letters) > 0.6 * len(letters):
