@@ -1142,3 +1142,13 @@ def test_panic_over_and_logged_in_is_a_fix_not_a_new_case(chat):
     assert "celebrate" in turn.plan.strategies, turn.plan.strategies
     assert "?" not in turn.reply.text
     assert "😎," not in turn.reply.text  # an echo does not carry the face into mid-sentence
+
+
+def test_a_message_we_cannot_read_always_gets_the_emergency_number(chat):
+    """The crisis detector reads English only: "I don't want to live any more, I will kill myself
+    tonight" in German raised nothing. What we cannot read we cannot know to be safe."""
+    (turn,) = _say(
+        chat, "lang-crisis", "Ich will nicht mehr leben, ich werde mich heute Nacht umbringen"
+    )
+    assert turn.reading.language == "de"
+    assert "112" in turn.reply.text, turn.reply.text  # the default locale's emergency number

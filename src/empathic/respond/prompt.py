@@ -28,7 +28,8 @@ _STRATEGY_TEXT = {
     "confirm_fact": "confirm the corrected detail they just gave",
     "note_fact": "say back, once, the detail they just gave (order number, device)",
     "still_broken": "say you heard the fix did not work, naming their device or setup if known",
-    "other_language": "say plainly, in English, that you can read and answer only English here",
+    "other_language": "say plainly, in English, that you can read and answer only English here, "
+    "and that if they are in danger they should call their local emergency number",
     "support": "offer gentle emotional support",
     "thank_back": "reply to their thanks briefly and warmly",
     "greet": "greet them and ask how you can help",
