@@ -1152,3 +1152,11 @@ def test_a_message_we_cannot_read_always_gets_the_emergency_number(chat):
     )
     assert turn.reading.language == "de"
     assert "112" in turn.reply.text, turn.reply.text  # the default locale's emergency number
+
+
+def test_i_even_tried_that_is_a_failed_fix_not_a_story(chat):
+    """A TWCS train tweet: "I even tried that." got "How have the people around you found it?"."""
+    (turn,) = _say(chat, "even-tried", "I even tried that.")
+    assert not turn.plan.personal
+    assert "still_broken" in turn.plan.strategies, turn.plan.strategies
+    assert not re.search(r"people around you", turn.reply.text, re.I), turn.reply.text

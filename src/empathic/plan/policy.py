@@ -106,8 +106,12 @@ _ASK_HUMAN = re.compile(
 _STILL_BROKEN = re.compile(
     # A bare "It does not." answers "does it work now?"
     r"^\W*(?:no|nope|nah)?\W*(?:it\s+)?(?:doesn'?t|does\s+not|didn'?t|did\s+not)\W*$|"
-    # and a bare "Still." or "Still..." answers it too.
+    # and a bare "Still." or "Still..." answers it too, as does "I even tried that." (a TWCS
+    # train tweet that was asked "How have the people around you found it?").
     r"^\W*(?:no|nope|nah)?\W*still\W*$|"
+    r"^\W*(?:(?:yes|yeah|yep)\W+)?i\s+(?:even\s+|already\s+|also\s+)?(?:tried\s+(?:that|this|"
+    r"those|it|both|everything)|did\s+(?:that|this|those|both|everything))"
+    r"(?:\s+(?:already|too|as\s+well|before))?\W*$|"
     r"\bstill\s+(?!works\b)(?:opens|shows|happens|plays|skips|freezes|crashes|loads|asks|says|"
     r"logs|goes|stops|keeps|jumps|won'?t)\b|"
     r"\b(?:still\s+(?:not|no|nothing|doesn'?t|does\s+not|don'?t|isn'?t|won'?t|can'?t|the\s+same|"
