@@ -1160,3 +1160,13 @@ def test_i_even_tried_that_is_a_failed_fix_not_a_story(chat):
     assert not turn.plan.personal
     assert "still_broken" in turn.plan.strategies, turn.plan.strategies
     assert not re.search(r"people around you", turn.reply.text, re.I), turn.reply.text
+
+
+def test_tried_our_answer_and_it_did_not_help_gets_a_person_not_the_answer_again(chat):
+    """Found in the web chat: "My parcel is late", then "I even tried that." got "Thanks for
+    trying that" and "Could you tell me a bit more about what went wrong?"."""
+    late, tried = _say(chat, "tried-ours", "My parcel is late", "I even tried that.")
+    assert "inform" in late.plan.strategies, late.plan.strategies
+    assert "offer_person" in tried.plan.strategies, tried.plan.strategies
+    assert "help@harborlane.example" in tried.reply.text
+    assert "?" not in tried.reply.text

@@ -185,6 +185,18 @@ class Pipeline:
         this message), and a request for a person that nobody can take in this chat gets the
         knowledge base's contact route."""
         said = " ".join(e.reply for e in conversation.exchanges)
+        if (
+            plan.knowledge
+            and "still_broken" in plan.strategies
+            and all(k in said for k in plan.knowledge)
+        ):
+            # "I even tried that." after our passage: saying it again helps no one; a person
+            # (with the way to reach one) does.
+            strategies = tuple(s for s in plan.strategies if s != "inform")
+            tried = conversation.state.tried
+            plan = replace(
+                plan, strategies=person_instead_of_more_steps(strategies, tried), knowledge=()
+            )
         if plan.knowledge:
             plan = self._without_repeats(plan, said, question)
         person = {"handoff", "handoff_status", "offer_person"} & set(plan.strategies)
