@@ -192,11 +192,7 @@ class Pipeline:
         ):
             # "I even tried that." after our passage: saying it again helps no one; a person
             # (with the way to reach one) does.
-            strategies = tuple(s for s in plan.strategies if s != "inform")
-            tried = conversation.state.tried
-            plan = replace(
-                plan, strategies=person_instead_of_more_steps(strategies, tried), knowledge=()
-            )
+            plan = _past_the_help_pages(plan, conversation.state.tried)
         if plan.knowledge:
             plan = self._without_repeats(plan, said, question)
         person = {"handoff", "handoff_status", "offer_person"} & set(plan.strategies)
@@ -371,9 +367,14 @@ def _tentatively(plan: Plan, tried: tuple[str, ...]) -> Plan:
         return replace(plan, strategies=(*strategies, "offer_person"), knowledge=())
     if "still_broken" not in plan.strategies:
         return replace(plan, knowledge_tentative=True)
+    return _past_the_help_pages(plan, tried)
+
+
+def _past_the_help_pages(plan: Plan, tried: tuple[str, ...]) -> Plan:
+    """After "did that, still not working": the plan without its passage, and with a person in
+    place of more steps when an earlier reply of ours already gave an answer or steps."""
     strategies = tuple(s for s in plan.strategies if s != "inform") or ("next_step",)
-    strategies = person_instead_of_more_steps(strategies, tried)
-    return replace(plan, strategies=strategies, knowledge=())
+    return replace(plan, strategies=person_instead_of_more_steps(strategies, tried), knowledge=())
 
 
 def _search_query(conversation: Conversation, text: str, context_words: int) -> str:
