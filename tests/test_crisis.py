@@ -84,6 +84,35 @@ def test_crisis_hidden_in_billing_complaint(read):
     assert signal is not None and signal.kind == "self_harm"
 
 
+# An ordinary long post (past sentence_always_words, so every sentence is read) with nothing
+# about danger in it.
+SOURDOUGH = (
+    "I have been learning to bake sourdough since the spring and finally have a starter that rises "
+    "properly. The first loaves were flat and dense, so I switched to a stronger flour and started "
+    "feeding the starter twice a day. Last weekend I made two loaves for my sister's birthday "
+    "picnic and everyone asked for the recipe, which felt great after months of bricks. Next I "
+    "want to try a rye loaf, but I am not sure how long to proof it in a cold kitchen. "
+)
+
+
+def test_long_ordinary_post_stays_safe(read):
+    assert read(SOURDOUGH).crisis is None
+
+
+@pytest.mark.parametrize(
+    "threat",
+    [
+        "The guy who hit my car keeps laughing about it online. Going round there tonight to "
+        "make him bleed, already got mates coming.",
+        "The neighbour keeps blocking my drive. Next time I see him I'm taking the crowbar to "
+        "his head, not his car.",
+    ],
+)
+def test_threat_told_over_two_sentences_at_the_end_of_a_long_post(read, threat):
+    signal = read(SOURDOUGH + threat).crisis
+    assert signal is not None and signal.kind == "harm_to_others", signal
+
+
 # Phrase rules alone (no encoder): wording the rules must catch, with the words they cite.
 RULE_CRISES = [
     ("I don't see the point of living anymore", "self_harm", "see the point of living"),
@@ -110,6 +139,8 @@ RULE_CRISES = [
     ("I either want to die or I feel really good.", "self_harm", "want to die"),
     ("And I so want to die, but I feel I'm not even allowed that.", "self_harm", "want to die"),
     ("I actually really deeply want to die.", "self_harm", "want to die"),  # several adverbs
+    ("going round there tonight to make him bleed", "harm_to_others", "make him bleed"),
+    ("next time I'm taking a bat to his head", "harm_to_others", "bat to his head"),
 ]  # fmt: skip
 
 RULE_LOOKALIKES = [
@@ -127,6 +158,8 @@ RULE_LOOKALIKES = [
     "We want to end things with our courier and switch to yours",
     "I'll be checking out for good at 11, can I leave my bags at reception?",
     "I so want to die of embarrassment after that call",
+    "the hold music on your line makes my ears bleed",
+    "my son took the hammer to his piggy bank to pay for the game",
 ]
 
 

@@ -125,6 +125,11 @@ class PerceptionConfig(_Section):
     # Risk-head probability below which a crisis-head flag with no phrase behind it is dropped
     # (real posts about law, divorce or money read as danger to that head alone).
     risk_veto: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Crisis-head danger at which a run of neighbouring sentences read as a threat, abuse or an
+    # emergency flags without the risk head's support (1.0: never). 0.999: on crisis train and
+    # dev rows at the end of long RMHD control train posts, recall 0.947 -> 0.967, and control
+    # train posts flagged (any tier) 0.097 -> 0.101, the crisis tier unchanged.
+    window_danger: float = Field(default=0.999, ge=0.0, le=1.0)
     # Fewest words for that check (and for the risk head's own concern): the crisis head was
     # trained on short messages and is kept as it was for them; long posts are where it errs.
     risk_veto_min_words: int = Field(default=40, ge=0)

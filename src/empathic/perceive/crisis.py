@@ -271,6 +271,13 @@ _RULES: dict[str, list[str]] = {
         r"\s+could)\s+(?:going\s+to\s+|gonna\s+)?(?:hurt|shake|hit|smother)\s+(?:him|her|them|"
         r"the\s+baby|my\s+(?:baby|son|daughter|kid|child|children|kids))\b|"
         r"\bshake\s+(?:him|her|the\s+baby|my\s+baby)\s+(?:really\s+|so\s+|too\s+)?hard\b",
+        # Wanting someone to bleed, or a weapon taken to their head ("make him bleed", "taking the
+        # crowbar to his head"); "makes my ears bleed" is a figure of speech. No match in TWCS,
+        # RMHD or airline tweets.
+        r"\b(?:make|see|watch)\s+(?:sure\s+)?(?:him|her|them|he|she|they|that\s+\w+|my\s+(?:old\s+|"
+        r"former\s+)?\w+)\s+(?<!ears\s)bleeds?\b",
+        r"\b(?:take|taking|took)\s+(?:a|the|my)\s+(?:baseball\s+)?(?:bat|crowbar|hammer|knife|machete|"
+        r"axe|golf\s+club)\s+to\s+(?:his|her|their|your|that\s+\w+'s)\s+(?:head|face|skull|knees|legs)\b",
         # A weapon and a score to settle in the same message.
         r"\b(?:ammunition|ammo|bullets|shotgun|rifle|handgun|pistol|gun)\b(?=[^\n]{0,120}\b(?:deal\s+with|"
         r"take\s+care\s+of|settle\s+(?:things|it|the\s+score)\s+with|get\s+rid\s+of|teach)\s+(?:\w+\s+)?"
@@ -602,6 +609,13 @@ def scan(text: str) -> tuple[list[tuple[int, int]], dict[str, list[Span]]]:
     return idioms, rule_matches(text, idioms)
 
 
+def _told_over_sentences(probs: np.ndarray, danger: float, config: PerceptionConfig) -> bool:
+    """Whether a run of sentences reads as a threat, abuse or an emergency so surely that it
+    needs no support from the risk head (which reads distress, not danger to others)."""
+    kind = CRISIS_KINDS[int(np.argmax(probs[:-1]))]
+    return kind != "self_harm" and danger >= config.window_danger
+
+
 def detect_crisis(
     text: str,
     embeddings: np.ndarray | None,
@@ -666,6 +680,7 @@ def detect_crisis(
                 if (
                     _is_window(span, spans[1:])
                     and float(risk[min(i, len(risk) - 1)]) < config.risk_veto
+                    and not _told_over_sentences(probs[i], danger[i], config)
                 ):
                     danger[i] = 0.0
         row = int(np.argmax(danger - limits))
