@@ -1170,3 +1170,22 @@ def test_tried_our_answer_and_it_did_not_help_gets_a_person_not_the_answer_again
     assert "offer_person" in tried.plan.strategies, tried.plan.strategies
     assert "help@harborlane.example" in tried.reply.text
     assert "?" not in tried.reply.text
+
+
+def test_a_sarcastic_opening_about_a_late_refund_gets_help_and_then_a_person(chat):
+    """ "Oh brilliant, my refund has been 'processing' for three weeks now. Still no money." got
+    no passage ("still" read as a failed fix, though nothing had been suggested) and "let's not
+    go over the same ground" on an opening message; "Yeah right. Still nothing." was then asked
+    for a reference number, with no person offered."""
+    opening, still = _say(
+        chat, "sarcastic-refund",
+        "Oh brilliant, my refund has been 'processing' for three weeks now. Still no money. "
+        "Love that for me.",
+        "Yeah right. Still nothing.",
+    )  # fmt: skip
+    assert "inform" in opening.plan.strategies and opening.plan.knowledge, opening.plan
+    assert "refund" in opening.reply.text.lower()
+    assert not re.search(r"same ground|from the beginning|trying that", opening.reply.text, re.I)
+    assert not re.search(r"celebrat|glad|great news", opening.reply.text, re.I)
+    assert "offer_person" in still.plan.strategies, still.plan.strategies
+    assert "help@harborlane.example" in still.reply.text

@@ -91,7 +91,7 @@ class Pipeline:
         knowledge, tentative = self._knowledge_for(reading, search, working.state)
         plan = self.plan(reading, working, knowledge, embedding)
         if tentative and plan.knowledge:
-            plan = _tentatively(plan, working.state.tried)
+            plan = _tentatively(plan, working.state.tried, answered=bool(conversation.exchanges))
         plan = self._grounded(plan, conversation, reading.text)
         plan = _noting_facts(plan, conversation.facts, working.facts, corrected=fixed is not None)
         reply = self.reply(plan, reading, conversation, working)
@@ -355,17 +355,19 @@ def _noting_facts(
     return replace(plan, strategies=tuple(strategies))
 
 
-def _tentatively(plan: Plan, tried: tuple[str, ...]) -> Plan:
+def _tentatively(plan: Plan, tried: tuple[str, ...], answered: bool) -> Plan:
     """Knowledge from a weak match is offered as possibly not what was asked; after "I did
-    that, still not working" a weak match is a guess at a problem they already worked through,
-    and is left out (the acknowledgement, what we know of their setup and the way on stay; when
-    we had answered before, the way on is a person). Someone who has just lost a person is not
-    handed a guess from the help pages either: a person who can sort it out with them is
+    that, still not working" (``answered``: we replied before) a weak match is a guess at a
+    problem they already worked through, and is left out (the acknowledgement, what we know of
+    their setup and the way on stay; when we had answered before, the way on is a person). On
+    an opening message "still" is about waiting ("my refund has been processing for three
+    weeks. Still no money."), and the guess is offered. Someone who has just lost a person is
+    not handed a guess from the help pages either: a person who can sort it out with them is
     offered instead."""
     if "condolence" in plan.must_include:
         strategies = tuple(s for s in plan.strategies if s not in {"inform", "ask"})
         return replace(plan, strategies=(*strategies, "offer_person"), knowledge=())
-    if "still_broken" not in plan.strategies:
+    if "still_broken" not in plan.strategies or not answered:
         return replace(plan, knowledge_tentative=True)
     return _past_the_help_pages(plan, tried)
 
