@@ -1189,3 +1189,14 @@ def test_a_sarcastic_opening_about_a_late_refund_gets_help_and_then_a_person(cha
     assert not re.search(r"celebrat|glad|great news", opening.reply.text, re.I)
     assert "offer_person" in still.plan.strategies, still.plan.strategies
     assert "help@harborlane.example" in still.reply.text
+
+
+def test_an_opening_that_says_everything_was_tried_is_not_handed_a_guess(chat):
+    """ "Still no money" on an opening is waiting; "I've done it all" is a failed fix, and a
+    weak match from the help pages is a guess at what they already did."""
+    (turn,) = _say(
+        chat, "done-it-all",
+        "I've done it all, multiple times. It resets temporarily but then reverts right back.",
+    )  # fmt: skip
+    assert not turn.plan.knowledge, turn.plan.knowledge
+    assert "reset link" not in turn.reply.text

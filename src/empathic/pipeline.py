@@ -20,7 +20,7 @@ from empathic.components import Critic, KnowledgeBase, Perceiver, Planner, Respo
 from empathic.config import KnowledgeConfig
 from empathic.conversation import Conversation, Exchange, Handoff, Mode
 from empathic.perceive.perceiver import MAX_MESSAGE_CHARS, validate_message
-from empathic.plan.policy import sure_story
+from empathic.plan.policy import says_tried, sure_story
 from empathic.plan.rules import person_instead_of_more_steps
 from empathic.plan.strategy_model import POSITION_SCALE
 from empathic.respond.knowledge import Hit, overlap_best_sentence
@@ -91,7 +91,8 @@ class Pipeline:
         knowledge, tentative = self._knowledge_for(reading, search, working.state)
         plan = self.plan(reading, working, knowledge, embedding)
         if tentative and plan.knowledge:
-            plan = _tentatively(plan, working.state.tried, answered=bool(conversation.exchanges))
+            failed_fix = bool(conversation.exchanges) or says_tried(text)
+            plan = _tentatively(plan, working.state.tried, failed_fix)
         plan = self._grounded(plan, conversation, reading.text)
         plan = _noting_facts(plan, conversation.facts, working.facts, corrected=fixed is not None)
         reply = self.reply(plan, reading, conversation, working)
@@ -355,19 +356,20 @@ def _noting_facts(
     return replace(plan, strategies=tuple(strategies))
 
 
-def _tentatively(plan: Plan, tried: tuple[str, ...], answered: bool) -> Plan:
+def _tentatively(plan: Plan, tried: tuple[str, ...], failed_fix: bool) -> Plan:
     """Knowledge from a weak match is offered as possibly not what was asked; after "I did
-    that, still not working" (``answered``: we replied before) a weak match is a guess at a
-    problem they already worked through, and is left out (the acknowledgement, what we know of
-    their setup and the way on stay; when we had answered before, the way on is a person). On
-    an opening message "still" is about waiting ("my refund has been processing for three
-    weeks. Still no money."), and the guess is offered. Someone who has just lost a person is
+    that, still not working" (``failed_fix``: we replied before, or they say they tried
+    something) a weak match is a guess at a problem they already worked through, and is left
+    out (the acknowledgement, what we know of their setup and the way on stay; when we had
+    answered before, the way on is a person). On an opening message with nothing tried, "still"
+    is about waiting ("my refund has been processing for three weeks. Still no money."), and the
+    guess is offered. Someone who has just lost a person is
     not handed a guess from the help pages either: a person who can sort it out with them is
     offered instead."""
     if "condolence" in plan.must_include:
         strategies = tuple(s for s in plan.strategies if s not in {"inform", "ask"})
         return replace(plan, strategies=(*strategies, "offer_person"), knowledge=())
-    if "still_broken" not in plan.strategies or not answered:
+    if "still_broken" not in plan.strategies or not failed_fix:
         return replace(plan, knowledge_tentative=True)
     return _past_the_help_pages(plan, tried)
 

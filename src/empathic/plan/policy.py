@@ -244,6 +244,21 @@ _FIX_FAILED = re.compile(
 )
 
 
+# Something the customer did to fix it themselves ("I've done it all", "reinstalled", "no luck").
+_TRIED = re.compile(
+    r"\b(?:tried|trying|did\s+(?:that|this|it|both|all|everything|the)|done\s+(?:that|this|it|both|"
+    r"all|everything)|restart\w*|reinstall\w*|re-?install\w*|reset|cleared|logged\s+out|followed|"
+    r"(?:didn'?t|did\s+not|doesn'?t|does\s+not)\s+(?:\w+\s+)?(?:help|work|fix)\w*|none\s+of\s+"
+    r"(?:those|these|them)|no\s+luck)\b",
+    re.IGNORECASE,
+)
+
+
+def says_tried(text: str) -> bool:
+    """The customer says they tried something, or that something did not help."""
+    return _TRIED.search(text) is not None
+
+
 def still_broken(text: str) -> bool:
     """The customer says the fix or the steps did not help ("did that, still not working")."""
     return _STILL_BROKEN.search(_plain(text)) is not None

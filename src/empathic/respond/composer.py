@@ -20,6 +20,7 @@ from pathlib import Path
 
 from empathic.check.content import announces, asks_for, unbacked
 from empathic.conversation import Conversation
+from empathic.plan.policy import says_tried
 from empathic.respond import slots
 from empathic.respond.safety import RESOURCES
 from empathic.types import Draft, Plan, Reading, Sentence, State
@@ -355,13 +356,6 @@ _KEEP = frozenset(
 
 
 # The customer says they tried something ("did that", "restarted it", "didn't help").
-_TRIED = re.compile(
-    r"\b(?:tried|trying|did\s+(?:that|this|it|both|all|everything|the)|done\s+(?:that|this|it|both|"
-    r"all|everything)|restart\w*|reinstall\w*|re-?install\w*|reset|cleared|logged\s+out|followed|"
-    r"(?:didn'?t|did\s+not|doesn'?t|does\s+not)\s+(?:\w+\s+)?(?:help|work|fix)\w*|none\s+of\s+"
-    r"(?:those|these|them)|no\s+luck)\b",
-    re.IGNORECASE,
-)
 # Something still awaited ("still no parcel", "still waiting on my refund"): nothing was tried.
 _AWAITED = re.compile(
     r"\bstill\s+(?:no\b|nothing|waiting|not\s+(?:here|arrived|received|delivered|refunded)|"
@@ -374,7 +368,7 @@ _AWAITED = re.compile(
 def _fix_was_tried(text: str, conversation: Conversation) -> bool:
     """Whether "thanks for trying that" is true: they say they tried something, or our last
     reply gave steps and what they report is not a thing still awaited."""
-    if _TRIED.search(text):
+    if says_tried(text):
         return True
     last = conversation.exchanges[-1].strategies if conversation.exchanges else ()
     return not _AWAITED.search(text) and bool({"inform", "suggest"} & set(last))
