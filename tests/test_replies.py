@@ -1200,3 +1200,19 @@ def test_an_opening_that_says_everything_was_tried_is_not_handed_a_guess(chat):
     )  # fmt: skip
     assert not turn.plan.knowledge, turn.plan.knowledge
     assert "reset link" not in turn.reply.text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "While I appreciate you getting back to me so quickly, your suggestions weren't really "
+        "that helpful. I already use Release Radar.",
+        "That wasn't much help, thanks anyway.",
+    ],
+)
+def test_polite_thanks_around_help_that_did_not_help_is_not_a_sign_off(chat, message):
+    """It was answered "Glad to hear you already use Release Radar, and thanks for the kind
+    words." (a TWCS train tweet)."""
+    (turn,) = _say(chat, "not-helpful", message)
+    assert turn.plan.strategies != ("thank_back",), turn.plan.strategies
+    assert not re.search(r"kind words|my pleasure|glad to hear", turn.reply.text, re.I)

@@ -142,6 +142,9 @@ _PROBLEM = re.compile(
     r"crack\w*|damag\w*|faulty|defective|leak\w*|torn|stuck|stall\w*|late|delay\w*|lost|declined|locked|"
     r"overcharg\w*|charged|twice|double|duplicate|money\s+back|wast\w+\s+(?:my|our)\s+time|"
     r"tried\s+everything|lip\s+service|go(?:es)?\s+to\s+die|"
+    # "your suggestions weren't really that helpful" (a TWCS train tweet, thanked for first).
+    r"(?:weren'?t|wasn'?t|were\s+not|was\s+not|isn'?t|aren'?t|not)\s+(?:really\s+|that\s+|very\s+|"
+    r"particularly\s+|much\s+|of\s+)*(?:helpful|useful|(?:any\s+|much\s+)?help)\b|"
     r"(?:isn'?t|is\s+not|there'?s\s+no)\s+(?:even\s+)?(?:an?\s+|any\s+)?(?:option|way|button|setting)\b|"
     r"(?:doesn'?t|does\s+not|won'?t|wont|didn'?t)\s+let\s+me\b|"
     # "for many pages it doesn't.", "Its BAD.", "Shame, will switch to Tidal", "my name should
