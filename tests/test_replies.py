@@ -1216,3 +1216,28 @@ def test_polite_thanks_around_help_that_did_not_help_is_not_a_sign_off(chat, mes
     (turn,) = _say(chat, "not-helpful", message)
     assert turn.plan.strategies != ("thank_back",), turn.plan.strategies
     assert not re.search(r"kind words|my pleasure|glad to hear", turn.reply.text, re.I)
+
+
+def test_a_phone_named_by_its_maker_is_not_asked_for_again(chat):
+    """ "samsung cell phone. latest updated version from the play store." was asked "Which device
+    or browser are you using?" (a TWCS train tweet)."""
+    (turn,) = _say(
+        chat, "samsung", "samsung cell phone. latest updated version from the play store."
+    )
+    assert not re.search(r"which device|what device|which phone", turn.reply.text, re.I)
+    assert "samsung cell phone" in turn.reply.text.lower()
+
+
+def test_a_device_noted_leaves_room_for_the_way_on(chat):
+    """ "not only have I reinstalled the app I have done a iPhone factory reset. Still the same
+    issue." got "It's noted that this is on your iPhone, so you won't be asked again." and
+    nothing else after the acknowledgement: every sentence had picked a template naming the
+    iPhone, and all but one were dropped as repeats (a TWCS train tweet)."""
+    (turn,) = _say(
+        chat, "iphone-reset",
+        "not only have I reinstalled the app I have done a iPhone factory reset. Still the same "
+        "issue.",
+    )  # fmt: skip
+    assert turn.reply.text.count("iPhone") == 1, turn.reply.text
+    assert len(turn.reply.sentences) >= 3, turn.reply.text
+    assert {"still_broken", "ask", "next_step"} & {s.strategy for s in turn.reply.sentences}

@@ -292,6 +292,14 @@ class Composer:
                 if any(values[k] in sentence.text for k in _ECHOES & values.keys()):
                     # Echo the person's words once per reply, not in every sentence.
                     values = {k: v for k, v in values.items() if k not in _ECHOES}
+                if strategy not in _DROP_FIRST:
+                    # A fact named in a sentence the length budget keeps is named once per
+                    # reply: later sentences pick templates that do not name it ("Thanks, iPhone
+                    # noted." then "Thanks for trying that on your iPhone" and "So this is
+                    # happening on your iPhone" left no room for help).
+                    values = {
+                        k: v for k, v in values.items() if not (k in given and v in sentence.text)
+                    }
         out = _named_once(_fit(out, self.max_sentences), given)
         return Draft(tuple(out), "composer")
 

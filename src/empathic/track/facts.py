@@ -46,7 +46,8 @@ _DEVICE = re.compile(
     r"(?:huawei|xiaomi|motorola|moto|sony\s+xperia|nokia|lg)\s+[a-z]*\d+\w*|(?:samsung\s+)?galaxy(?:\s+(?:tab\s+)?[a-z]?\d+\w*)?|"
     r"samsung\s+[a-z]\d+\w*|lumia\s+\w+|ps[345]|playstation\s?\d?|xbox(?:\s+(?:one|series\s+[xs]))?|"
     r"nintendo\s+switch|chromebook|kindle|fire\s+tv|roku|apple\s+(?:tv|watch)|airpods|sonos\s+\w+|"
-    r"android\s+(?:phone|tablet)|windows\s+phone|chromecast|chrome(?:book)?|firefox|safari|"
+    r"android\s+(?:phone|tablet)|(?:samsung|huawei|xiaomi|motorola|nokia|lg|sony)\s+(?:cell\s+|mobile\s+|smart\s?)?(?:phone|tablet|tv)|"
+    r"windows\s+phone|chromecast|chrome(?:book)?|firefox|safari|"
     r"microsoft\s+edge|(?:work|home|office|gaming)\s+(?:pc|laptop|computer))"
     + _MODEL
     + r"(?!\w)",  # "Chromecast" is not "Chrome"
