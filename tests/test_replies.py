@@ -1241,3 +1241,23 @@ def test_a_device_noted_leaves_room_for_the_way_on(chat):
     assert turn.reply.text.count("iPhone") == 1, turn.reply.text
     assert len(turn.reply.sentences) >= 3, turn.reply.text
     assert {"still_broken", "ask", "next_step"} & {s.strategy for s in turn.reply.sentences}
+
+
+def test_a_fix_told_with_the_trouble_it_replaced_is_celebrated_cleanly(chat):
+    """ "Ok I don't know what I did but it's working now. It was saying that the music wasn't
+    available." was read as a complaint ("don't know" read as negating the fix) and handed a
+    passage about parcels (a TWCS train tweet)."""
+    (turn,) = _say(
+        chat, "fixed-itself",
+        "Ok I don\u2019t know what I did but it\u2019s working now. It was saying that the music "
+        "wasn\u2019t available.",
+    )  # fmt: skip
+    assert "celebrate" in turn.plan.strategies, turn.plan.strategies
+    assert "inform" not in {s.strategy for s in turn.reply.sentences}, turn.reply.text
+    assert all(c.passed for c in turn.reply.checks), turn.reply.checks
+
+
+def test_a_failed_fix_of_their_own_is_not_handed_a_guess(chat):
+    """ "I reinstall but still the problem" got a weak match about deleting an account."""
+    (turn,) = _say(chat, "reinstall", "I reinstall but still the problem \U0001f614")
+    assert not turn.plan.knowledge, turn.plan.knowledge

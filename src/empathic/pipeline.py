@@ -91,7 +91,10 @@ class Pipeline:
         knowledge, tentative = self._knowledge_for(reading, search, working.state)
         plan = self.plan(reading, working, knowledge, embedding)
         if tentative and plan.knowledge:
-            failed_fix = bool(conversation.exchanges) or says_tried(text)
+            # "I reinstall but still the problem": a weak match is a guess at what they did.
+            failed_fix = says_tried(text) or (
+                bool(conversation.exchanges) and "still_broken" in plan.strategies
+            )
             plan = _tentatively(plan, working.state.tried, failed_fix)
         plan = self._grounded(plan, conversation, reading.text)
         plan = _noting_facts(plan, conversation.facts, working.facts, corrected=fixed is not None)
@@ -357,19 +360,19 @@ def _noting_facts(
 
 
 def _tentatively(plan: Plan, tried: tuple[str, ...], failed_fix: bool) -> Plan:
-    """Knowledge from a weak match is offered as possibly not what was asked; after "I did
-    that, still not working" (``failed_fix``: we replied before, or they say they tried
-    something) a weak match is a guess at a problem they already worked through, and is left
-    out (the acknowledgement, what we know of their setup and the way on stay; when we had
-    answered before, the way on is a person). On an opening message with nothing tried, "still"
-    is about waiting ("my refund has been processing for three weeks. Still no money."), and the
-    guess is offered. Someone who has just lost a person is
-    not handed a guess from the help pages either: a person who can sort it out with them is
-    offered instead."""
+    """Knowledge from a weak match is offered as possibly not what was asked. After "I did
+    that, still not working" (``failed_fix``: they say they tried something, or say it is
+    still broken after a reply of ours) a weak match is a guess at a problem they already
+    worked through, and is left out: the acknowledgement, what we know of their setup and the
+    way on stay, and when we had answered before, the way on is a person. With nothing tried,
+    "still" is about waiting ("my refund has been processing for three weeks. Still no
+    money."), and the guess is offered. Someone who has just lost a person is not handed a
+    guess from the help pages either: a person who can sort it out with them is offered
+    instead."""
     if "condolence" in plan.must_include:
         strategies = tuple(s for s in plan.strategies if s not in {"inform", "ask"})
         return replace(plan, strategies=(*strategies, "offer_person"), knowledge=())
-    if "still_broken" not in plan.strategies or not failed_fix:
+    if not failed_fix:
         return replace(plan, knowledge_tentative=True)
     return _past_the_help_pages(plan, tried)
 

@@ -140,10 +140,13 @@ def _emotion(
     sentences: tuple[Sentence, ...], plan: Plan, conversation: Conversation
 ) -> Finding | None:
     """Celebrating when the feeling is negative (or after a bereavement in this conversation);
-    irritation offered to grief or fear."""
+    irritation offered to grief or fear. A fix the plan celebrates (family "relief": the words
+    say it works now, not sarcastically) may be told with the trouble it replaced ("it's working
+    now. It was saying the music wasn't available."), which reads negative."""
     turns = conversation.state.turns
     grief = any(mentions_bereavement(t.text) for t in turns)
-    low = plan.family in _NEGATIVE_FAMILIES or grief or bool(turns and turns[-1].valence < -0.1)
+    negative = bool(turns and turns[-1].valence < -0.1) and plan.family != "relief"
+    low = plan.family in _NEGATIVE_FAMILIES or grief or negative
     sad = plan.family in {"sadness", "fear"} or grief
     hits = [
         i

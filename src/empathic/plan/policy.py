@@ -183,7 +183,9 @@ _SOLVED = re.compile(
 # "I'll let you know if it works").
 _NEGATED = re.compile(
     r"(?:\b(?:not|never(?!\s*mind)|no|neither|nor|without|still|dont|cant|wont|doesnt|didnt|isnt|stop\w*|"
-    r"if|whether|once|when|until|hope\w*)\b|n't\b)[^.!?]{0,25}$",
+    r"if|whether|once|when|until|hope\w*)\b|n't\b)"
+    # "I don't know what I did but it's working now" is not a negation of the fix.
+    r"(?!\s+(?:really\s+)?know\s+(?:what|how|why)\b)[^.!?]{0,25}$",
     re.IGNORECASE,
 )
 _PRAISE = re.compile(
