@@ -137,6 +137,12 @@ def test_slots_skip_clauses_with_nothing_to_echo_or_a_feeling_of_their_own():
     assert slots.issue("Yeah it was scary. I'm okay now though.") == "it was scary"
 
 
+def test_thanks_and_thread_markers_are_not_news_to_echo():
+    # "Glad to hear you will, thanks for the help & care, and thanks for the kind words."
+    assert slots.event("I will, thanks for the help & care") is None
+    assert slots.event("I already use Release Radar and [1/2]") is None
+
+
 def test_slots_never_echo_shouting_or_insults():
     assert slots.issue("I've had ENOUGH of this stupid bot.") is None
     assert slots.issue("My useless parcel tracker shows nothing.") is None

@@ -167,11 +167,18 @@ _FEELING_LEAD = re.compile(
 )
 
 
+# Thanks inside the clause ("I will, thanks for the help"), a thread marker ("[1/2]") or a
+# placeholder: echoed as news they read as "Glad to hear you will, thanks for the help".
+_NOT_AN_EVENT = re.compile(
+    r"\b(?:thanks?|thank\s+you|thx|cheers|appreciate\w*)\b|\[\d+/\d+\]|__\w+__", re.I
+)
+
+
 def event(text: str) -> str | None:
     clause = _clause(_FEELING_LEAD.sub("", _OPENERS.sub("", text.strip())))
     if clause is None or not re.match(r"(?i)(?:i|my|we|our)\b", clause):
         return None
-    if not _reads_cleanly(clause):
+    if not _reads_cleanly(clause) or _NOT_AN_EVENT.search(clause):
         return None
     swapped = _second_person(clause)
     return swapped[0].lower() + swapped[1:]
