@@ -106,6 +106,9 @@ def test_long_ordinary_post_stays_safe(read):
         "make him bleed, already got mates coming.",
         "The neighbour keeps blocking my drive. Next time I see him I'm taking the crowbar to "
         "his head, not his car.",
+        # No phrase rule: the run of the two sentences, read by the crisis head, finds it.
+        "my son wont stop screaming and i just threw a plate at the wall right by his head. i "
+        "need to get away from him before i do something worse",
     ],
 )
 def test_threat_told_over_two_sentences_at_the_end_of_a_long_post(read, threat):
