@@ -363,7 +363,6 @@ _KEEP = frozenset(
 )  # fmt: skip
 
 
-# The customer says they tried something ("did that", "restarted it", "didn't help").
 # Something still awaited ("still no parcel", "still waiting on my refund"): nothing was tried.
 _AWAITED = re.compile(
     r"\bstill\s+(?:no\b|nothing|waiting|not\s+(?:here|arrived|received|delivered|refunded)|"
