@@ -1261,3 +1261,17 @@ def test_a_failed_fix_of_their_own_is_not_handed_a_guess(chat):
     """ "I reinstall but still the problem" got a weak match about deleting an account."""
     (turn,) = _say(chat, "reinstall", "I reinstall but still the problem \U0001f614")
     assert not turn.plan.knowledge, turn.plan.knowledge
+
+
+@pytest.mark.parametrize(
+    "message", ["Thank you and have a great day!!", "Y'all are awesome, thank you!"]
+)
+def test_delighted_thanks_get_gladness_not_congratulations(chat, message):
+    """ "Thank you and have a great day!!" got "That's a great outcome, and thanks for letting us
+    know." (a TWCS train tweet): no outcome had been told."""
+    (turn,) = _say(chat, "delighted", message)
+    assert turn.plan.strategies[:2] == ("celebrate", "thank_back"), turn.plan.strategies
+    glad = [s.text for s in turn.reply.sentences if s.strategy == "celebrate"]
+    assert glad, turn.reply.text
+    assert not re.search(r"congratulat|outcome|news|celebrat|deserv|enjoy|for you", glad[0], re.I)
+    assert "?" not in turn.reply.text

@@ -209,7 +209,9 @@ def thank_back(s: Situation, p: Sketch) -> bool:
         and s.reading.sarcasm_span is None
     )
     p.strategies = ["celebrate", "thank_back"] if delighted else ["thank_back"]
-    p.family, p.level = ("joy", 2) if delighted else ("gratitude", 1)
+    # "delight": gladness at their warmth, not congratulations on news they never gave ("Thank
+    # you and have a great day!!" got "That's a great outcome").
+    p.family, p.level = ("delight", 2) if delighted else ("gratitude", 1)
     if not delighted and nothing_sorted_yet(s.reading.text):
         p.family = "neutral"  # thanks before trying or in hope: no "glad that helped"
     p.avoid.append("apology")

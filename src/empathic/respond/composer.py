@@ -36,6 +36,7 @@ _FALLBACK = {
     "confusion": ("neutral",),
     "joy": ("gratitude", "neutral"),
     "relief": ("joy", "gratitude", "neutral"),
+    "delight": ("gratitude", "joy", "neutral"),
     "gratitude": ("joy", "neutral"),
     "neutral": ("disappointment", "confusion"),
 }
