@@ -609,11 +609,15 @@ def scan(text: str) -> tuple[list[tuple[int, int]], dict[str, list[Span]]]:
     return idioms, rule_matches(text, idioms)
 
 
+def _head_kind(probs: np.ndarray) -> str:
+    """The crisis kind the head reads in one row of its probabilities (the last is "none")."""
+    return CRISIS_KINDS[int(np.argmax(probs[:-1]))]
+
+
 def _told_over_sentences(probs: np.ndarray, danger: float, config: PerceptionConfig) -> bool:
     """Whether a run of sentences reads as a threat, abuse or an emergency so surely that it
     needs no support from the risk head (which reads distress, not danger to others)."""
-    kind = CRISIS_KINDS[int(np.argmax(probs[:-1]))]
-    return kind != "self_harm" and danger >= config.window_danger
+    return _head_kind(probs) != "self_harm" and danger >= config.window_danger
 
 
 def detect_crisis(
@@ -685,7 +689,7 @@ def detect_crisis(
                     danger[i] = 0.0
         row = int(np.argmax(danger - limits))
         if danger[row] >= limits[row]:
-            kind = CRISIS_KINDS[int(np.argmax(probs[row, :-1]))]
+            kind = _head_kind(probs[row])
             evidence = spans[row] if row < len(spans) else spans[0]
             if risk is None or words < config.risk_veto_min_words:
                 return CrisisSignal(kind, round(float(danger[row]), 4), (evidence,))  # type: ignore[arg-type]
