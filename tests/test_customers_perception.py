@@ -14,6 +14,9 @@ import pytest
         "Great, another two hours on hold, love it",
         "Oh wonderful, my flight got cancelled again. Thanks so much.",
         "Love how my parcel is 'out for delivery' for the fifth day in a row",
+        # An unamused or expressionless face after thanks turns them around.
+        "Wonderful customer service as always 😒",
+        "Thanks for the update 😑",
     ],
 )
 def test_sarcasm_is_not_joy(read, text):

@@ -218,6 +218,8 @@ def test_a_hand_off_request_answered_with_a_question_is_caught(engine):
         # does not reach its threshold, and the reply celebrated the delivery.
         "Wow, fantastic service as always. Third time my delivery has been 'rescheduled' this "
         "week. Really loving it.",
+        # An unamused face turns the praise round; it was met with "You've made my day".
+        "Wonderful customer service as always 😒",
     ],
 )
 def test_sarcasm_is_answered_as_frustration_not_celebrated(chat, message):
