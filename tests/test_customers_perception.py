@@ -17,6 +17,9 @@ import pytest
         # An unamused or expressionless face after thanks turns them around.
         "Wonderful customer service as always 😒",
         "Thanks for the update 😑",
+        # Thanks for a harm: both were read as joy and thanks.
+        "Thanks again for delaying my order for the third time",
+        "Thanks for wasting an hour of my life",
     ],
 )
 def test_sarcasm_is_not_joy(read, text):

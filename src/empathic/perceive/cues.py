@@ -68,6 +68,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"letting|to\s+let|in\s+case|making\s+sure))|another|now|so|and)\b|"
             r"(?:that's|thats|it's)\s+just)|"
             r"\b(?:thanks|thank you)\s+(?:a lot|so much)?\s*(?:for nothing|i guess)\b|"
+            # Thanks for a harm ("thanks for losing my luggage"): on airline, TWCS and
+            # GoEmotions *train* rows every match is a complaint. Cancelling and breaking are
+            # left out: "thanks for cancelling my order" is often sincere.
+            r"\b(?:thanks|thank you)(?:\s+\S+)?,?\s+for\s+(?:(?!not\b|never\b)\w+\s+)?"
+            r"(?:ruining|losing|delaying|ignoring|wasting|overcharging|getting me sick|"
+            r"making me (?:late|wait|sick|miss)|leaving me (?:stranded|waiting|stuck|on hold))\b|"
             r"\byeah,?\s+right\b|\bsure,?\s+(?:because|like)\b|\blove\s+that\s+for\s+me\b|"
             r"\byeah,?\s+(?:really|totally|just|so)\s+(?:loving|enjoying|love)\b|"
             r"\b(?:love|loving)\s+(?:how|that|waiting|being)\b.*\b(?:again|still|never|hours?|"
