@@ -1277,3 +1277,26 @@ def test_delighted_thanks_get_gladness_not_congratulations(chat, message):
     assert glad, turn.reply.text
     assert not re.search(r"congratulat|outcome|news|celebrat|deserv|enjoy|for you", glad[0], re.I)
     assert "?" not in turn.reply.text
+
+
+# Wordings that assume the customer waited or had to repeat themselves.
+_PRESUMED = re.compile(
+    r"waiting this long|left waiting|patient|repeat yourself|chase|back and forth|by now|"
+    r"the wait\b|delay in getting back|slow reply",
+    re.I,
+)
+
+
+def test_a_first_complaint_is_not_told_it_waited_or_repeated_itself(chat):
+    """ "Thanks for wasting an hour of my life" got "Being asked to repeat yourself would test
+    anyone's patience"; a first message that says nothing of waiting must not hear "after
+    waiting this long". The composer rotates its wordings, so many conversations are tried."""
+    messages = (
+        "The app crashes whenever I open my basket and I'm furious.",
+        "This is ridiculous, the discount code doesn't work at checkout.",
+        "Your website is a joke, the payment page is broken.",
+    )
+    for i in range(30):
+        (turn,) = _say(chat, f"presume-{i}", messages[i % len(messages)])
+        assert turn.plan.family in {"frustration", "disappointment"}, turn.plan.family
+        assert not _PRESUMED.search(turn.reply.text), turn.reply.text

@@ -201,10 +201,12 @@ class Composer:
         rng: random.Random,
         personal: bool = False,
         known: Collection[str] = (),
+        untold: Collection[str] = (),
     ) -> Sentence | None:
         """One sentence for ``strategy``: slot-filled variants first, never one in ``avoid``,
         never a promise the action registry does not back, never a request for a fact in
-        ``known``, never an announcement with nothing after it."""
+        ``known``, never an announcement with nothing after it, never a wording that assumes
+        what is ``untold`` (see ``_PRESUMES``)."""
         table = _TABLE_BY_ACTION.get(strategy, {}).get("handoff" in self.actions, strategy)
         values = {**self._fixed, **values}
         options = []
@@ -213,7 +215,11 @@ class Composer:
             if not names <= values.keys():
                 continue
             text = template.format(**{n: values[n] for n in names})
-            if _norm(text) not in avoid and self._may_say(text, strategy, known):
+            if (
+                _norm(text) not in avoid
+                and self._may_say(text, strategy, known)
+                and not _presumes(text, untold)
+            ):
                 options.append((len(names - self._fixed.keys()), template, text))
         if not options:
             return None
@@ -250,6 +256,7 @@ class Composer:
         # Nothing said earlier in this conversation is said again, word for word.
         avoid = {_norm(p) for p in (*state.used_phrases, *conversation.said_before())}
         known = conversation.facts.keys() | _beside_the_point(conversation, reading.text)
+        untold = _untold(reading.text, conversation)
         out: list[Sentence] = []
         given = _fact_values(conversation.facts)
         values.update(given)
@@ -285,7 +292,7 @@ class Composer:
                 if strategy == "still_broken" and not _fix_was_tried(reading.text, conversation):
                     table = "still_open"
                 sentence = self.sentence(
-                    table, plan.family, values, avoid, rng, plan.personal, known
+                    table, plan.family, values, avoid, rng, plan.personal, known, untold
                 )
             if sentence is not None:
                 out.append(sentence)
@@ -333,10 +340,12 @@ class Composer:
         known: Collection[str] = (),
     ) -> Sentence | None:
         """Another wording for the same strategy, not said yet in this conversation (nor in
-        ``avoid``), asking for nothing in ``known``."""
+        ``avoid``), asking for nothing in ``known`` and assuming nothing (``_PRESUMES``)."""
         avoided = {_norm(p) for p in (*state.used_phrases, *avoid)} | {_norm(sentence.text)}
         rng = random.Random(len(state.used_phrases))
-        return self.sentence(sentence.strategy, plan.family, {}, avoided, rng, plan.personal, known)
+        return self.sentence(
+            sentence.strategy, plan.family, {}, avoided, rng, plan.personal, known, _PRESUMES
+        )
 
 
 # Slots that echo the person's words (slots.py), as against the facts they gave.
@@ -371,6 +380,52 @@ _AWAITED = re.compile(
     r"\bno\s+sign\s+of\b",
     re.IGNORECASE,
 )
+
+
+# Wordings that assume something the customer may not have told us, and the words that tell it.
+# "Anyone would be frustrated after waiting this long" to "the app crashes when I open it", or
+# "Being asked to repeat yourself would test anyone's patience" on a first message, shows we did
+# not listen. Such a wording is said only when their words (or earlier turns) back it.
+_PRESUMES = {
+    "waited": (
+        re.compile(
+            r"waiting this long|left waiting|patient with this|worn your patience|the wait\b|"
+            r"to wait for|delay in getting back|slow reply|being so patient|answer by now",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"\b(?:wait\w*|hours?|days?|weeks?|months?|ages|forever|still|yet|delay\w*|late|"
+            r"since|on hold|so long|no (?:reply|answer|response)|never (?:heard|got|came))\b",
+            re.IGNORECASE,
+        ),
+    ),
+    "repeated": (
+        re.compile(r"\bchase\b|repeat yourself|back and forth", re.IGNORECASE),
+        re.compile(
+            r"\b(?:again|repeat\w*|chas\w*|(?:second|third|fourth|fifth|\d+(?:nd|rd|th)) time|"
+            r"times|keeps?|kept|already|contacted|called|emailed|messaged|told you|asked)\b",
+            re.IGNORECASE,
+        ),
+    ),
+}
+
+
+def _untold(text: str, conversation: Conversation) -> frozenset[str]:
+    """What the customer has not told us (``_PRESUMES``): a wording assuming it is not said.
+    Earlier turns count as having gone back and forth."""
+    said = (*conversation.user_messages, text)
+    untold = {
+        kind
+        for kind, (_, evidence) in _PRESUMES.items()
+        if not any(evidence.search(message) for message in said)
+    }
+    if conversation.exchanges:
+        untold.discard("repeated")
+    return frozenset(untold)
+
+
+def _presumes(text: str, untold: Collection[str]) -> bool:
+    return any(_PRESUMES[kind][0].search(text) for kind in untold)
 
 
 def _fix_was_tried(text: str, conversation: Conversation) -> bool:
