@@ -1300,3 +1300,14 @@ def test_a_first_complaint_is_not_told_it_waited_or_repeated_itself(chat):
         (turn,) = _say(chat, f"presume-{i}", messages[i % len(messages)])
         assert turn.plan.family in {"frustration", "disappointment"}, turn.plan.family
         assert not _PRESUMED.search(turn.reply.text), turn.reply.text
+
+
+def test_a_reply_asks_the_customer_for_one_thing_at_most(chat):
+    """ "What have you already tried, so I don't ask you to repeat it? Tell me the one thing you
+    most need sorted, and we'll start there.": two requests leave the customer choosing which to
+    answer."""
+    requests = re.compile(r"\?|\btell me\b|\bjust say so\b|\badd it here\b", re.I)
+    for i in range(30):
+        (turn,) = _say(chat, f"one-ask-{i}", "Thanks for wasting an hour of my life")
+        asked = [s.text for s in turn.reply.sentences if requests.search(s.text)]
+        assert len(asked) <= 1, turn.reply.text

@@ -202,11 +202,13 @@ class Composer:
         personal: bool = False,
         known: Collection[str] = (),
         untold: Collection[str] = (),
+        asked: bool = False,
     ) -> Sentence | None:
         """One sentence for ``strategy``: slot-filled variants first, never one in ``avoid``,
         never a promise the action registry does not back, never a request for a fact in
         ``known``, never an announcement with nothing after it, never a wording that assumes
-        what is ``untold`` (see ``_PRESUMES``)."""
+        what is ``untold`` (see ``_PRESUMES``); once the reply has ``asked`` something, no
+        second request."""
         table = _TABLE_BY_ACTION.get(strategy, {}).get("handoff" in self.actions, strategy)
         values = {**self._fixed, **values}
         options = []
@@ -219,6 +221,7 @@ class Composer:
                 _norm(text) not in avoid
                 and self._may_say(text, strategy, known)
                 and not _presumes(text, untold)
+                and not (asked and _REQUEST.search(text))
             ):
                 options.append((len(names - self._fixed.keys()), template, text))
         if not options:
@@ -291,8 +294,13 @@ class Composer:
                 table = "condolence" if _condolence(plan, strategy) else strategy
                 if strategy == "still_broken" and not _fix_was_tried(reading.text, conversation):
                     table = "still_open"
+                # One request per reply: "What have you tried?" then "Tell me the one thing
+                # you most need sorted" leaves the customer choosing which to answer.
+                asked = strategy == "next_step" and any(
+                    s.strategy == "ask" or _REQUEST.search(s.text) for s in out
+                )
                 sentence = self.sentence(
-                    table, plan.family, values, avoid, rng, plan.personal, known, untold
+                    table, plan.family, values, avoid, rng, plan.personal, known, untold, asked
                 )
             if sentence is not None:
                 out.append(sentence)
@@ -408,6 +416,10 @@ _PRESUMES = {
         ),
     ),
 }
+
+
+# A sentence that asks the customer for something: a question, or "tell me ...", "just say so".
+_REQUEST = re.compile(r"\?|\btell me\b|\bjust (?:say so|ask)\b|\badd it here\b", re.IGNORECASE)
 
 
 def _untold(text: str, conversation: Conversation) -> frozenset[str]:
