@@ -207,8 +207,9 @@ class Composer:
         """One sentence for ``strategy``: slot-filled variants first, never one in ``avoid``,
         never a promise the action registry does not back, never a request for a fact in
         ``known``, never an announcement with nothing after it, never a wording that assumes
-        what is ``untold`` (see ``_PRESUMES``); once the reply has ``asked`` something, no
-        second request."""
+        what is ``untold`` (see ``_PRESUMES``); once the reply has ``asked`` something, only a
+        note of a fact they gave (a second request, or the one filler left when every other
+        next step is a request, would crowd the question)."""
         table = _TABLE_BY_ACTION.get(strategy, {}).get("handoff" in self.actions, strategy)
         values = {**self._fixed, **values}
         options = []
@@ -221,7 +222,7 @@ class Composer:
                 _norm(text) not in avoid
                 and self._may_say(text, strategy, known)
                 and not _presumes(text, untold)
-                and not (asked and _REQUEST.search(text))
+                and not (asked and (_REQUEST.search(text) or not names & set(_FACT_SLOTS)))
             ):
                 options.append((len(names - self._fixed.keys()), template, text))
         if not options:
