@@ -163,7 +163,7 @@ _RESOLVED = re.compile(
     r"(?:it'?s|its)\s+(?:now\s+)?working|works?\s+(?:now|again|fine|perfectly|great|like\s+a\s+charm)|"
     r"working\s+(?:now|again|fine)|worked[,!]*\s+(?:thanks|thx|cheers|now)|(?:seems|appears)\s+to\s+(?:be\s+"
     r"working|have\s+worked)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|arrived|"
-    r"turned\s+up|found\s+it|found\s+(?:a|the)\s+(?:fix|solution)|got\s+it\s+(?:back|working)|all\s+good|"
+    r"turned\s+up|found\s+it|(?:i'?ve|i\s+have)\s+(?:got\s+)?it\s+now(?!\s+(?:too|also|as\s+well))|found\s+(?:a|the)\s+(?:fix|solution)|got\s+it\s+(?:back|working)|all\s+good|"
     r"back\s+to\s+normal|(?:seems|looks)\s+(?:alright|all\s+right|ok|okay|fine)|panic\s+over|"
     # "panic over!! I'm logged in and enjoying the tunes once again" (a TWCS train tweet).
     r"(?:i'?m|i\s+am|we'?re)\s+(?:now\s+)?(?:back\s+)?(?:logged|signed)\s+(?:back\s+)?in|"
@@ -219,7 +219,8 @@ _HELLO = re.compile(
     r"\b(?:hi|hiya|hello|hey|howdy|greetings|good\s+(?:morning|afternoon|evening|day))\b", re.I
 )
 _PIECE = re.compile(r"[^.!?,;]+")
-_CONTRAST = re.compile(r"\b(?:but|although|though|however)\b", re.I)
+# "but" after "anything"/"nothing" means "except" ("I didn't do anything but update iOS").
+_CONTRAST = re.compile(r"(?<!anything\s)(?<!nothing\s)\b(?:but|although|though|however)\b", re.I)
 _ASKS_FOR = re.compile(
     r"\?|\b(?:can|could|would)\s+you\b|\b(?:please|provide|give\s+me|send\s+me)\b", re.I
 )
@@ -276,14 +277,17 @@ _UNHAPPY_FACES = re.compile(
 )
 
 
+_TEARS = re.compile("\U0001f62d")  # 😭
 # The same typed: ":(", ":'(", ":-(", "D:".
 _UNHAPPY_TYPED = re.compile(r"(?:^|\s):'?-?\((?!\w)|(?:^|\s)D:(?:\s|$)")
 
 
 def reports_problem(text: str) -> bool:
-    """The message says something went wrong, in so many words (or with an unhappy face)."""
+    """The message says something went wrong, in so many words (or with an unhappy face: with
+    thanks, loud crying is tears of relief, "THANK YOU I HAVE IT NOW 😭😭")."""
     text = _plain(text)
-    faces = _UNHAPPY_FACES.search(text) or _UNHAPPY_TYPED.search(text)
+    faces = _UNHAPPY_FACES.search(_TEARS.sub("", text) if says_thanks(text) else text)
+    faces = faces or _UNHAPPY_TYPED.search(text)
     return bool(_PROBLEM.search(text) or faces) or still_broken(text)
 
 

@@ -125,6 +125,34 @@ def _a_product(name: str) -> bool:
     return not (first.isupper() and not any(c.isdigit() for c in name))
 
 
+# Brand spellings, so a reply says "your iPhone" and "Chrome", not "your iphone" and "chrome".
+_BRAND_SPELLINGS = (
+    "iPhone", "iPad", "iMac", "MacBook", "Pixel", "Nexus", "OnePlus", "Huawei", "Xiaomi",
+    "Motorola", "Moto", "Sony", "Xperia", "Nokia", "LG", "Samsung", "Galaxy", "Tab", "Lumia",
+    "PlayStation", "Xbox", "Nintendo", "Switch", "Chromebook", "Kindle", "Fire", "TV", "Roku",
+    "Apple", "Watch", "AirPods", "Sonos", "Android", "Windows", "Chromecast", "Chrome", "Firefox",
+    "Safari", "Microsoft", "Edge", "PC", "Pro", "Air", "Mini", "Max", "Plus", "Ultra", "XL", "SE",
+    "XS", "XR", "One", "Series",
+)  # fmt: skip
+_BRANDS = {w.lower(): w for w in _BRAND_SPELLINGS}
+_BROWSERS = frozenset({"Chrome", "Firefox", "Safari", "Microsoft Edge"})
+
+
+def device_name(value: str) -> str:
+    """A device as a reply names it: brands spelled as their makers do, model codes in capitals
+    ("s7" -> "S7"), a browser called a browser ("your Chrome browser")."""
+    words = []
+    for word in value.split():
+        lower = word.lower()
+        if lower in _BRANDS:
+            word = _BRANDS[lower]
+        elif re.fullmatch(r"(?:ps|[a-z])\d+\w*", lower):  # a model code: S7, G930F, PS4
+            word = word.upper()
+        words.append(word)
+    name = " ".join(words)
+    return f"{name} browser" if name in _BROWSERS else name
+
+
 def extract(text: str) -> dict[str, str]:
     """The facts stated in one message (only those it states)."""
     found: dict[str, str] = {}
@@ -142,6 +170,8 @@ def extract(text: str) -> dict[str, str]:
         match = pattern.search(text)
         if match:
             found[name] = match.group(0).strip()
+    if "device" in found:
+        found["device"] = device_name(found["device"])
     for version in _APP_VERSION.finditer(text):
         value = version.group(1) or version.group(2)
         if value not in found.get("os", ""):  # "MacOS 10.11.6" is the system's version
