@@ -1282,7 +1282,7 @@ def test_delighted_thanks_get_gladness_not_congratulations(chat, message):
 # Wordings that assume the customer waited or had to repeat themselves.
 _PRESUMED = re.compile(
     r"waiting this long|left waiting|patient|repeat yourself|chase|back and forth|by now|"
-    r"the wait\b|delay in getting back|slow reply",
+    r"the wait\b|wait for something|delay in getting back|slow reply",
     re.I,
 )
 
@@ -1295,8 +1295,10 @@ def test_a_first_complaint_is_not_told_it_waited_or_repeated_itself(chat):
         "The app crashes whenever I open my basket and I'm furious.",
         "This is ridiculous, the discount code doesn't work at checkout.",
         "Your website is a joke, the payment page is broken.",
+        # A day named is not a wait.
+        "Remember this day, it's the day you ripped off the wrong customer.",
     )
-    for i in range(30):
+    for i in range(40):
         (turn,) = _say(chat, f"presume-{i}", messages[i % len(messages)])
         assert turn.plan.family in {"frustration", "disappointment"}, turn.plan.family
         assert not _PRESUMED.search(turn.reply.text), turn.reply.text

@@ -402,8 +402,13 @@ _PRESUMES = {
             r"to wait for|delay in getting back|slow reply|being so patient|answer by now",
             re.IGNORECASE,
         ),
+        # A length of time ("three weeks", "an hour", "for days"), not any day ("the day you
+        # ripped me off").
         re.compile(
-            r"\b(?:wait\w*|hours?|days?|weeks?|months?|ages|forever|still|yet|delay\w*|late|"
+            r"\b(?:wait\w*|(?:\d+|an?|few|several|many|two|three|four|five|six|seven|eight|nine|"
+            r"ten|couple\s+of)\s+(?:more\s+|whole\s+|full\s+)?(?:min(?:ute)?s?|hours?|hrs?|days?|"
+            r"weeks?|months?)|(?:all|whole)\s+(?:day|week|morning|afternoon|evening|night)|"
+            r"(?:for|in)\s+(?:days|weeks|months|ages)|ages|forever|still|yet|delay\w*|late|"
             r"since|on hold|so long|no (?:reply|answer|response)|never (?:heard|got|came))\b",
             re.IGNORECASE,
         ),
