@@ -1352,3 +1352,16 @@ def test_a_browser_is_named_as_its_maker_spells_it(chat):
     """ "chrome is up to date and it still happens" got "Noted: you're using your chrome."."""
     (turn,) = _say(chat, "chrome", "chrome is up to date and it still happens")
     assert "Chrome browser" in turn.reply.text and "chrome" not in turn.reply.text, turn.reply.text
+
+
+def test_nothing_happens_is_a_problem_not_a_list_of_details(chat):
+    """ "Spotify version I use is 8.4.22.515 ... just tap on any Queen track and nothing happens"
+    was read as an answer giving details and got only "What's the email address on your
+    account?"."""
+    (turn,) = _say(
+        chat, "nothing-happens",
+        "Spotify version I use is 8.4.22.515. With 4G or WiFi connection, just tap on any Queen "
+        "track and nothing happens",
+    )  # fmt: skip
+    assert "acknowledge" in turn.plan.strategies, turn.plan.strategies
+    assert "email address" not in turn.reply.text, turn.reply.text

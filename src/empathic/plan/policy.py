@@ -142,6 +142,10 @@ _PROBLEM = re.compile(
     r"crack\w*|damag\w*|faulty|defective|leak\w*|torn|stuck|stall\w*|late|delay\w*|lost|declined|locked|"
     r"overcharg\w*|charged|twice|double|duplicate|money\s+back|wast\w+\s+(?:my|our)\s+time|"
     r"tried\s+everything|lip\s+service|go(?:es)?\s+to\s+die|"
+    # "just tap on any Queen track and nothing happens" (a TWCS train tweet, asked for an email).
+    r"nothing\s+(?:happens|happened|loads|plays|shows\s+up)|does\s+nothing|"
+    # Present tense: "the button doesn't do anything", not "I didn't do anything but update".
+    r"(?:doesn'?t|does\s+not|won'?t|will\s+not)\s+do\s+anything|"
     # "your suggestions weren't really that helpful" (a TWCS train tweet, thanked for first).
     r"(?:weren'?t|wasn'?t|were\s+not|was\s+not|isn'?t|aren'?t|not)\s+(?:really\s+|that\s+|very\s+|"
     r"particularly\s+|much\s+|of\s+)*(?:helpful|useful|(?:any\s+|much\s+)?help)\b|"
