@@ -1315,18 +1315,6 @@ def test_a_reply_asks_the_customer_for_one_thing_at_most(chat):
         assert len(asked) <= 1, turn.reply.text
 
 
-def test_a_weak_match_with_no_words_in_common_is_not_offered(chat, monkeypatch):
-    """ "Is there a student discount?" was offered the price-match passage (a weak match on
-    meaning alone); with no answer in the shop's pages the customer is told so and given the
-    way to reach the team. Matching on meaning alone (the guard off) brings the passage back."""
-    (turn,) = _say(chat, "student", "Is there a student discount?")
-    assert "price" not in turn.reply.text.lower(), turn.reply.text
-    assert "no_answer" in turn.plan.strategies and "help@" in turn.reply.text
-    monkeypatch.setenv("EMPATHIC_RESPONDING__KNOWLEDGE__WEAK_MATCH_NEEDS_SHARED_WORD", "false")
-    (guessed,) = _say(Engine(chat.perceiver, knowledge="demo"), "student", turn.reading.text)
-    assert "price" in guessed.reply.text.lower(), guessed.reply.text
-
-
 def test_thanks_with_anything_but_is_thanks_not_a_question(chat):
     """ "anything but" is "except", not a contrast: the thanks had got "When did you first
     notice that you definitely didn't do anything but update iOS?"."""

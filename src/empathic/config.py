@@ -227,11 +227,6 @@ class KnowledgeConfig(_Section):
     confident_match: float = Field(default=0.4, ge=0.0)
     # Lowest score returned at all (offering something vs offering a wrong answer).
     min_score: float = Field(default=0.22, ge=0.0)
-    # A weak match (under confident_match) must share a word with the query: meaning alone at
-    # that score is mostly noise. On the replies benchmark's tuning questions, unanswerable ones
-    # recognised 0.417 -> 0.458 with every answered one still found. (A share of the query's
-    # words would drop "refund" in a long message full of other words.)
-    weak_match_needs_shared_word: bool = True
     # Answers returned per query (context for the reply vs noise).
     top_k: int = Field(default=2, ge=1)
 

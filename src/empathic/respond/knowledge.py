@@ -269,9 +269,7 @@ class KnowledgeBase:
 
     def search(self, query: str, k: int | None = None, min_score: float | None = None) -> list[Hit]:
         """The best ``k`` entries (config ``top_k``) scoring at least ``min_score`` (config
-        ``min_score``), best first. A weak match (under ``confident_match``) is kept only when
-        it shares a word with the query (``weak_match_needs_shared_word``): "Is there a student
-        discount?" is not answered with the price-match passage."""
+        ``min_score``), best first."""
         k = self.config.top_k if k is None else k
         min_score = self.config.min_score if min_score is None else min_score
         query_vector = self.encoder.embed([query])[0]
@@ -285,16 +283,7 @@ class KnowledgeBase:
         )
         scores = self.cosine_weight * cosine + (1 - self.cosine_weight) * overlap
         order = np.argsort(-scores)[:k]
-        return [
-            Hit(self.entries[i], float(scores[i]))
-            for i in order
-            if scores[i] >= min_score
-            and (
-                scores[i] >= self.confident_match
-                or overlap[i] > 0
-                or not self.config.weak_match_needs_shared_word
-            )
-        ]
+        return [Hit(self.entries[i], float(scores[i])) for i in order if scores[i] >= min_score]
 
     def best_sentence(self, passage: str, query: str) -> str:
         """The sentence of ``passage`` that answers ``query`` best: sentence-level retrieval
