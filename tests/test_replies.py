@@ -1353,3 +1353,43 @@ def test_nothing_happens_is_a_problem_not_a_list_of_details(chat):
     )  # fmt: skip
     assert "acknowledge" in turn.plan.strategies, turn.plan.strategies
     assert "email address" not in turn.reply.text, turn.reply.text
+
+
+def test_an_explanation_is_never_promised_with_nothing_after_it(chat):
+    """ "I'm new at this how do i DELETE and what's dm" got the passage and then "First I'll
+    explain what you're seeing, then what to do about it.", an explanation that never came."""
+    promise = re.compile(
+        r"^(?:first |next,? )?(?:i'll|let me|let's) (?:walk you through|lay out|explain|break|"
+        r"go through|take you through)",
+        re.I,
+    )
+    messages = (
+        "I'm new at this how do i DELETE and what's dm",
+        "I don't understand these charges on my statement at all",
+        "I'm so confused, the instructions make no sense to me",
+    )
+    for i in range(30):
+        (turn,) = _say(chat, f"explain-{i}", messages[i % len(messages)])
+        last = turn.reply.sentences[-1].text
+        assert not promise.search(last), turn.reply.text
+
+
+def test_what_follows_but_is_not_echoed_as_the_problem(chat):
+    """ "I can't remove the battery, but let me try it." was said back as "you can't remove the
+    battery, but let you try it"."""
+    for i in range(12):
+        (turn,) = _say(chat, f"but-{i}", "I can't remove the battery, but let me try it.")
+        assert "let you try" not in turn.reply.text, turn.reply.text
+
+
+def test_it_seems_to_be_ok_now_is_a_fix(chat):
+    """ "It seems to be ok now. I turned off large Text and turned it back on." got "Noted:
+    you're using your iPhone 7. What would you like the outcome to be?"."""
+    *_, turn = _say(
+        chat, "seems-ok",
+        "Spotify keeps crashing on my iPhone 7",
+        "It seems to be ok now. I turned off large Text and turned it back on. Note the reset "
+        "procedure you specified is not correct for iPhone 7! Regards.",
+    )  # fmt: skip
+    assert "celebrate" in turn.plan.strategies, turn.plan.strategies
+    assert "outcome" not in turn.reply.text, turn.reply.text

@@ -116,7 +116,11 @@ _ANNOUNCES = re.compile(
     r"\b(?:is|be|was)\s+this[.!]?$|:\s*$|^the\s+(?:short\s+)?answer\s+is\s+this|"
     r"^(?:one\s+thing|something)\s+that\s+(?:usually|tends\s+to)|\bhere's\s+what\s+i'?d?\s+(?:try|suggest)|"
     r"\bwhat\s+i'?d\s+(?:recommend|suggest)|^it\s+might\s+be\s+worth\s+trying\s+one\s+thing|"
-    r"^there's\s+(?:a\s+quick\s+fix|an\s+option)|^this\s+might\s+be\s+what\s+you\s+need)",
+    r"^there's\s+(?:a\s+quick\s+fix|an\s+option)|^this\s+might\s+be\s+what\s+you\s+need|"
+    # An explanation promised ("I'll walk you through it one step at a time", "First I'll
+    # explain what you're seeing"): the steps must follow.
+    r"^(?:first\s+|next,?\s+)?(?:i'?ll|i\s+will|let\s+me|let's)\s+(?:walk\s+you\s+through|"
+    r"lay\s+out|explain|break\s+(?:\S+\s+){0,3}?down|go\s+through|take\s+you\s+through))",
     re.I,
 )
 

@@ -168,7 +168,8 @@ _RESOLVED = re.compile(
     r"working\s+(?:now|again|fine)|worked[,!]*\s+(?:thanks|thx|cheers|now)|(?:seems|appears)\s+to\s+(?:be\s+"
     r"working|have\s+worked)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|arrived|"
     r"turned\s+up|found\s+it|(?:i'?ve|i\s+have)\s+(?:got\s+)?it\s+now(?!\s+(?:too|also|as\s+well))|found\s+(?:a|the)\s+(?:fix|solution)|got\s+it\s+(?:back|working)|all\s+good|"
-    r"back\s+to\s+normal|(?:seems|looks)\s+(?:alright|all\s+right|ok|okay|fine)|panic\s+over|"
+    r"back\s+to\s+normal|(?:seems|looks)\s+(?:to\s+be\s+)?(?:alright|all\s+right|ok|okay|fine)|"
+    r"panic\s+over|"
     # "panic over!! I'm logged in and enjoying the tunes once again" (a TWCS train tweet).
     r"(?:i'?m|i\s+am|we'?re)\s+(?:now\s+)?(?:back\s+)?(?:logged|signed)\s+(?:back\s+)?in|"
     r"(?:logged|signed)\s+(?:back\s+)?in\s+(?:now|again|fine)|"

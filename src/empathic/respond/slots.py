@@ -144,11 +144,20 @@ _NOT_AN_ISSUE = re.compile(
 )
 
 
+_AFTER_BUT = re.compile(r",?\s+(?:but|though|although|however)\b.*$", re.I)
+
+
 def issue(text: str) -> str | None:
     """The problem as a second-person clause, or None when it would not read cleanly."""
     if "?" in text:
         return None
     clause = _clause(text.replace("\u2019", "'"))
+    if clause is not None:
+        # What comes after "but" is not the problem: "I can't remove the battery, but let me
+        # try it" was said back as "you can't remove the battery, but let you try it".
+        clause = _AFTER_BUT.sub("", clause)
+        if len(clause.split()) < 3:
+            return None
     if clause is None or re.search(r"\b(?:you|your|you're)\b", clause, re.I):
         return None  # "you lost my parcel" would become "you lost your parcel": skip
     if not _TROUBLE.search(clause) or _NOT_AN_ISSUE.search(clause):
