@@ -167,7 +167,9 @@ _RESOLVED = re.compile(
     r"(?:it'?s|its)\s+(?:now\s+)?working|works?\s+(?:now|again|fine|perfectly|great|like\s+a\s+charm)|"
     r"working\s+(?:now|again|fine)|worked[,!]*\s+(?:thanks|thx|cheers|now)|(?:seems|appears)\s+to\s+(?:be\s+"
     r"working|have\s+worked)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|arrived|"
-    r"turned\s+up|found\s+it|(?:i'?ve|i\s+have)\s+(?:got\s+)?it\s+now(?!\s+(?:too|also|as\s+well))|found\s+(?:a|the)\s+(?:fix|solution)|got\s+it\s+(?:back|working)|all\s+good|"
+    r"turned\s+up|found\s+it|found\s+(?:a|the)\s+(?:fix|solution)|got\s+it\s+(?:back|working)|"
+    # "ITS OKAY THANK YOU I HAVE IT NOW", not "I have it now too" (the same problem).
+    r"(?:i'?ve|i\s+have)\s+(?:got\s+)?it\s+now(?!\s+(?:too|also|as\s+well))|all\s+good|"
     r"back\s+to\s+normal|(?:seems|looks)\s+(?:to\s+be\s+)?(?:alright|all\s+right|ok|okay|fine)|"
     r"panic\s+over|"
     # "panic over!! I'm logged in and enjoying the tunes once again" (a TWCS train tweet).
@@ -282,9 +284,10 @@ _UNHAPPY_FACES = re.compile(
 )
 
 
-_TEARS = re.compile("\U0001f62d")  # 😭
 # The same typed: ":(", ":'(", ":-(", "D:".
 _UNHAPPY_TYPED = re.compile(r"(?:^|\s):'?-?\((?!\w)|(?:^|\s)D:(?:\s|$)")
+# Loud crying, which beside thanks is tears of relief.
+_TEARS = re.compile("\U0001f62d")  # 😭
 
 
 def reports_problem(text: str) -> bool:
