@@ -1282,7 +1282,8 @@ def test_delighted_thanks_get_gladness_not_congratulations(chat, message):
 # Wordings that assume the customer waited or had to repeat themselves.
 _PRESUMED = re.compile(
     r"waiting this long|left waiting|patient|repeat yourself|chase|back and forth|by now|"
-    r"the wait\b|wait for something|delay in getting back|slow reply",
+    r"the wait\b|wait for something|delay in getting back|slow reply|earlier contact|"
+    r"sticking with this",
     re.I,
 )
 
@@ -1297,8 +1298,10 @@ def test_a_first_complaint_is_not_told_it_waited_or_repeated_itself(chat):
         "Your website is a joke, the payment page is broken.",
         # A day named is not a wait.
         "Remember this day, it's the day you ripped off the wrong customer.",
+        # The app repeating itself is not the customer repeating themselves.
+        "My app keeps crashing",
     )
-    for i in range(40):
+    for i in range(50):
         (turn,) = _say(chat, f"presume-{i}", messages[i % len(messages)])
         assert turn.plan.family in {"frustration", "disappointment"}, turn.plan.family
         assert not _PRESUMED.search(turn.reply.text), turn.reply.text
@@ -1393,3 +1396,10 @@ def test_it_seems_to_be_ok_now_is_a_fix(chat):
     )  # fmt: skip
     assert "celebrate" in turn.plan.strategies, turn.plan.strategies
     assert "outcome" not in turn.reply.text, turn.reply.text
+
+
+def test_a_crash_report_is_not_answered_with_account_deletion(chat):
+    """ "My app keeps crashing" got how to delete an account: "keeps" matched "we keep order and
+    invoice records" in that passage, and nothing else did."""
+    (turn,) = _say(chat, "keeps-crashing", "My app keeps crashing")
+    assert "Delete account" not in turn.reply.text, turn.reply.text

@@ -413,11 +413,14 @@ _PRESUMES = {
             re.IGNORECASE,
         ),
     ),
+    # Contact with us before: "the app keeps crashing" is the app repeating itself, not them.
     "repeated": (
-        re.compile(r"\bchase\b|repeat yourself|back and forth", re.IGNORECASE),
+        re.compile(
+            r"\bchase\b|repeat yourself|back and forth|earlier contact|sticking with this", re.I
+        ),
         re.compile(
             r"\b(?:again|repeat\w*|chas\w*|(?:second|third|fourth|fifth|\d+(?:nd|rd|th)) time|"
-            r"times|keeps?|kept|already|contacted|called|emailed|messaged|told you|asked)\b",
+            r"times|already|contacted|called|emailed|messaged|told you|asked)\b",
             re.IGNORECASE,
         ),
     ),

@@ -88,6 +88,7 @@ _STOP = frozenset(
         # "Still." after a failed fix names no topic: it matched every passage saying "if you
         # still do not ..." (a Spotify customer got the card-dispute steps).
         "still",
+        "keep",
     ]
 )
 
