@@ -1385,6 +1385,14 @@ def test_what_follows_but_is_not_echoed_as_the_problem(chat):
         assert "let you try" not in turn.reply.text, turn.reply.text
 
 
+def test_nothing_but_is_echoed_whole(chat):
+    """ "nothing but" means "except": cut at its "but", "I get nothing but errors when I log
+    in" would be said back as "you get nothing"."""
+    for i in range(12):
+        (turn,) = _say(chat, f"nothing-but-{i}", "I get nothing but errors when I log in")
+        assert not re.search(r"you get nothing(?! but)", turn.reply.text), turn.reply.text
+
+
 def test_it_seems_to_be_ok_now_is_a_fix(chat):
     """ "It seems to be ok now. I turned off large Text and turned it back on." got "Noted:
     you're using your iPhone 7. What would you like the outcome to be?"."""

@@ -226,8 +226,10 @@ _HELLO = re.compile(
     r"\b(?:hi|hiya|hello|hey|howdy|greetings|good\s+(?:morning|afternoon|evening|day))\b", re.I
 )
 _PIECE = re.compile(r"[^.!?,;]+")
-# "but" after "anything"/"nothing" means "except" ("I didn't do anything but update iOS").
-_CONTRAST = re.compile(r"(?<!anything\s)(?<!nothing\s)\b(?:but|although|though|however)\b", re.I)
+# A turn to what matters more ("thanks, but ..."); also where the composer's echo of a problem
+# stops (respond/slots.py). "but" after "anything"/"nothing" means "except" ("I didn't do
+# anything but update iOS", "I get nothing but errors").
+CONTRAST = re.compile(r"(?<!anything\s)(?<!nothing\s)\b(?:but|although|though|however)\b", re.I)
 _ASKS_FOR = re.compile(
     r"\?|\b(?:can|could|would)\s+you\b|\b(?:please|provide|give\s+me|send\s+me)\b", re.I
 )
@@ -646,7 +648,7 @@ def _behind_thanks(reading: Reading) -> str | None:
         return "other"  # "Thanks. It's a Samsung galaxy S6.": the details are the message
     if "?" in text:
         return "question"  # "Thank you, lets hope so! Could you please notify me if ...?"
-    contrast = _CONTRAST.search(text)
+    contrast = CONTRAST.search(text)
     if contrast:
         if _aggrieved(reading):
             return "complaint"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from empathic.plan.policy import CONTRAST
+
 _THINGS = (
     "order", "parcel", "package", "delivery", "refund", "account", "subscription", "card",
     "payment", "password", "invoice", "bill", "booking", "flight", "phone", "plan", "laptop",
@@ -144,18 +146,16 @@ _NOT_AN_ISSUE = re.compile(
 )
 
 
-_AFTER_BUT = re.compile(r",?\s+(?:but|though|although|however)\b.*$", re.I)
-
-
 def issue(text: str) -> str | None:
     """The problem as a second-person clause, or None when it would not read cleanly."""
     if "?" in text:
         return None
     clause = _clause(text.replace("\u2019", "'"))
-    if clause is not None:
+    contrast = CONTRAST.search(clause) if clause is not None else None
+    if clause is not None and contrast is not None:
         # What comes after "but" is not the problem: "I can't remove the battery, but let me
         # try it" was said back as "you can't remove the battery, but let you try it".
-        clause = _AFTER_BUT.sub("", clause)
+        clause = clause[: contrast.start()].rstrip(" ,")
         if len(clause.split()) < 3:
             return None
     if clause is None or re.search(r"\b(?:you|your|you're)\b", clause, re.I):
