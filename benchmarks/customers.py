@@ -4,6 +4,10 @@ the two-tier crisis gate on real posts, with VADER and the previous release as p
     python benchmarks/customers.py            # every test row (several minutes on 2 cores)
     python benchmarks/customers.py --quick    # subsample, under a minute
 
+The research pack (the default), the commercial pack (keys prefixed ``commercial_``) and the
+tweets pack (``tweets_``: sarcasm, sentiment and complaint heads on the customer encoder) are
+read in the same run.
+
 Test rows: sets with no official split use the issue's rule, a row is test when
 ``int(sha1(str(KEY)).hexdigest(), 16) % 5 == 0`` (airline_tweets and complaints_twitter and
 twcs by tweet_id, rmhd by post text, cssrs by user); official test splits for
@@ -366,6 +370,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="subsample; under a minute")
     parser.add_argument("--no-base", action="store_true", help="skip the previous release")
     parser.add_argument("--no-commercial", action="store_true", help="skip the commercial pack")
+    parser.add_argument("--no-tweets", action="store_true", help="skip the tweets pack")
     parser.add_argument("--figures-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -389,6 +394,10 @@ def main() -> None:
             Perceiver(config=PerceptionConfig(model_pack="commercial")), args.quick
         )
         results |= {f"commercial_{k}": v for k, v in commercial.items()}
+    if (MODELS_DIR / PACKS["tweets"]).exists() and not args.no_tweets:
+        log("tweets pack ...")
+        tweets, _ = figures(Perceiver(config=PerceptionConfig(model_pack="tweets")), args.quick)
+        results |= {f"tweets_{k}": v for k, v in tweets.items()}
     log("VADER ...")
     peers = {"vader": vader_figures(args.quick)}
     if not args.no_base:

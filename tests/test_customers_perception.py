@@ -50,6 +50,40 @@ def test_praise_after_a_repeat_that_ended_well_stays_glad(read, text):
     assert r.ekman == "joy" and r.sarcasm_span is None
 
 
+@pytest.fixture(scope="module")
+def read_tweets():
+    """The tweets pack: sarcasm, sentiment and complaint heads on an encoder fine-tuned on tweets."""
+    from empathic.config import PerceptionConfig
+    from empathic.perceive import Perceiver
+
+    return Perceiver(config=PerceptionConfig(model_pack="tweets")).read
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Glad words about a plain let-down, with no cue word: the default pack reads both as
+        # joy and good news.
+        "So glad I paid extra for priority boarding, we all boarded at once anyway",
+        "Love sitting on the tarmac for three hours with no air con. Best airline ever.",
+    ],
+)
+def test_the_tweets_pack_reads_sarcasm_without_a_cue_word(read_tweets, text):
+    r = read_tweets(text)
+    assert r.sarcasm_span is not None
+    assert r.ekman != "joy" and r.valence < 0
+    assert r.intent not in {"thanks", "good_news"}
+
+
+def test_the_tweets_pack_keeps_sincere_praise_and_crisis(read_tweets):
+    glad = read_tweets("Clearing the cache worked. Thanks!")
+    assert glad.sarcasm_span is None and glad.valence > 0.2
+    assert glad.intent not in {"complaint", "request_human"}
+    crisis = read_tweets("I want to end my life tonight")
+    assert crisis.crisis is not None and crisis.crisis.tier == "crisis"
+    assert crisis.ekman in {"sadness", "fear"}
+
+
 def test_reading_to_dict_carries_the_new_fields(read):
     data = read("Great, another two hours on hold, love it").to_dict()
     assert 0 <= data["sarcasm"] <= 1

@@ -33,6 +33,12 @@ def split_of(key: object) -> str:
     return "test" if is_test(key) else "train"
 
 
+def held_out_of_finetune(text: str) -> bool:
+    """Train rows the customer encoder never trains on (finetune_customer.py): one in ten, by
+    the sha1 of the text, for its per-epoch figures and the customer heads' thresholds."""
+    return int(hashlib.sha1(text.encode()).hexdigest(), 16) % 10 == 3
+
+
 def _jsonl(path: Path) -> Iterator[dict]:
     with path.open(encoding="utf-8") as handle:
         for line in handle:

@@ -3,6 +3,11 @@ encoder, into training/cache/customers_<name>.npz (git-ignored). Test rows are n
 here.
 
     nice -n 10 python training/encode_customers.py [names...]
+    nice -n 10 python training/encode_customers.py --customer [names...]
+
+With --customer the rows are encoded with models/customer_encoder.int8.onnx (finetune_customer.py)
+into training/cache/customer/ instead: the research pack's sarcasm, sentiment and complaint heads
+read that encoder.
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import customer_data as cd  # noqa: E402
 
 from empathic.evaluate import datasets as ds  # noqa: E402
-from empathic.perceive.encoder import Encoder  # noqa: E402
+from empathic.perceive.encoder import Encoder, artifact  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / "cache"
+CUSTOMER_CACHE = CACHE / "customer"
+CUSTOMER_ENCODER = "customer_encoder.int8.onnx"
 rng = random.Random(15)
 
 
@@ -67,12 +74,15 @@ def sets() -> dict[str, list[dict]]:
 
 
 def main(names: list[str]) -> None:
-    CACHE.mkdir(exist_ok=True)
-    encoder = Encoder()
+    customer = "--customer" in names
+    names = [n for n in names if n != "--customer"]
+    cache = CUSTOMER_CACHE if customer else CACHE
+    cache.mkdir(parents=True, exist_ok=True)
+    encoder = Encoder(model=artifact(CUSTOMER_ENCODER)) if customer else Encoder()
     for name, rows in sets().items():
         if names and name not in names:
             continue
-        path = CACHE / f"customers_{name}.npz"
+        path = cache / f"customers_{name}.npz"
         texts = [r["text"] for r in rows]
         key = hashlib.sha1("\x00".join(texts).encode()).hexdigest()
         if path.exists() and str(np.load(path)["key"]) == key:

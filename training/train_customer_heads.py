@@ -21,6 +21,11 @@ cross-validation on those train rows, never from a test row.
   negatives. Other mental-health subreddits (anxiety, adhd, ...) and Indicator / Supportive
   users are left out: they are neither plainly at risk nor plainly not.
 
+The "tweets" pack (customer_heads_tweets.npz) fits the research pack's sarcasm, sentiment and
+complaint heads on the vectors of models/customer_encoder.int8.onnx (finetune_customer.py; rows
+encoded by encode_customers.py --customer) and names that encoder (keys "encoder",
+"encoder_heads"); its risk head is the research pack's.
+
 The "commercial" pack (customer_heads_commercial.npz) refits the same heads on commercially
 usable data only (GoEmotions, banking77, clinc150, bitext, iSarcasmEval, MUStARD, C-SSRS (CC BY),
 RMHD (CC BY)); its complaint head reads banking77/bitext complaint-like intents (see
@@ -62,9 +67,26 @@ COMMERCIAL_COMPLAINT_INTENTS = {
 NEUTRAL_REQUEST_INTENTS_EXCLUDED = COMMERCIAL_COMPLAINT_INTENTS
 
 
+# The tweets pack's heads that read the customer encoder (finetune_customer.py); its risk head is
+# the research pack's (shared encoder), and so are all the other packs' heads.
+CUSTOMER_ENCODER_HEADS = ("sarcasm", "sentiment", "complaint")
+PACK_FILES = {"research": "customer_heads.npz", "commercial": "customer_heads_commercial.npz",
+              "tweets": "customer_heads_tweets.npz"}  # fmt: skip
+_cache = CACHE
+
+
 def load(name: str) -> dict[str, np.ndarray]:
-    with np.load(CACHE / f"customers_{name}.npz") as data:
+    with np.load(_cache / f"customers_{name}.npz") as data:
         return {k: data[k] for k in data.files}
+
+
+def read_from(cache: Path) -> None:
+    """Which cache load() reads: the shared encoder's rows or the customer encoder's."""
+    global _cache
+    _cache = cache
+
+
+CUSTOMER_ENCODER = "customer_encoder.int8.onnx"
 
 
 GO_SENTIMENT = {
@@ -239,20 +261,29 @@ def macro_f1(pred: np.ndarray, truth: np.ndarray) -> float:
             + f1_at((~pred).astype(float), (~truth).astype(int), 0.5)) / 2  # fmt: skip
 
 
-def train_pack(commercial: bool) -> dict[str, np.ndarray]:
-    tag = "commercial" if commercial else "research"
+def train_pack(pack: str) -> dict[str, np.ndarray]:
+    commercial = pack == "commercial"
+    tweets = pack == "tweets"
+    tag = pack
     out: dict[str, np.ndarray] = {"sentiment_labels": np.array(SENTIMENTS)}
     only = [h for h in os.environ.get("HEADS", "").split(",") if h]
     if only:
-        filename = "customer_heads.npz" if tag == "research" else "customer_heads_commercial.npz"
-        with np.load(enc.MODELS_DIR / filename) as data:
+        with np.load(enc.MODELS_DIR / PACK_FILES[pack]) as data:
             out = {k: data[k] for k in data.files}
     builders = {"sarcasm": sarcasm_set, "complaint": complaint_set, "risk": risk_set,
                 "sentiment": sentiment_set}  # fmt: skip
+    if tweets:
+        out["encoder"] = np.array(CUSTOMER_ENCODER)
+        out["encoder_heads"] = np.array(",".join(CUSTOMER_ENCODER_HEADS))
+        with np.load(enc.MODELS_DIR / PACK_FILES["research"]) as research:
+            out |= {k: research[k] for k in ("risk_w", "risk_b", "risk_threshold")}
+        del builders["risk"]
     for name, build in builders.items():
         if only and name not in only:
             continue
         c, scale = SETTINGS[name]
+        on_customer = tweets and name in CUSTOMER_ENCODER_HEADS
+        read_from(CACHE / "customer" if on_customer else CACHE)
         emb, texts, y, w = build(commercial)
         x = design(emb, texts, scale)
         # The sentiment head has no threshold: its cross-validation (the slowest) is skipped.
@@ -267,23 +298,28 @@ def train_pack(commercial: bool) -> dict[str, np.ndarray]:
             out[f"{name}_ngram_w"] = (scale * coef[dim:]).astype(np.float16)
         if p is None:
             continue
+        # Thresholds come from rows the encoder under the head never trained on: with the
+        # customer encoder, its held-out tenth (its other rows read too cleanly out of fold).
+        tune = np.array([not on_customer or cd.held_out_of_finetune(t) for t in texts])
         grid = np.arange(0.2, 0.9, 0.01)
-        best = max(grid, key=lambda t: f1_at(p[:, 1], y, t))
+        best = max(grid, key=lambda t: f1_at(p[tune, 1], y[tune], t))
         if name == "complaint" and not commercial:
             # Complaint or not, as complaints_twitter marks it: the threshold with the best
             # macro-F1 on its train rows, out of fold.
-            rows = SINCERE_ROWS["complaints_twitter"]
+            rows = np.intersect1d(SINCERE_ROWS["complaints_twitter"], np.flatnonzero(tune))
             best = max(grid, key=lambda t: macro_f1(p[rows, 1] >= t, y[rows] == 1))
             print(f"[{tag}] complaint: complaints_twitter cv macro-F1 "
                   f"{macro_f1(p[rows, 1] >= best, y[rows] == 1):.3f} at {best:.2f}")  # fmt: skip
         if name == "sarcasm":
             # A sincere "thank you, that fixed it" turned into a complaint is worse than a
             # missed jibe: at most 5% of sincere praise may read as sarcastic (out of fold).
-            floor = float(np.quantile(p[SINCERE_ROWS["sarcasm"], 1], 0.95))
+            sincere = np.intersect1d(SINCERE_ROWS["sarcasm"], np.flatnonzero(tune))
+            floor = float(np.quantile(p[sincere, 1], 0.95))
             print(f"[{tag}] sarcasm: 95th percentile on sincere praise {floor:.2f}")
             best = max(best, floor)
-        print(f"[{tag}] {name}: {len(y)} rows, {int(y.sum())} positive; cv F1 "
-              f"{f1_at(p[:, 1], y, 0.5):.3f} at 0.5, {f1_at(p[:, 1], y, best):.3f} at {best:.2f}")  # fmt: skip
+        print(f"[{tag}] {name}: {len(y)} rows, {int(y.sum())} positive; cv F1 on {int(tune.sum())} "
+              f"{f1_at(p[tune, 1], y[tune], 0.5):.3f} at 0.5, "
+              f"{f1_at(p[tune, 1], y[tune], best):.3f} at {best:.2f}")  # fmt: skip
         if name == "risk":
             # Concern threshold: the lowest with a false-positive rate <= 2% out of fold.
             neg = p[y == 0, 1]
@@ -302,10 +338,10 @@ def train_pack(commercial: bool) -> dict[str, np.ndarray]:
 def main() -> None:
     import train_heads
 
-    packs = sys.argv[1:] or ["research", "commercial"]
+    packs = sys.argv[1:] or ["research", "commercial", "tweets"]
     for tag in packs:
-        filename = "customer_heads.npz" if tag == "research" else "customer_heads_commercial.npz"
-        pack = train_pack(tag == "commercial")
+        filename = PACK_FILES[tag]
+        pack = train_pack(tag)
         np.savez_compressed(enc.MODELS_DIR / filename, **pack)
         print(f"wrote {filename}: {(enc.MODELS_DIR / filename).stat().st_size / 1024:.0f} KiB")
     train_heads.write_manifest()

@@ -112,8 +112,10 @@ class PerceptionConfig(_Section):
     # Valence above which a question about a problem counts as calm (answer vs apologise first).
     calm_valence: float = Field(default=-0.3, ge=-1.0, le=1.0)
     # Customer heads (sarcasm, sentiment, complaint, risk): "research" (trained on every set,
-    # some non-commercial) or "commercial" (commercially usable data only; MODEL_CARD.md).
-    model_pack: str = Field(default="research", pattern="^(research|commercial)$")
+    # some non-commercial), "commercial" (commercially usable data only) or "tweets" (research
+    # data; sarcasm, sentiment and complaint read a second encoder fine-tuned on tweets: better
+    # on public tweets, a second encoder run per message; MODEL_CARD.md).
+    model_pack: str = Field(default="research", pattern="^(research|commercial|tweets)$")
     # Sarcasm probability that turns the literal reading around; None = the trained threshold.
     sarcasm_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     # Share of valence from the customer-sentiment head vs the GoEmotions anchors (real

@@ -1,16 +1,18 @@
 """Heads for real customers' words (issue 15), read from models/customer_heads.npz (research
-pack) or models/customer_heads_commercial.npz (commercial pack; perception.model_pack).
+pack), models/customer_heads_commercial.npz (commercial pack) or models/customer_heads_tweets.npz
+(tweets pack; perception.model_pack).
 
-Each is linear over the shared embedding plus, when the pack holds them, weights over the
-message's hashed word and character n-grams (perceive/ngrams.py); numpy only at run time
-(trained by training/train_customer_heads.py):
+Each is linear over an embedding (the shared encoder's; for the tweets pack's sarcasm, sentiment
+and complaint heads, the customer encoder's: CustomerHeads.encoder_heads) plus, when the pack
+holds them, weights over the message's hashed word and character n-grams
+(perceive/ngrams.py); numpy only at run time (trained by training/train_customer_heads.py):
 
 * sarcasm: probability that the message means the opposite of its literal words;
 * sentiment: negative / neutral / positive, trained on real customer tweets;
 * complaint: probability the message reports a breach of expectation, whatever its intent;
 * risk: probability the writer is in distress or at risk (the crisis gate's "concern" tier and
   the check on crisis-head flags that no phrase supports);
-* story (models/register.npz, research pack): probability the message tells about the writer's
+* story (models/register.npz, research and tweets packs): probability the message tells about the writer's
   own life rather than addressing a shop or service (the planner's register).
 
 And the rules that turn them into a reading: the sarcasm flip, questions that are not surprise,
@@ -28,7 +30,11 @@ import numpy as np
 from empathic.perceive import ngrams
 from empathic.perceive.encoder import artifact
 
-PACKS = {"research": "customer_heads.npz", "commercial": "customer_heads_commercial.npz"}
+PACKS = {
+    "research": "customer_heads.npz",
+    "commercial": "customer_heads_commercial.npz",
+    "tweets": "customer_heads_tweets.npz",
+}
 SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
 
 
@@ -52,6 +58,10 @@ class CustomerHeads:
     pack: str = "research"
     # Per head, (ngrams.BUCKETS, k) weights over hashed n-grams (absent: embedding only).
     ngram_w: dict[str, np.ndarray] = field(default_factory=dict)
+    # The artifact whose vectors ``encoder_heads`` read (the customer encoder, fine-tuned on
+    # tweets); the other heads, and every head when it is None, read the shared encoder's.
+    encoder: str | None = None
+    encoder_heads: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, pack: str = "research") -> CustomerHeads:
@@ -66,6 +76,8 @@ class CustomerHeads:
             risk_w=a["risk_w"], risk_b=a["risk_b"], risk_threshold=float(a["risk_threshold"]),
             pack=pack,
             ngram_w={k[: -len("_ngram_w")]: a[k] for k in a if k.endswith("_ngram_w")},
+            encoder=str(a["encoder"]) if "encoder" in a else None,
+            encoder_heads=tuple(str(a["encoder_heads"]).split(",")) if "encoder_heads" in a else (),
         )  # fmt: skip
 
     def _logits(
@@ -103,7 +115,8 @@ class CustomerHeads:
 @dataclass(frozen=True)
 class StoryHead:
     """Whether a message tells about the writer's own life or is addressed to a shop or service
-    (models/register.npz, trained by training/train_register_head.py; research pack only)."""
+    (models/register.npz, trained by training/train_register_head.py; not in the commercial
+    pack)."""
 
     weights: np.ndarray
     bias: float
@@ -111,7 +124,7 @@ class StoryHead:
     @classmethod
     def load(cls, pack: str = "research") -> StoryHead | None:
         """The head, or None for a pack that has none (its training data is non-commercial)."""
-        if pack != "research":
+        if pack == "commercial":
             return None
         with np.load(artifact("register.npz"), allow_pickle=False) as data:
             return cls(data["story_w"], float(data["story_b"][0]))

@@ -25,7 +25,7 @@ from empathic.perceive.customer import (
     sarcastic_follow_up,
     surprised,
 )
-from empathic.perceive.encoder import Encoder
+from empathic.perceive.encoder import Encoder, artifact
 from empathic.perceive.heads import Heads
 from empathic.perceive.intent import UPSET_CUES, resolve_intent
 from empathic.perceive.language import language_of, warm_up
@@ -97,6 +97,10 @@ class Perceiver:
         self.encoder = encoder or Encoder()
         self.heads = heads or Heads.load()
         self.customer = customer or CustomerHeads.load(self.config.model_pack)
+        # The customer heads' own encoder, when their pack was fitted on one (research pack).
+        self.customer_encoder = (
+            Encoder(model=artifact(self.customer.encoder)) if self.customer.encoder else None
+        )
         self.story = StoryHead.load(self.config.model_pack)
         warm_up()  # the language identifier, so the first message does not wait for it
 
@@ -187,6 +191,23 @@ class Perceiver:
             for t, d, (_, rules) in zip(texts, danger, scans, strict=True)
         ]
 
+    def _customer_inputs(
+        self, texts, histories, messages: np.ndarray, previous: dict[int, np.ndarray]
+    ) -> tuple[dict[str, np.ndarray], dict[int, np.ndarray]]:
+        """Per customer head, the vectors it reads, and those of the previous turns of short
+        follow-ups for the sentiment head: the shared encoder's, or for the heads the pack
+        fitted on an encoder of its own, that encoder's (one call for both)."""
+        heads = ("sarcasm", "sentiment", "complaint")
+        if self.customer_encoder is None:
+            return dict.fromkeys(heads, messages), previous
+        own = self.customer.encoder_heads
+        earlier = list(previous)
+        vectors = self.customer_encoder.embed([*texts, *(histories[i][-1] for i in earlier)])
+        said = vectors[: len(texts)]
+        if "sentiment" in own:
+            previous = dict(zip(earlier, vectors[len(texts) :], strict=True))
+        return {h: said if h in own else messages for h in heads}, previous
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self.encoder.embed([self.validate(t) for t in texts])
 
@@ -202,14 +223,15 @@ class Perceiver:
         go = h.goemotions(messages)
         ekman = h.ekman(go)
         intents = h.intent(messages)
-        sarcasm = c.sarcasm(messages, texts)
-        sentiment = c.sentiment(messages, texts)
-        complaint = c.complaint(messages, texts)
+        x, before = self._customer_inputs(texts, histories, messages, previous)
+        sarcasm = c.sarcasm(x["sarcasm"], texts)
+        sentiment = c.sentiment(x["sentiment"], texts)
+        complaint = c.complaint(x["complaint"], texts)
         story = None if self.story is None else self.story.probability(messages)
         sarcasm_threshold = (
             c.sarcasm_threshold if config.sarcasm_threshold is None else config.sarcasm_threshold
         )
-        prior = {i: c.sentiment(v[None, :], [histories[i][-1]])[0] for i, v in previous.items()}
+        prior = {i: c.sentiment(v[None, :], [histories[i][-1]])[0] for i, v in before.items()}
         readings = []
         for i, text in enumerate(texts):
             cues = detect_cues(text)
@@ -357,9 +379,17 @@ class Perceiver:
 def _felt_in_crisis(reading: Reading) -> Reading:
     """A message that raises a crisis or concern is not read as joy, surprise or calm: "I want to
     end my life" can look glad to the emotion heads (its words are calm), and an operator's
-    queue that showed it as joy would mislead. Self-harm reads as sadness, the rest as fear."""
+    queue that showed it as joy would mislead. Self-harm reads as sadness (unless already fear),
+    the rest as fear."""
     crisis = reading.crisis
-    if crisis is None or reading.ekman not in {"joy", "surprise", "neutral"}:
+    if crisis is None:
         return reading
-    felt = "sadness" if crisis.kind == "self_harm" else "fear"
-    return replace(reading, ekman=felt, valence=min(reading.valence, -0.5))
+    if crisis.kind == "self_harm":
+        # Nor as anger: "I want to end my life tonight" had its literal joy turned to anger
+        # once the sentiment head read it as negative.
+        if reading.ekman in {"sadness", "fear"}:
+            return reading
+        return replace(reading, ekman="sadness", valence=min(reading.valence, -0.5))
+    if reading.ekman not in {"joy", "surprise", "neutral"}:
+        return reading
+    return replace(reading, ekman="fear", valence=min(reading.valence, -0.5))
