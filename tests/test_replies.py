@@ -1411,3 +1411,29 @@ def test_a_crash_report_is_not_answered_with_account_deletion(chat):
     invoice records" in that passage, and nothing else did."""
     (turn,) = _say(chat, "keeps-crashing", "My app keeps crashing")
     assert "Delete account" not in turn.reply.text, turn.reply.text
+
+
+def test_a_fix_that_solved_the_problem_is_thanks_not_frustration(chat):
+    """ "Thank you, switching to an incognito window seems to have solved the problem." (a TWCS
+    train tweet) got "It's clear this has taken up far more of your time than it should ... Is
+    there a deadline I should be working to?"."""
+    *_, turn = _say(
+        chat, "solved-incognito",
+        "The web player won't load my playlists",
+        "Thank you, switching to an incognito window seems to have solved the problem.",
+    )  # fmt: skip
+    assert "celebrate" in turn.plan.strategies, turn.plan.strategies
+    assert "acknowledge" not in turn.plan.strategies, turn.reply.text
+    assert "?" not in turn.reply.text, turn.reply.text
+
+
+def test_a_concession_is_not_echoed_as_the_problem(chat):
+    """ "I know it's not possible. ... Glad to know this company acts fast. 🙄" got "It's
+    understandably irritating that you know it's not possible"."""
+    for i in range(12):
+        (turn,) = _say(
+            chat, f"concede-{i}",
+            "I know it's not possible. Seems this idea was shared on the community page in 2015. "
+            "Glad to know this company acts fast. 🙄",
+        )  # fmt: skip
+        assert "you know it's not possible" not in turn.reply.text, turn.reply.text

@@ -183,7 +183,7 @@ _RESOLVED = re.compile(
 _BUT = re.compile(r"\b(?:but|however|except|instead)\b", re.I)  # "it arrived, but broken"
 _SOLVED = re.compile(
     r"\b(?:problem|issue)\s+(?:is\s+)?(?:solved|fixed|resolved|sorted)\b|"
-    r"\b(?:solves?|fixe[sd]|resolves?|sorts?)\s+(?:my|the|this|that)\s+(?:problem|issue)\b",
+    r"\b(?:solve[sd]?|fixe[sd]|resolve[sd]?|sort(?:s|ed)?)\s+(?:my|the|this|that)\s+(?:problem|issue)\b",
     re.I,
 )
 # A negation or a condition shortly before "works" ("I can't get it working", "not fixed yet",

@@ -141,6 +141,9 @@ _TROUBLE = re.compile(
 _NOT_AN_ISSUE = re.compile(
     r"\b(?:please|pls|plz|retrieve|request|help|can\s+(?:i|you)|could\s+you|want|need|"
     r"already|tried|did\s+(?:that|this|both)|done\s+(?:that|this))\b|"
+    # A concession is not the problem: "I know it's not possible" was said back as "It's
+    # understandably irritating that you know it's not possible".
+    r"^\s*i\s+(?:know|understand|reali[sz]e|get\s+(?:it|that)|appreciate)\b|"
     r"__\w+__|\d+\.\d+|[:;]-?[\\/()|]",
     re.I,
 )
