@@ -1437,3 +1437,21 @@ def test_a_concession_is_not_echoed_as_the_problem(chat):
             "Glad to know this company acts fast. 🙄",
         )  # fmt: skip
         assert "you know it's not possible" not in turn.reply.text, turn.reply.text
+
+
+def test_thanks_then_a_criticism_is_not_answered_as_a_job_done(chat):
+    """ "Thanks for explaining. Just find it odd you list release date when it will be
+    unavailable." (a TWCS train tweet) got "It was genuinely my pleasure to sort this out"."""
+    (turn,) = _say(
+        chat, "thanks-but-odd",
+        "Thanks for explaining. Just find it odd you list release date when it will be "
+        "unavailable. Think most would assume it means you'll have it.",
+    )  # fmt: skip
+    assert "thank_back" not in turn.plan.strategies, turn.reply.text
+    assert not re.search(r"pleasure|sorted|got there|glad", turn.reply.text, re.I), turn.reply.text
+    plain = _say(chat, "thanks-plain", "Thanks for explaining, that makes sense now.")[0]
+    assert "thank_back" in plain.plan.strategies, plain.reply.text
+    fixed = _say(
+        chat, "thanks-weird-fixed", "Thanks so much, weird glitch but it's working fine now"
+    )
+    assert "acknowledge" not in fixed[0].plan.strategies, fixed[0].reply.text

@@ -222,6 +222,12 @@ _THANKS_FOR_HELP = re.compile(
     r"repl\w*|response|answer|info\w*|advice|time)\b",
     re.I,
 )
+# A judgement of what we did, beside thanks (not a problem report: "odd", "a shame").
+_CRITICAL = re.compile(
+    r"\b(?:odd|strange|weird|a\s+shame|shame\s+(?:that|you)|disappointing|annoying|frustrating|"
+    r"ridiculous|unfair|pointless|misleading|confusing|you\s+should(?:n'?t)?|you\s+ought)\b",
+    re.I,
+)
 _HELLO = re.compile(
     r"\b(?:hi|hiya|hello|hey|howdy|greetings|good\s+(?:morning|afternoon|evening|day))\b", re.I
 )
@@ -382,6 +388,13 @@ def _courtesy_only(reading: Reading, state: State) -> bool:
             reading.text
         )
     return _HELLO.search(reading.text) is not None
+
+
+def criticises(text: str) -> bool:
+    """Thanks, then a criticism of what we did: "Thanks for explaining. Just find it odd you list
+    release date when it will be unavailable." (it got "It was genuinely my pleasure to sort this
+    out"), not "Thanks, weird glitch but it's working fine now"."""
+    return bool(_CRITICAL.search(text)) and says_more_than_thanks(text) and not resolved(text)
 
 
 def thanked(reading: Reading) -> bool:
@@ -603,8 +616,11 @@ def intent_said(reading: Reading, personal: bool) -> str:
         or (intent == "venting" and not personal)
     ) and still_broken(reading.text):
         return "complaint"  # "Hello! I did as you said and it still only shows 3": not a hello
-    if intent == "other" and reports_problem(reading.text):
-        return "complaint"  # "You must think I'm stupid. I know you CAN retrieve this info"
+    if (intent == "other" and reports_problem(reading.text)) or (
+        intent == "thanks" and criticises(reading.text)
+    ):
+        # "You must think I'm stupid. I know you CAN retrieve this info"; thanks with a criticism
+        return "complaint"
     if intent not in {"thanks", "goodbye", "request_human", "good_news"} and thanked(reading):
         return "thanks"  # "Brilliant thanks 😊" after a long thread is not a complaint
     if intent == "goodbye" and not _CLOSING.search(reading.text):
