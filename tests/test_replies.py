@@ -1455,3 +1455,18 @@ def test_thanks_then_a_criticism_is_not_answered_as_a_job_done(chat):
         chat, "thanks-weird-fixed", "Thanks so much, weird glitch but it's working fine now"
     )
     assert "acknowledge" not in fixed[0].plan.strategies, fixed[0].reply.text
+
+
+def test_a_connection_that_cuts_in_and_out_is_a_problem_and_what_was_tried_is_not_asked(chat):
+    """ "Samsung galaxy s8+ it will click in an out, when i choose a different song. Ends up
+    disconnecting. Ive deleted my account, tried a tablet," (a TWCS train tweet) got "Thanks,
+    Samsung Galaxy S8 noted. Let me know if anything else comes up."; once read as a problem, it
+    got "What have you already tried, so I don't ask you to repeat it?"."""
+    message = (
+        "Samsung galaxy s8+ it will click in an out, when i choose a different song. Ends up "
+        "disconnecting. Ive deleted my account, tried a tablet,"
+    )
+    for i in range(12):
+        (turn,) = _say(chat, f"cuts-out-{i}", message)
+        assert "acknowledge" in turn.plan.strategies, turn.reply.text
+        assert not re.search(r"already tried|tried anything", turn.reply.text), turn.reply.text

@@ -144,6 +144,10 @@ _PROBLEM = re.compile(
     r"tried\s+everything|lip\s+service|go(?:es)?\s+to\s+die|"
     # "just tap on any Queen track and nothing happens" (a TWCS train tweet, asked for an email).
     r"nothing\s+(?:happens|happened|loads|plays|shows\s+up)|does\s+nothing|"
+    # "it will click in an out ... Ends up disconnecting" (a TWCS train tweet) got only "Thanks,
+    # Samsung Galaxy S8 noted" and a sign-off.
+    r"disconnects|(?:keeps?|ends?\s+up)\s+disconnecting|(?:cuts?|drops?)\s+out|"
+    r"(?:clicks?|cuts?|goes|going)\s+in\s+(?:and|an|&)\s+out|"
     # Present tense: "the button doesn't do anything", not "I didn't do anything but update".
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not)\s+do\s+anything|"
     # "your suggestions weren't really that helpful" (a TWCS train tweet, thanked for first).

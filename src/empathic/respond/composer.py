@@ -206,8 +206,9 @@ class Composer:
     ) -> Sentence | None:
         """One sentence for ``strategy``: slot-filled variants first, never one in ``avoid``,
         never a promise the action registry does not back, never a request for a fact in
-        ``known``, never an announcement with nothing after it, never a wording that assumes
-        what is ``untold`` (see ``_PRESUMES``); once the reply has ``asked`` something, only a
+        ``known``, never an announcement with nothing after it, never a wording ruled out by
+        ``untold`` (one assuming what they have not said, ``_PRESUMES``, or asking again what
+        they have, ``_ASKS_AGAIN``); once the reply has ``asked`` something, only a
         note of a fact they gave (a second request, or the one filler left when every other
         next step is a request, would crowd the question)."""
         table = _TABLE_BY_ACTION.get(strategy, {}).get("handoff" in self.actions, strategy)
@@ -427,13 +428,27 @@ _PRESUMES = {
 }
 
 
+# Questions about what the customer has already said, asked only while nothing in the
+# conversation says it: "What have you already tried, so I don't ask you to repeat it?" came
+# after "Ive deleted my account, tried a tablet" (a TWCS train tweet).
+_ASKS_AGAIN = {
+    "tried": (
+        re.compile(r"\balready\s+tried\b|\btried\s+anything\b|\bwhat\s+have\s+you\s+tried\b", re.I),
+        says_tried,
+    ),
+}
+# Per kind of _PRESUMES or _ASKS_AGAIN, the wordings it rules out.
+_WORDING = {kind: wording for kind, (wording, _) in (_PRESUMES | _ASKS_AGAIN).items()}
+
+
 # A sentence that asks the customer for something: a question, or "tell me ...", "just say so".
 _REQUEST = re.compile(r"\?|\btell me\b|\bjust (?:say so|ask)\b|\badd it here\b", re.IGNORECASE)
 
 
 def _untold(text: str, conversation: Conversation) -> frozenset[str]:
-    """What the customer has not told us (``_PRESUMES``): a wording assuming it is not said.
-    Earlier turns count as having gone back and forth."""
+    """The kinds of wording this reply may not use: what the customer has not told us
+    (``_PRESUMES``: a wording assuming it is not said; earlier turns count as having gone back
+    and forth) and what they have (``_ASKS_AGAIN``: a question about it is not asked)."""
     said = (*conversation.user_messages, text)
     untold = {
         kind
@@ -442,11 +457,12 @@ def _untold(text: str, conversation: Conversation) -> frozenset[str]:
     }
     if conversation.exchanges:
         untold.discard("repeated")
+    untold |= {kind for kind, (_, told) in _ASKS_AGAIN.items() if any(map(told, said))}
     return frozenset(untold)
 
 
 def _presumes(text: str, untold: Collection[str]) -> bool:
-    return any(_PRESUMES[kind][0].search(text) for kind in untold)
+    return any(_WORDING[kind].search(text) for kind in untold)
 
 
 def _fix_was_tried(text: str, conversation: Conversation) -> bool:
