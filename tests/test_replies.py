@@ -1470,3 +1470,30 @@ def test_a_connection_that_cuts_in_and_out_is_a_problem_and_what_was_tried_is_no
         (turn,) = _say(chat, f"cuts-out-{i}", message)
         assert "acknowledge" in turn.plan.strategies, turn.reply.text
         assert not re.search(r"already tried|tried anything", turn.reply.text), turn.reply.text
+
+
+def test_you_dont_care_is_acknowledged_not_met_with_a_bare_question(chat):
+    """ "No they aren't. They don't care and neither do you" (a TWCS train tweet) got only "Is
+    there a reference number I can use to find this?"."""
+    for i in range(6):
+        (turn,) = _say(
+            chat, f"dont-care-{i}", "No they aren\u2019t. They don\u2019t care and neither do you"
+        )
+        assert "acknowledge" in turn.plan.strategies, turn.reply.text
+
+
+def test_being_charged_again_is_not_the_customer_chasing_us(chat):
+    """ "will I be charged again this month ... it ask for payment again" (a TWCS train tweet)
+    is about the bill, not about contacting us again: it got "That's a lot of back and forth" and
+    "Having to chase this up"."""
+    message = (
+        "I did it will I be charged again this month for switching to student? I paid for "
+        "premium this month $9.99 and it ask for payment again $4.99"
+    )
+    for i in range(12):
+        (turn,) = _say(chat, f"charged-again-{i}", message)
+        assert not re.search(r"back and forth|chase|earlier contact", turn.reply.text), (
+            turn.reply.text
+        )
+    (asked,) = _say(chat, "asking-again", "I am asking again, where is my refund for order 4417")
+    assert asked.plan.strategies[0] == "acknowledge", asked.plan.strategies

@@ -420,7 +420,12 @@ _PRESUMES = {
             r"\bchase\b|repeat yourself|back and forth|earlier contact|sticking with this", re.I
         ),
         re.compile(
-            r"\b(?:again|repeat\w*|chas\w*|(?:second|third|fourth|fifth|\d+(?:nd|rd|th)) time|"
+            # "Again" of their contact ("asking again"), not of what happened to them: "will I
+            # be charged again this month" got "That's a lot of back and forth".
+            r"\b(?:i(?:'?m|'?ve|\s+am|\s+have)?\s+(?:\w+\s+){0,2}?(?:ask|contact|writ|tell|call|"
+            r"messag|explain|email|tweet)\w*\s+(?:\w+\s+){0,3}?again|again\s+and\s+again|"
+            r"repeat\w*|chas\w*|"
+            r"(?:second|third|fourth|fifth|\d+(?:nd|rd|th)) time|"
             r"times|already|contacted|called|emailed|messaged|told you|asked)\b",
             re.IGNORECASE,
         ),
