@@ -34,12 +34,34 @@ MODELS = Path(__file__).resolve().parents[1] / "src" / "empathic" / "models"
 
 
 class Pooled(torch.nn.Module):
-    def __init__(self, model: MultiTaskEncoder):
+    """Any of our encoders (with a ``pooled`` method) as a module whose forward is pooled."""
+
+    def __init__(self, model: torch.nn.Module):
         super().__init__()
         self.model = model
 
     def forward(self, input_ids, attention_mask):
         return self.model.pooled(input_ids, attention_mask)
+
+
+def export_pooled(model: torch.nn.Module, path: Path) -> None:
+    """The model's ``pooled`` (encoder + mean pooling) as an fp32 ONNX graph: inputs input_ids
+    and attention_mask of any batch and length, output the pooled vector."""
+    ids = torch.randint(1000, 2000, (2, 16))
+    torch.onnx.export(
+        Pooled(model),
+        (ids, torch.ones_like(ids)),
+        str(path),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["pooled"],
+        dynamic_axes={
+            "input_ids": {0: "batch", 1: "sequence"},
+            "attention_mask": {0: "batch", 1: "sequence"},
+            "pooled": {0: "batch"},
+        },
+        opset_version=17,
+        dynamo=False,
+    )
 
 
 def compare_on_valid(fp32: Path, int8: Path, model: MultiTaskEncoder, n: int = 600) -> None:
@@ -84,24 +106,9 @@ def main() -> None:
         arrays[f"{name}_w"] = layer.weight.detach().numpy().T
         arrays[f"{name}_b"] = layer.bias.detach().numpy()
     np.savez(CHECKPOINTS / "emotion_heads.npz", **arrays)
-    ids = torch.randint(1000, 2000, (2, 16))
-    mask = torch.ones_like(ids)
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "encoder.onnx"
-        torch.onnx.export(
-            Pooled(model),
-            (ids, mask),
-            str(fp32),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["pooled"],
-            dynamic_axes={
-                "input_ids": {0: "batch", 1: "sequence"},
-                "attention_mask": {0: "batch", 1: "sequence"},
-                "pooled": {0: "batch"},
-            },
-            opset_version=17,
-            dynamo=False,
-        )
+        export_pooled(model, fp32)
         out = MODELS / "encoder.int8.onnx"
         quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True)
         compare_on_valid(fp32, out, model)

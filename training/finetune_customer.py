@@ -39,7 +39,7 @@ from transformers import AutoModel
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import customer_data as cd  # noqa: E402
 import train_customer_heads as heads  # noqa: E402
-from export_encoder import MODELS, Pooled  # noqa: E402
+from export_encoder import MODELS, export_pooled  # noqa: E402
 from finetune_encoder import (  # noqa: E402
     CHECKPOINTS,
     TOKENIZER,
@@ -126,23 +126,9 @@ def report(model: CustomerEncoder, tokenizer, dev) -> None:
 
 def export(model: CustomerEncoder) -> None:
     model.eval()
-    ids = torch.randint(1000, 2000, (2, 16))
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "customer_encoder.onnx"
-        torch.onnx.export(
-            Pooled(model),  # type: ignore[arg-type]  # Pooled needs only .pooled
-            (ids, torch.ones_like(ids)),
-            str(fp32),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["pooled"],
-            dynamic_axes={
-                "input_ids": {0: "batch", 1: "sequence"},
-                "attention_mask": {0: "batch", 1: "sequence"},
-                "pooled": {0: "batch"},
-            },
-            opset_version=17,
-            dynamo=False,
-        )
+        export_pooled(model, fp32)
         quantize_dynamic(str(fp32), str(OUTPUT), weight_type=QuantType.QInt8, per_channel=True)
     print(f"wrote {OUTPUT} ({OUTPUT.stat().st_size / 1e6:.1f} MB)")
 
