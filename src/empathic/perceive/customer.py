@@ -12,8 +12,8 @@ holds them, weights over the message's hashed word and character n-grams
 * complaint: probability the message reports a breach of expectation, whatever its intent;
 * risk: probability the writer is in distress or at risk (the crisis gate's "concern" tier and
   the check on crisis-head flags that no phrase supports);
-* story (models/register.npz, research and tweets packs): probability the message tells about the writer's
-  own life rather than addressing a shop or service (the planner's register).
+* story (models/register.npz, research and tweets packs): probability the message tells about
+  the writer's own life rather than addressing a shop or service (the planner's register).
 
 And the rules that turn them into a reading: the sarcasm flip, questions that are not surprise,
 and the short follow-up read with the turn before it.

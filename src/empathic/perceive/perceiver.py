@@ -97,7 +97,7 @@ class Perceiver:
         self.encoder = encoder or Encoder()
         self.heads = heads or Heads.load()
         self.customer = customer or CustomerHeads.load(self.config.model_pack)
-        # The customer heads' own encoder, when their pack was fitted on one (research pack).
+        # The customer heads' own encoder, when their pack was fitted on one (the tweets pack).
         self.customer_encoder = (
             Encoder(model=artifact(self.customer.encoder)) if self.customer.encoder else None
         )
