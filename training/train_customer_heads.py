@@ -69,6 +69,7 @@ NEUTRAL_REQUEST_INTENTS_EXCLUDED = COMMERCIAL_COMPLAINT_INTENTS
 
 # The tweets pack's heads that read the customer encoder (finetune_customer.py); its risk head is
 # the research pack's (shared encoder), and so are all the other packs' heads.
+CUSTOMER_ENCODER = "customer_encoder.int8.onnx"
 CUSTOMER_ENCODER_HEADS = ("sarcasm", "sentiment", "complaint")
 PACK_FILES = {"research": "customer_heads.npz", "commercial": "customer_heads_commercial.npz",
               "tweets": "customer_heads_tweets.npz"}  # fmt: skip
@@ -84,9 +85,6 @@ def read_from(cache: Path) -> None:
     """Which cache load() reads: the shared encoder's rows or the customer encoder's."""
     global _cache
     _cache = cache
-
-
-CUSTOMER_ENCODER = "customer_encoder.int8.onnx"
 
 
 GO_SENTIMENT = {
@@ -264,7 +262,6 @@ def macro_f1(pred: np.ndarray, truth: np.ndarray) -> float:
 def train_pack(pack: str) -> dict[str, np.ndarray]:
     commercial = pack == "commercial"
     tweets = pack == "tweets"
-    tag = pack
     out: dict[str, np.ndarray] = {"sentiment_labels": np.array(SENTIMENTS)}
     only = [h for h in os.environ.get("HEADS", "").split(",") if h]
     if only:
@@ -308,16 +305,16 @@ def train_pack(pack: str) -> dict[str, np.ndarray]:
             # macro-F1 on its train rows, out of fold.
             rows = np.intersect1d(SINCERE_ROWS["complaints_twitter"], np.flatnonzero(tune))
             best = max(grid, key=lambda t: macro_f1(p[rows, 1] >= t, y[rows] == 1))
-            print(f"[{tag}] complaint: complaints_twitter cv macro-F1 "
+            print(f"[{pack}] complaint: complaints_twitter cv macro-F1 "
                   f"{macro_f1(p[rows, 1] >= best, y[rows] == 1):.3f} at {best:.2f}")  # fmt: skip
         if name == "sarcasm":
             # A sincere "thank you, that fixed it" turned into a complaint is worse than a
             # missed jibe: at most 5% of sincere praise may read as sarcastic (out of fold).
             sincere = np.intersect1d(SINCERE_ROWS["sarcasm"], np.flatnonzero(tune))
             floor = float(np.quantile(p[sincere, 1], 0.95))
-            print(f"[{tag}] sarcasm: 95th percentile on sincere praise {floor:.2f}")
+            print(f"[{pack}] sarcasm: 95th percentile on sincere praise {floor:.2f}")
             best = max(best, floor)
-        print(f"[{tag}] {name}: {len(y)} rows, {int(y.sum())} positive; cv F1 on {int(tune.sum())} "
+        print(f"[{pack}] {name}: {len(y)} rows, {int(y.sum())} positive; cv F1 on {int(tune.sum())} "
               f"{f1_at(p[tune, 1], y[tune], 0.5):.3f} at 0.5, "
               f"{f1_at(p[tune, 1], y[tune], best):.3f} at {best:.2f}")  # fmt: skip
         if name == "risk":
@@ -327,7 +324,7 @@ def train_pack(pack: str) -> dict[str, np.ndarray]:
                 if (neg >= t).mean() <= 0.02:
                     break
             recall = float((p[y == 1, 1] >= t).mean())
-            print(f"[{tag}] risk concern threshold {t:.2f}: cv recall {recall:.3f}, fpr "
+            print(f"[{pack}] risk concern threshold {t:.2f}: cv recall {recall:.3f}, fpr "
                   f"{(neg >= t).mean():.3f}")  # fmt: skip
             out["risk_threshold"] = np.array(round(float(t), 2), dtype=np.float32)
         else:
