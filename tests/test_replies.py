@@ -1497,3 +1497,18 @@ def test_being_charged_again_is_not_the_customer_chasing_us(chat):
         )
     (asked,) = _say(chat, "asking-again", "I am asking again, where is my refund for order 4417")
     assert asked.plan.strategies[0] == "acknowledge", asked.plan.strategies
+
+
+def test_one_exchange_is_not_back_and_forth(chat):
+    """After one reply of ours, "Thanks for explaining. Just find it odd you list release date
+    when it will be unavailable." got "That's a lot of back and forth ... Being asked to repeat
+    yourself would test anyone's patience" (the web chat)."""
+    presumes = re.compile(r"back and forth|repeat yourself|chase|earlier contact|sticking with")
+    for i in range(12):
+        _, second = _say(
+            chat, f"one-exchange-{i}",
+            "My app won't play my playlists",
+            "Thanks for explaining. Just find it odd you list release date when it will be "
+            "unavailable.",
+        )  # fmt: skip
+        assert not presumes.search(second.reply.text), second.reply.text

@@ -452,15 +452,18 @@ _REQUEST = re.compile(r"\?|\btell me\b|\bjust (?:say so|ask)\b|\badd it here\b",
 
 def _untold(text: str, conversation: Conversation) -> frozenset[str]:
     """The kinds of wording this reply may not use: what the customer has not told us
-    (``_PRESUMES``: a wording assuming it is not said; earlier turns count as having gone back
-    and forth) and what they have (``_ASKS_AGAIN``: a question about it is not asked)."""
+    (``_PRESUMES``: a wording assuming it is not said; two earlier exchanges count as having
+    gone back and forth) and what they have (``_ASKS_AGAIN``: a question about it is not asked)."""
     said = (*conversation.user_messages, text)
     untold = {
         kind
         for kind, (_, evidence) in _PRESUMES.items()
         if not any(evidence.search(message) for message in said)
     }
-    if conversation.exchanges:
+    if len(conversation.exchanges) >= 2:
+        # Two replies of ours before this one are back and forth; one is an answer (after a
+        # single exchange, "Thanks for explaining. Just find it odd ..." got "That's a lot of
+        # back and forth ... Being asked to repeat yourself would test anyone's patience").
         untold.discard("repeated")
     untold |= {kind for kind, (_, told) in _ASKS_AGAIN.items() if any(map(told, said))}
     return frozenset(untold)
