@@ -33,6 +33,12 @@ def split_of(key: object) -> str:
     return "test" if is_test(key) else "train"
 
 
+# The customer encoder's file in models/ (finetune_customer.py), and where encode_customers.py
+# keeps the train rows it encoded (train_customer_heads.py fits the tweets pack on them).
+CUSTOMER_ENCODER = "customer_encoder.int8.onnx"
+CUSTOMER_CACHE = Path(__file__).resolve().parent / "cache" / "customer"
+
+
 def held_out_of_finetune(text: str) -> bool:
     """Train rows the customer encoder never trains on (finetune_customer.py): one in ten, by
     the sha1 of the text, for its per-epoch figures and the customer heads' thresholds."""

@@ -6,7 +6,7 @@ here.
     nice -n 10 python training/encode_customers.py --customer [names...]
 
 With --customer the rows are encoded with models/customer_encoder.int8.onnx (finetune_customer.py)
-into training/cache/customer/ instead: the research pack's sarcasm, sentiment and complaint heads
+into training/cache/customer/ instead: the tweets pack's sarcasm, sentiment and complaint heads
 read that encoder.
 """
 
@@ -27,8 +27,6 @@ from empathic.evaluate import datasets as ds  # noqa: E402
 from empathic.perceive.encoder import Encoder, artifact  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / "cache"
-CUSTOMER_CACHE = CACHE / "customer"
-CUSTOMER_ENCODER = "customer_encoder.int8.onnx"
 rng = random.Random(15)
 
 
@@ -76,9 +74,9 @@ def sets() -> dict[str, list[dict]]:
 def main(names: list[str]) -> None:
     customer = "--customer" in names
     names = [n for n in names if n != "--customer"]
-    cache = CUSTOMER_CACHE if customer else CACHE
+    cache = cd.CUSTOMER_CACHE if customer else CACHE
     cache.mkdir(parents=True, exist_ok=True)
-    encoder = Encoder(model=artifact(CUSTOMER_ENCODER)) if customer else Encoder()
+    encoder = Encoder(model=artifact(cd.CUSTOMER_ENCODER)) if customer else Encoder()
     for name, rows in sets().items():
         if names and name not in names:
             continue

@@ -51,7 +51,7 @@ from finetune_encoder import (  # noqa: E402
 
 TASKS = {"sentiment": 3, "sarcasm": 2, "complaint": 2}
 CHECKPOINT = CHECKPOINTS / "customer_encoder.pt"
-OUTPUT = MODELS / "customer_encoder.int8.onnx"
+OUTPUT = MODELS / cd.CUSTOMER_ENCODER
 
 
 class CustomerEncoder(nn.Module):

@@ -69,7 +69,6 @@ NEUTRAL_REQUEST_INTENTS_EXCLUDED = COMMERCIAL_COMPLAINT_INTENTS
 
 # The tweets pack's heads that read the customer encoder (finetune_customer.py); its risk head is
 # the research pack's (shared encoder), and so are all the other packs' heads.
-CUSTOMER_ENCODER = "customer_encoder.int8.onnx"
 CUSTOMER_ENCODER_HEADS = ("sarcasm", "sentiment", "complaint")
 PACK_FILES = {"research": "customer_heads.npz", "commercial": "customer_heads_commercial.npz",
               "tweets": "customer_heads_tweets.npz"}  # fmt: skip
@@ -270,7 +269,7 @@ def train_pack(pack: str) -> dict[str, np.ndarray]:
     builders = {"sarcasm": sarcasm_set, "complaint": complaint_set, "risk": risk_set,
                 "sentiment": sentiment_set}  # fmt: skip
     if tweets:
-        out["encoder"] = np.array(CUSTOMER_ENCODER)
+        out["encoder"] = np.array(cd.CUSTOMER_ENCODER)
         out["encoder_heads"] = np.array(",".join(CUSTOMER_ENCODER_HEADS))
         with np.load(enc.MODELS_DIR / PACK_FILES["research"]) as research:
             out |= {k: research[k] for k in ("risk_w", "risk_b", "risk_threshold")}
@@ -280,7 +279,7 @@ def train_pack(pack: str) -> dict[str, np.ndarray]:
             continue
         c, scale = SETTINGS[name]
         on_customer = tweets and name in CUSTOMER_ENCODER_HEADS
-        read_from(CACHE / "customer" if on_customer else CACHE)
+        read_from(cd.CUSTOMER_CACHE if on_customer else CACHE)
         emb, texts, y, w = build(commercial)
         x = design(emb, texts, scale)
         # The sentiment head has no threshold: its cross-validation (the slowest) is skipped.
