@@ -147,14 +147,17 @@ class Perceiver:
         # A short message is read with the person's previous one ("still nothing").
         limit = self.config.context_max_words
         short = [i for i, h in enumerate(histories) if h and len(texts[i].split()) <= limit]
+        # Only the sentiment head reads the previous turn: the encoder under it embeds it.
+        shared_short = [] if "sentiment" in self.customer.encoder_heads else short
         embeddings = self.encoder.embed(
-            [*texts, *(histories[i][0] for i in missing), *(histories[i][-1] for i in short)]
+            [*texts, *(histories[i][0] for i in missing), *(histories[i][-1] for i in shared_short)]
         )
         messages = embeddings[: len(texts)]
         for row, i in enumerate(missing, start=len(texts)):
             given[i] = embeddings[row]
         previous: dict[int, np.ndarray] = {
-            i: embeddings[row] for row, i in enumerate(short, start=len(texts) + len(missing))
+            i: embeddings[row]
+            for row, i in enumerate(shared_short, start=len(texts) + len(missing))
         }
         # With no history the message is its conversation's opening.
         kept = [messages[i] if o is None or not histories[i] else o for i, o in enumerate(given)]
@@ -171,7 +174,7 @@ class Perceiver:
             crisis_rows.append(np.vstack([messages[i : i + 1], pieces[row : row + len(spans)]]))
             row += len(spans)
         readings = self._readings(
-            texts, histories, messages, ed_inputs, parts, crisis_rows, scans, previous
+            texts, histories, messages, ed_inputs, parts, crisis_rows, scans, short, previous
         )
         return readings, messages, kept
 
@@ -192,19 +195,24 @@ class Perceiver:
         ]
 
     def _customer_inputs(
-        self, texts, histories, messages: np.ndarray, previous: dict[int, np.ndarray]
+        self,
+        texts,
+        histories,
+        messages: np.ndarray,
+        short: list[int],
+        previous: dict[int, np.ndarray],
     ) -> tuple[dict[str, np.ndarray], dict[int, np.ndarray]]:
-        """Per customer head, the vectors it reads, and those of the previous turns of short
-        follow-ups for the sentiment head: the shared encoder's, or for the heads the pack
-        fitted on an encoder of its own, that encoder's (one call for both)."""
+        """Per customer head, the vectors it reads, and those of the previous turns of the short
+        follow-ups (``short``) for the sentiment head: the shared encoder's (``previous``), or
+        for the heads the pack fitted on an encoder of its own, that encoder's (one call)."""
         heads = ("sarcasm", "sentiment", "complaint")
         if self.customer_encoder is None:
             return dict.fromkeys(heads, messages), previous
         own = self.customer.encoder_heads
-        earlier = list(previous)
+        earlier = short if "sentiment" in own else []
         vectors = self.customer_encoder.embed([*texts, *(histories[i][-1] for i in earlier)])
         said = vectors[: len(texts)]
-        if "sentiment" in own:
+        if earlier:
             previous = dict(zip(earlier, vectors[len(texts) :], strict=True))
         return {h: said if h in own else messages for h in heads}, previous
 
@@ -216,14 +224,14 @@ class Perceiver:
         return self.customer.risk(self.embed(texts), texts)
 
     def _readings(
-        self, texts, histories, messages, ed_inputs, parts, crisis_rows, scans, previous
+        self, texts, histories, messages, ed_inputs, parts, crisis_rows, scans, short, previous
     ) -> list[Reading]:
         h, c, config = self.heads, self.customer, self.config
         ed = h.ed(ed_inputs)
         go = h.goemotions(messages)
         ekman = h.ekman(go)
         intents = h.intent(messages)
-        x, before = self._customer_inputs(texts, histories, messages, previous)
+        x, before = self._customer_inputs(texts, histories, messages, short, previous)
         sarcasm = c.sarcasm(x["sarcasm"], texts)
         sentiment = c.sentiment(x["sentiment"], texts)
         complaint = c.complaint(x["complaint"], texts)
