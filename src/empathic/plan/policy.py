@@ -147,9 +147,9 @@ _PROBLEM = re.compile(
     # "it will click in an out ... Ends up disconnecting" (a TWCS train tweet) got only "Thanks,
     # Samsung Galaxy S8 noted" and a sign-off.
     r"disconnects|(?:keeps?|ends?\s+up)\s+disconnecting|(?:cuts?|drops?)\s+out|"
+    r"(?:clicks?|cuts?|goes|going)\s+in\s+(?:and|an|&)\s+out|"
     # "They don't care and neither do you" got only "What would you like the outcome to be?".
     r"(?:don'?t|doesn'?t|do\s+not|does\s+not|never)\s+(?:even\s+|really\s+)?care|nobody\s+cares|"
-    r"(?:clicks?|cuts?|goes|going)\s+in\s+(?:and|an|&)\s+out|"
     # Present tense: "the button doesn't do anything", not "I didn't do anything but update".
     r"(?:doesn'?t|does\s+not|won'?t|will\s+not)\s+do\s+anything|"
     # "your suggestions weren't really that helpful" (a TWCS train tweet, thanked for first).
