@@ -1512,3 +1512,45 @@ def test_one_exchange_is_not_back_and_forth(chat):
             "unavailable.",
         )  # fmt: skip
         assert not presumes.search(second.reply.text), second.reply.text
+
+
+def test_a_bare_cheers_after_a_problem_is_thanks(chat):
+    """ "cheers" after the customer's own problem report (a TWCS train tweet) read as sarcasm
+    and got "Having to chase this up is frustrating"; "cheers for nothing" stays sarcasm."""
+    problem = "It stops playing half way through the song. You can't skip forward or back then the app crashes"
+    _, cheers = _say(chat, "cheers", problem, "cheers")
+    assert cheers.reading.sarcasm_span is None
+    assert "thank_back" in cheers.plan.strategies, cheers.plan.strategies
+    assert not re.search(r"frustrat|annoy|chase|sorry", cheers.reply.text, re.I), cheers.reply.text
+    _, sneer = _say(chat, "cheers-for-nothing", problem, "cheers for nothing")
+    assert "thank_back" not in sneer.plan.strategies, sneer.plan.strategies
+
+
+def test_thanks_with_a_painful_verdict_is_a_complaint(chat):
+    """ "Thank you. This is very painful for your biggest users." (a TWCS train tweet, after a
+    refused request) got "Happy to help with this any time"."""
+    _, verdict = _say(
+        chat, "painful",
+        "Without increasing this playlist limit it'll be very hard to use your service.",
+        "Thank you. This is very painful for your biggest users.",
+    )  # fmt: skip
+    assert "thank_back" not in verdict.plan.strategies, verdict.plan.strategies
+    assert verdict.plan.strategies[0] == "acknowledge", verdict.plan.strategies
+    assert not re.search(r"happy to help|pleasure|glad", verdict.reply.text, re.I)
+
+
+def test_a_fault_that_started_days_ago_is_acknowledged_and_not_asked_when(chat):
+    """ "everytime i try to open the program is gives me this, which only started happening 2
+    days ago ... i have to reinstall everytime" (a TWCS train tweet) got no word for it, and
+    then "When did you first notice the problem?"."""
+    message = (
+        "i'm using windows 7 on desktop, and everytime i try to open the program is gives me "
+        "this, which only started happening 2 days ago. i do reinstall it like it says but i "
+        "have to reinstall everytime i want to turn on my computer"
+    )
+    for i in range(8):
+        (turn,) = _say(chat, f"started-{i}", message)
+        assert turn.plan.strategies[0] == "acknowledge", turn.plan.strategies
+        assert not re.search(r"when did|how long has|notice", turn.reply.text, re.I), (
+            turn.reply.text
+        )

@@ -142,10 +142,12 @@ _POSITIVE_WORDS = re.compile(
     re.IGNORECASE,
 )
 # A short positive follow-up that, after a failure, reads as sarcasm ("great, thanks a lot").
+# Not a bare "cheers": every TWCS train follow-up that is only "Cheers" (nine) signs off with
+# thanks, and read as sarcasm it got "Having to chase this up is frustrating".
 _SARCASTIC_FOLLOW_UP = re.compile(
     r"\b(?:great|perfect|wonderful|fantastic|brilliant|awesome|lovely|amazing|nice\s+one|"
     r"thanks\s+(?:a\s+(?:lot|bunch|million)|for\s+nothing|so\s+much)|just\s+great|love\s+(?:it|that)|"
-    r"cheers|super|well\s+done|good\s+job)\b",
+    r"cheers\s+for\s+(?:nothing|that)|super|well\s+done|good\s+job)\b",
     re.IGNORECASE,
 )
 # A follow-up that reports the problem solved is real thanks, whatever came before.

@@ -164,7 +164,13 @@ _PROBLEM = re.compile(
     # Leaving us ("will switch to Tidal"), not a change of plan ("switch to the annual plan").
     r"\bswitch(?:ing)?\s+(?:over\s+)?to\s+(?:tidal|apple\s+music|deezer|youtube|amazon|pandora|"
     r"soundcloud|another\s+(?:service|provider|app|company|bank)|a\s+(?:competitor|rival))|"
-    r"for\s+nothing)\b",
+    r"for\s+nothing|"
+    # "Thank you. This is very painful for your biggest users." got "Happy to help with this any
+    # time"; "i have to reinstall everytime i want to turn on my computer, which only started
+    # happening 2 days ago" got no word for it (TWCS train tweets; every other train match of
+    # these describes a fault).
+    r"painful|started\s+(?:happening|doing\s+(?:this|that))|"
+    r"(?:have|had|need)\s+to\s+\w+(?:\s+it)?\s+every\s*time|every\s*time\s+i\s+(?:try|open|start|launch))\b",
     re.IGNORECASE,
 )
 _RESOLVED = re.compile(

@@ -14,7 +14,7 @@ import random
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from functools import cache
 from pathlib import Path
 
@@ -436,10 +436,24 @@ _PRESUMES = {
 # Questions about what the customer has already said, asked only while nothing in the
 # conversation says it: "What have you already tried, so I don't ask you to repeat it?" came
 # after "Ive deleted my account, tried a tablet" (a TWCS train tweet).
-_ASKS_AGAIN = {
+_ASKS_AGAIN: dict[str, tuple[re.Pattern[str], Callable[[str], object]]] = {
     "tried": (
         re.compile(r"\balready\s+tried\b|\btried\s+anything\b|\bwhat\s+have\s+you\s+tried\b", re.I),
         says_tried,
+    ),
+    # "When did you first notice the problem?" after "which only started happening 2 days ago"
+    # (a TWCS train tweet).
+    "since": (
+        re.compile(
+            r"\bhow long has (?:this|it) been happening\b|\bwhen did you (?:first )?notice\b|"
+            r"\bwhen did (?:this|it) (?:start|begin)\b",
+            re.I,
+        ),
+        re.compile(
+            r"\b(?:started|began|ago|since|yesterday|this\s+morning|last\s+(?:night|week|month)|"
+            r"for\s+(?:\d+|a|an|two|three|a\s+few|several)\s+(?:hours?|days?|weeks?|months?))\b",
+            re.I,
+        ).search,
     ),
 }
 # Per kind of _PRESUMES or _ASKS_AGAIN, the wordings it rules out.
