@@ -1554,3 +1554,55 @@ def test_a_fault_that_started_days_ago_is_acknowledged_and_not_asked_when(chat):
         assert not re.search(r"when did|how long has|notice", turn.reply.text, re.I), (
             turn.reply.text
         )
+
+
+def test_still_this_after_trying_is_a_failed_fix(chat):
+    """ "Turned off my antivirus, reinstalled, and still this." (a TWCS train tweet) got only "I've
+    noted you're on Windows 7, so you won't be asked for that again."."""
+    _, after = _say(
+        chat, "still-this",
+        "Latest version of Spotify. When the updates come in, that message pops up. I'm using Windows 7.",
+        "Turned off my antivirus, reinstalled, and still this. Whenever I close the program to let "
+        "the latest update take hold, this happens.",
+    )  # fmt: skip
+    assert after.plan.strategies[0] == "acknowledge", after.plan.strategies
+    assert "still_broken" in after.plan.strategies, after.plan.strategies
+
+
+def test_giving_up_on_the_app_is_acknowledged(chat):
+    """ "Ok I guess I don't want this app then" (a TWCS train tweet) got "Is there a reference
+    number I can use to find this?"."""
+    *_, leaving = _say(
+        chat, "give-up",
+        "My playlists won't load on my phone",
+        "I have not received a response",
+        "Ok I guess I don't want this app then",
+    )  # fmt: skip
+    assert leaving.plan.strategies[0] == "acknowledge", leaving.plan.strategies
+
+
+def test_a_desktop_pc_reinstalled_but_no_is_acknowledged_and_not_asked_for_the_device(chat):
+    """ "It's a desktop PC, windows 10. I just reinstalled Spotify app to see if that helped, but
+    no." (a TWCS train tweet) got "Noted that you're on windows 10. Which device or browser are
+    you using?"."""
+    message = (
+        "It's a desktop PC, windows 10. I just reinstalled Spotify app to see if that helped, but "
+        "no. I click on a playlist, it seems to cycle 1/2"
+    )
+    for i in range(8):
+        (turn,) = _say(chat, f"desktop-{i}", message)
+        assert turn.plan.strategies[0] == "acknowledge", turn.plan.strategies
+        assert not re.search(r"which device|what device", turn.reply.text, re.I), turn.reply.text
+
+
+def test_thanks_but_still_waiting_is_a_complaint(chat):
+    """ "thanks, but from that it seems like you have looked into it for three years now and still
+    have status 'not right now'" (a TWCS train tweet) got only "Could you share your order
+    number?"."""
+    (turn,) = _say(
+        chat, "but-still",
+        'thanks, but from that it seems like you have looked into it for three years now and '
+        'still have status "not right now"',
+    )  # fmt: skip
+    assert "thank_back" not in turn.plan.strategies, turn.plan.strategies
+    assert turn.plan.strategies[0] == "acknowledge", turn.plan.strategies

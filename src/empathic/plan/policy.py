@@ -122,7 +122,10 @@ _STILL_BROKEN = re.compile(
     r"(?:work\w*|help\w*|fix\w*|change\w*)|no\s+luck|same\s+(?:problem|issue|thing)|"
     r"(?:already|both)\s+(?:did|done|tried)|(?:i'?ve|i\s+have)\s+(?:already\s+)?(?:done|tried)\s+"
     r"(?:that|this|those|both|it|everything)|did\s+(?:both|that|all|everything)\s+(?:\w+\s+){0,3}"
-    r"(?:still|but|and)\b)",
+    r"(?:still|but|and)\b|"
+    # "Turned off my antivirus, reinstalled, and still this."; "I just reinstalled Spotify app
+    # to see if that helped, but no." (TWCS train tweets, answered with no word for it).
+    r"still\s+(?:this|that)(?=\s*[.!,]|\s*$)|(?:helped|worked|work|help|fixed\s+it)\W+but\s+no\b)",
     re.IGNORECASE,
 )
 # Something went wrong, in so many words (a request that only names what it wants is not a
@@ -169,6 +172,9 @@ _PROBLEM = re.compile(
     # time"; "i have to reinstall everytime i want to turn on my computer, which only started
     # happening 2 days ago" got no word for it (TWCS train tweets; every other train match of
     # these describes a fault).
+    # "Ok I guess I don't want this app then" (a TWCS train tweet) got "Is there a reference
+    # number I can use to find this?".
+    r"(?:don'?t|do\s+not)\s+want\s+(?:this|the|your)\s+(?:app|service|subscription)\b|"
     r"painful|started\s+(?:happening|doing\s+(?:this|that))|"
     r"(?:have|had|need)\s+to\s+\w+(?:\s+it)?\s+every\s*time|every\s*time\s+i\s+(?:try|open|start|launch))\b",
     re.IGNORECASE,
@@ -402,11 +408,19 @@ def _courtesy_only(reading: Reading, state: State) -> bool:
     return _HELLO.search(reading.text) is not None
 
 
+# Thanks, but something is still not done: "thanks, but from that it seems like you have looked
+# into it for three years now and still have status 'not right now'" (asked for an order number),
+# "Thanks. It says I should have ... but I'm still set as a free user" (TWCS train tweets; every
+# train tweet with thanks, then "but" and "still" in one sentence, is a complaint).
+_BUT_STILL = re.compile(r"\bbut\b[^.!?]*\bstill\b", re.I)
+
+
 def criticises(text: str) -> bool:
     """Thanks, then a criticism of what we did: "Thanks for explaining. Just find it odd you list
     release date when it will be unavailable." (it got "It was genuinely my pleasure to sort this
     out"), not "Thanks, weird glitch but it's working fine now"."""
-    return bool(_CRITICAL.search(text)) and says_more_than_thanks(text) and not resolved(text)
+    critical = _CRITICAL.search(text) or _BUT_STILL.search(text)
+    return bool(critical) and says_more_than_thanks(text) and not resolved(text)
 
 
 def thanked(reading: Reading) -> bool:
@@ -678,7 +692,7 @@ def _behind_thanks(reading: Reading) -> str | None:
         return "question"  # "Thank you, lets hope so! Could you please notify me if ...?"
     contrast = CONTRAST.search(text)
     if contrast:
-        if _aggrieved(reading):
+        if _aggrieved(reading) or criticises(text):
             return "complaint"
         if _THANKS_FOR_HELP.search(text, contrast.end()):
             # "would do but I'm in the car, I'll try soon though, thank you for your help": the

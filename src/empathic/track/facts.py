@@ -48,7 +48,9 @@ _DEVICE = re.compile(
     r"nintendo\s+switch|chromebook|kindle|fire\s+tv|roku|apple\s+(?:tv|watch)|airpods|sonos\s+\w+|"
     r"android\s+(?:phone|tablet)|(?:samsung|huawei|xiaomi|motorola|nokia|lg|sony)\s+(?:cell\s+|mobile\s+|smart\s?)?(?:phone|tablet|tv)|"
     r"windows\s+phone|chromecast|chrome(?:book)?|firefox|safari|"
-    r"microsoft\s+edge|(?:work|home|office|gaming)\s+(?:pc|laptop|computer))"
+    # "It's a desktop PC, windows 10" (a TWCS train tweet) was then asked "Which device or
+    # browser are you using?".
+    r"microsoft\s+edge|(?:work|home|office|gaming|desktop)\s+(?:pc|laptop|computer))"
     + _MODEL
     + r"(?!\w)",  # "Chromecast" is not "Chrome"
     re.I,
