@@ -1606,3 +1606,22 @@ def test_thanks_but_still_waiting_is_a_complaint(chat):
     )  # fmt: skip
     assert "thank_back" not in turn.plan.strategies, turn.plan.strategies
     assert turn.plan.strategies[0] == "acknowledge", turn.plan.strategies
+
+
+def test_seems_to_working_correctly_is_a_fix(chat):
+    """ "I'm home now and it seems to working correctly. I'm not sure what happened." (a TWCS
+    train tweet) got "Your frustration is completely reasonable here"."""
+    _, fixed = _say(
+        chat, "working-correctly",
+        "iOS 10.3.3 version 8.4.25.906",
+        "I'm home now and it seems to working correctly. I'm not sure what happened.",
+    )  # fmt: skip
+    assert "celebrate" in fixed.plan.strategies, fixed.plan.strategies
+    assert not re.search(r"frustrat|sorry|annoy", fixed.reply.text, re.I), fixed.reply.text
+
+
+def test_works_on_one_device_but_not_another_is_a_problem(chat):
+    """ "Works on iPhone but not on desktop or web player!" (a TWCS train tweet) got "Thanks,
+    iPhone noted. Is there a reference number I can use to find this?"."""
+    (turn,) = _say(chat, "works-but-not", "Works on iPhone but not on desktop or web player!")
+    assert turn.plan.strategies[0] == "acknowledge", turn.plan.strategies

@@ -172,6 +172,9 @@ _PROBLEM = re.compile(
     # time"; "i have to reinstall everytime i want to turn on my computer, which only started
     # happening 2 days ago" got no word for it (TWCS train tweets; every other train match of
     # these describes a fault).
+    # "Works on iPhone but not on desktop or web player!" (a TWCS train tweet) got "Thanks,
+    # iPhone noted. Is there a reference number I can use to find this?".
+    r"works?\s+(?:fine\s+|ok\s+|well\s+)?on\s+[^.!?]{1,40}?\bbut\s+not\b|"
     # "Ok I guess I don't want this app then" (a TWCS train tweet) got "Is there a reference
     # number I can use to find this?".
     r"(?:don'?t|do\s+not)\s+want\s+(?:this|the|your)\s+(?:app|service|subscription)\b|"
@@ -183,8 +186,10 @@ _RESOLVED = re.compile(
     r"\b(?:(?:it|that|this|everything|all|which|both|now)\s+(?:now\s+|finally\s+|all\s+)?"
     r"(?:works?|worked|is\s+working|seems\s+to\s+(?:be\s+working|work|have\s+worked))\b|"
     r"(?:it'?s|its)\s+(?:now\s+)?working|works?\s+(?:now|again|fine|perfectly|great|like\s+a\s+charm)|"
-    r"working\s+(?:now|again|fine)|worked[,!]*\s+(?:thanks|thx|cheers|now)|(?:seems|appears)\s+to\s+(?:be\s+"
-    r"working|have\s+worked)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|arrived|"
+    # "I'm home now and it seems to working correctly" (a TWCS train tweet) got "Your
+    # frustration is completely reasonable here".
+    r"working\s+(?:now|again|fine|correctly|properly|normally)|worked[,!]*\s+(?:thanks|thx|cheers|now)|"
+    r"(?:seems|appears)\s+to\s+(?:(?:be\s+)?working|have\s+worked)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|arrived|"
     r"turned\s+up|found\s+it|found\s+(?:a|the)\s+(?:fix|solution)|got\s+it\s+(?:back|working)|"
     # "ITS OKAY THANK YOU I HAVE IT NOW", not "I have it now too" (the same problem).
     r"(?:i'?ve|i\s+have)\s+(?:got\s+)?it\s+now(?!\s+(?:too|also|as\s+well))|all\s+good|"
