@@ -144,6 +144,13 @@ RULE_CRISES = [
     ("I actually really deeply want to die.", "self_harm", "want to die"),  # several adverbs
     ("going round there tonight to make him bleed", "harm_to_others", "make him bleed"),
     ("next time I'm taking a bat to his head", "harm_to_others", "bat to his head"),
+    # An attempt told (C-SSRS's highest level; wordings of r/SuicideWatch train posts).
+    ("Ive attempted Suicide before-- and it wasnt unsuccessful by much.", "self_harm",
+     "ive attempted suicide"),
+    ("Back in April I sat in the kitchen with a knife to my throat for hours", "self_harm",
+     "knife to my throat"),
+    ("birthdays hurt because of a suicide attempt I made on my 15th", "self_harm",
+     "suicide attempt i made"),
 ]  # fmt: skip
 
 RULE_LOOKALIKES = [
@@ -163,7 +170,16 @@ RULE_LOOKALIKES = [
     "I so want to die of embarrassment after that call",
     "the hold music on your line makes my ears bleed",
     "my son took the hammer to his piggy bank to pay for the game",
+    "I have attempted to contact support three times now",
+    "My first attempt at the form failed so I tried to reset it",
+    "My boyfriend is the reason I've never attempted anything, and I resent him",
 ]
+
+
+def test_an_attempt_told_reads_at_crisis_tier(read):
+    """A disclosed attempt is C-SSRS's highest level: the reply puts safety first."""
+    signal = read("Ive attempted Suicide before-- and it wasnt unsuccessful by much.").crisis
+    assert signal is not None and signal.tier == "crisis", signal
 
 
 @pytest.mark.parametrize(("text", "kind", "evidence"), RULE_CRISES)

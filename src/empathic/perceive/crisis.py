@@ -129,6 +129,17 @@ _RULES: dict[str, list[str]] = {
         r"\d+\s+of\s+my)\s+(?:\w+\s+)?(?:pills|tablets|meds|medication|sleeping\s+pills|painkillers|"
         r"antidepressants|paracetamol)\b",
         r"\b(?:i|i've|i\s+have|i'm\s+going\s+to|i'll)\s+(?:just\s+)?overdos(?:e|ed)\b",
+        # An attempt told (C-SSRS's highest level, a crisis in the issue's tiers): "Ive attempted
+        # Suicide before", "a suicide attempt I made on my 15th birthday", "I sat in kitchen with
+        # a knife to my throat". On train rows it matched 12 of 37 C-SSRS attempt users (2 of
+        # them flagged at no crisis before) and 18 r/SuicideWatch + r/depression posts, and no
+        # RMHD control post, customer tweet, airline tweet or complaint.
+        r"\b(?:i|i'?ve|ive|i\s+have|i\s+had|i'?d)\s+(?:(?!never\b|not\b)\w+\s+){0,2}?(?:attempted|"
+        r"tried)\s+(?:suicide|to\s+(?:kill|hang|overdose|end|take)\s+(?:myself|my\s+(?:own\s+)?life))\b|"
+        r"\bmy\s+(?:\w+\s+)?suicide\s+attempts?\b|\b(?:after|following|had|made)\s+a\s+(?:\w+\s+)?"
+        r"suicide\s+attempt\b|\bsuicide\s+attempt\s+i\s+made\b|\bsurvived\s+(?:a|my|two|three|several)\s+"
+        r"(?:suicide\s+)?attempts?\b|\b(?:a|the|my)\s+(?:gun|pistol|knife|blade)\s+(?:to|against)\s+"
+        r"my\s+(?:own\s+)?(?:head|throat|temple|wrists?)\b",
         r"\b(?:suicide\s+note|my\s+last\s+goodbye|goodbye\s+(?:forever|world|everyone))\b",
         r"\b(?:going\s+to|gonna|about\s+to|want\s+to)\s+jump\s+(?:off|from)\b|"
         r"\bjump(?:ing)?\s+(?:off|from)\s+(?:a|the|this)\s+(?:bridge|roof|building|balcony|cliff)\b|"
