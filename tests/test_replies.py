@@ -1625,3 +1625,15 @@ def test_works_on_one_device_but_not_another_is_a_problem(chat):
     iPhone noted. Is there a reference number I can use to find this?"."""
     (turn,) = _say(chat, "works-but-not", "Works on iPhone but not on desktop or web player!")
     assert turn.plan.strategies[0] == "acknowledge", turn.plan.strategies
+
+
+def test_thanks_after_the_details_are_returned_before_the_details_are_noted(chat):
+    """ "iPhone SE IOS 11.1 Version 8.4.25.906 Thanks!" (a TWCS train tweet) got "Thanks, iPhone
+    SE noted." with their thanks left unanswered; thanks said first ("Thanks. It's a Samsung
+    galaxy S6.") thank us for asking and the details are the message."""
+    for i in range(6):
+        (turn,) = _say(chat, f"details-thanks-{i}", "iPhone SE IOS 11.1 Version 8.4.25.906 Thanks!")
+        assert turn.plan.strategies[:2] == ("thank_back", "note_fact"), turn.plan.strategies
+        text = turn.reply.text
+        assert text.count("iPhone SE") == 1 and len(re.findall(r"\bthanks\b", text, re.I)) == 0
+        assert not re.search(r"helped|sorted|glad|sorry", text, re.I), text

@@ -354,7 +354,11 @@ def _noting_facts(
     if not any(after.get(k) and after.get(k) != before.get(k) for k in _NOTED):
         return plan
     strategies = list(plan.strategies)
-    at = 1 if strategies and strategies[0] in {"acknowledge", "condolence", "celebrate"} else 0
+    at = (
+        1
+        if strategies and strategies[0] in {"acknowledge", "condolence", "celebrate", "thank_back"}
+        else 0
+    )
     strategies.insert(at, "note_fact")
     return replace(plan, strategies=tuple(strategies))
 

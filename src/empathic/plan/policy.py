@@ -364,6 +364,15 @@ def resolved(text: str) -> bool:
     )
 
 
+# Thanks that close the message: "iPhone SE IOS 11.1 Version 8.4.25.906 Thanks!".
+_CLOSING_THANKS = re.compile(rf"(?:{_THANKS_PHRASE.pattern})\W*$", re.I)
+
+
+def thanks_last(text: str) -> bool:
+    """The message ends by thanking us (the thanks are said after everything else)."""
+    return _CLOSING_THANKS.search(text.strip()) is not None
+
+
 def says_thanks(text: str) -> bool:
     """A thank-you in the words ("thanks", "thank u", "cheers", "tack")."""
     return _THANKS.search(text) is not None

@@ -29,6 +29,7 @@ from empathic.plan.policy import (
     says_more_than_thanks,
     says_thanks,
     still_broken,
+    thanks_last,
 )
 from empathic.types import Reading, State
 
@@ -241,6 +242,12 @@ def take_in_the_details(s: Situation, p: Sketch) -> bool:
     p.strategies = ["inform" if s.knowledge else "ask"]
     p.family, p.level = "neutral", 0
     p.avoid.append("empathy preamble")
+    if thanks_last(s.reading.text):
+        # "Macbook Air running Sierra 10.12.6; Spotify version 1.0.64. Thanks!": their thanks
+        # are returned in a word before the detail is noted (the "details" wording: "You're
+        # welcome!", not "glad that helped", and no second "Thanks" in the note).
+        p.strategies.insert(0, "thank_back")
+        p.family = "details"
     return True
 
 
