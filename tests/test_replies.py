@@ -1637,3 +1637,21 @@ def test_thanks_after_the_details_are_returned_before_the_details_are_noted(chat
         text = turn.reply.text
         assert text.count("iPhone SE") == 1 and len(re.findall(r"\bthanks\b", text, re.I)) == 0
         assert not re.search(r"helped|sorted|glad|sorry", text, re.I), text
+
+
+def test_a_user_of_the_service_is_not_telling_a_life_story(chat):
+    """ "yep it's the default on both !" got "That's good to know, thanks. How have the people
+    around you found it?"; "I've actually been a user since I did initially use the deal from last
+    year, so I wouldn't qualify :(" got "What a loyal thing to do ... Was there a moment when you
+    knew it was yours?" (TWCS train tweets)."""
+    for i, message in enumerate(
+        [
+            "yep it's the default on both !",
+            "I've actually been a user since I did initially use the deal from last year, so I "
+            "wouldn't qualify :( I have loved my experience and told my brother about the deal, "
+            "at least!",
+        ]
+    ):
+        (turn,) = _say(chat, f"user-{i}", message)
+        assert not turn.plan.personal, turn.reply.text
+        assert "celebrate" not in turn.plan.strategies, turn.plan.strategies

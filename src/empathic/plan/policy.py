@@ -58,6 +58,10 @@ _SERVICE = re.compile(
     r"your\s+(?:company|team|service|store|shop|staff|policy|site|system|forums?|community|"
     r"platform)|you\s+guys|this\s+(?:company|service|shop|store)|"
     # Apps, devices and travel: real customers name the thing, not "your service".
+    # "I've actually been a user since ... the deal", "yep it's the default on both !" (TWCS
+    # train tweets, answered as stories; in EmpatheticDialogues train speaker turns "user" never
+    # occurs, "default" once, "feature" five times).
+    r"users?|default|features?|"
     r"spotify|playlists?|songs?|albums?|artists?|roku\w*|chromecast|dev\s+team|developers?|"
     r"premium|stream\w*|podcasts?|shuffle|ios|android|iphones?|ipads?|laptops?|phones?|"
     r"tablets?|pcs?|macs?|macbook|windows|version|update\w*|(?:re)?install\w*|log(?:ging|"
