@@ -1655,3 +1655,18 @@ def test_a_user_of_the_service_is_not_telling_a_life_story(chat):
         (turn,) = _say(chat, f"user-{i}", message)
         assert not turn.plan.personal, turn.reply.text
         assert "celebrate" not in turn.plan.strategies, turn.plan.strategies
+
+
+def test_no_error_messages_is_an_answer_not_a_grievance(chat):
+    """ "No, I do not get any error messages." (a TWCS train tweet, answering our question) got
+    "I can see how frustrating it is that you do not get any error messages" and an apology."""
+    for i in range(6):
+        _, answer = _say(
+            chat, f"no-error-{i}",
+            "My playlists stopped syncing to my phone",
+            "No, I do not get any error messages.",
+        )  # fmt: skip
+        assert "acknowledge" not in answer.plan.strategies, answer.plan.strategies
+        assert not re.search(r"error|sorry|apolog|frustrat", answer.reply.text, re.I), (
+            answer.reply.text
+        )

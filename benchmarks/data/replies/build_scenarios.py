@@ -492,6 +492,29 @@ T += [
     ([2912488, 2912491], ["F", "N"], {}, "facts"),
 ]
 
+# An eleventh batch (eleventh session), drawn the same way with random.Random(59) after the
+# tenth batch's fixes (8522f45). Three threads with an image-only tweet (no text once the link is
+# removed) were skipped.
+T += [
+    ([2736065, 2736068], ["F", "T"], {}, "frustrated"),
+    ([1778482, 1778485, 1778487], ["N", "N", "T"], {}, "facts"),
+    ([2251354, 2251352], ["F", "F"], {}, "frustrated"),
+    ([2960637, 2960640], ["N", "T"], {}, "facts"),
+    ([2822002, 2822005], ["N", "F"], {}, "facts"),
+    ([301905, 301908, 301910], ["N", "N", "T"], {}, "facts"),
+    ([1131893, 1131896], ["F", "N"], {}, "facts"),
+    ([668703, 668706, 668708], ["N", "N", "N"], {}, "facts"),
+    ([2828704, 2828707], ["D", "T"], {}, "frustrated"),
+    ([2927391, 2927390], ["T", "W"], {}, "good"),
+    ([740743, 740746], ["D", "F"], {}, "frustrated"),
+    ([1074775, 1074774, 1074777], ["N", "F", "N"], {}, "facts"),
+    ([679132, 679130], ["N", "T"], {}, "facts"),
+    ([592805, 592809], ["A", "A"], {}, "angry"),
+    ([1692826, 1692822], ["W", "T"], {}, "good"),
+    ([128171, 128170], ["A", "A"], {}, "angry"),
+    ([2311118, 2311122], ["N", "F"], {}, "facts"),
+]
+
 # --- ABCD sample: (convo_id, [(index in 'original', profile, uses_fact)]) ----------------------
 ABCD = [
     (3592, [(2, "Q", None), (7, "N", None), (11, "N", "3348917502"), (18, "D", None)]),

@@ -329,6 +329,8 @@ def reports_problem(text: str) -> bool:
     """The message says something went wrong, in so many words (or with an unhappy face: with
     thanks, loud crying is tears of relief, "THANK YOU I HAVE IT NOW 😭😭")."""
     text = _plain(text)
+    if _NO_ERROR.match(text):
+        return False
     faces = _UNHAPPY_FACES.search(_TEARS.sub("", text) if says_thanks(text) else text)
     faces = faces or _UNHAPPY_TYPED.search(text)
     return bool(_PROBLEM.search(text) or faces) or still_broken(text)
@@ -627,14 +629,26 @@ _HELP_AWAITED = re.compile(
 )
 
 
+# "No error messages." answers "do you see an error?": the message is the absence of one (TWCS
+# train tweets; "No, I do not get any error messages." got "I can see how frustrating it is that
+# you do not get any error messages" and an apology).
+_NO_ERROR = re.compile(
+    r"^\W*(?:(?:no|nope|nah)\b\W*)?(?:i\s+)?(?:do\s+not|don'?t|didn'?t|did\s+not)?\s*"
+    r"(?:get|see|have|got)?\s*(?:any\s+|no\s+)?error\s+(?:messages?|codes?|pop-?ups?)"
+    r"(?:\s+(?:at\s+all|so\s+far|either|whatsoever|come\s+up|appear|show\s+up))?\W*$",
+    re.I,
+)
+
+
 def intent_said(reading: Reading, personal: bool) -> str:
     """The intent the plan answers: a sign-off is taken only when it is said, and a request for
     a human in a personal conversation too; a report that the fix did not work is a complaint,
     whatever the intent model made of it."""
     intent = reading.intent
-    if personal and intent in {"thanks", "greeting"}:
+    if (personal and intent in {"thanks", "greeting"}) or _NO_ERROR.match(_plain(reading.text)):
         # Inside a personal story, thanks or a hello with more said (personal_story) is the
-        # story going on: "Thank you! I have so many fun games planned".
+        # story going on: "Thank you! I have so many fun games planned". "No error messages."
+        # answers our question.
         return "other"
     # "is there a phone number?", "help me speak with a person"; with thanks only when asked for
     # ("I'd appreciate it if you could give me a phone number"), not when one was given.

@@ -144,6 +144,9 @@ _NOT_AN_ISSUE = re.compile(
     # A concession is not the problem: "I know it's not possible" was said back as "It's
     # understandably irritating that you know it's not possible".
     r"^\s*i\s+(?:know|understand|reali[sz]e|get\s+(?:it|that)|appreciate)\b|"
+    # An error that is not there: "No, I do not get any error messages" got "When did you first
+    # notice that you do not get any error messages?".
+    r"\b(?:no|any)\s+error\b|"
     r"__\w+__|\d+\.\d+|[:;]-?[\\/()|]",
     re.I,
 )
