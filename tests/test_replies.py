@@ -1670,3 +1670,49 @@ def test_no_error_messages_is_an_answer_not_a_grievance(chat):
         assert not re.search(r"error|sorry|apolog|frustrat", answer.reply.text, re.I), (
             answer.reply.text
         )
+
+
+def test_functioning_as_expected_is_good_news_with_thanks_returned(chat):
+    """ "Thanks NQ! 'Radio' wasn't working, but 'Daily Mix' is functioning as expected. Thanks fir
+    the follow up." (a TWCS train tweet) got "How long has this been happening?"."""
+    (turn,) = _say(
+        chat, "as-expected",
+        "Thanks NQ! 'Radio' wasn't working, but 'Daily Mix' is functioning as expected. Thanks "
+        "fir the follow up.",
+    )  # fmt: skip
+    assert "thank_back" in turn.plan.strategies, turn.plan.strategies
+    assert not re.search(r"how long|when did|sorry", turn.reply.text, re.I), turn.reply.text
+
+
+def test_nothing_resolved_yet_is_not_celebrated(chat):
+    """ "Thank you, very much needed nothing's resolved as of yet lol ." (a TWCS train tweet) got
+    "That's wonderful to hear, and a relief it's working again!"."""
+    _, later = _say(
+        chat, "nothing-resolved",
+        "My premium isn't showing on my account",
+        "Thank you, very much needed nothing's resolved as of yet lol .",
+    )  # fmt: skip
+    assert "celebrate" not in later.plan.strategies, later.plan.strategies
+    assert "thank_back" not in later.plan.strategies, later.plan.strategies
+    assert later.plan.strategies[0] == "acknowledge", later.plan.strategies
+
+
+def test_it_didnt_solve_is_a_failed_fix(chat):
+    """ "It didn't solve, but also my iOS device isn't playing Pearl Jam too." (a TWCS train tweet)
+    got "Thanks, iOS is noted. When did you first notice that it didn't solve?"."""
+    _, later = _say(
+        chat, "didnt-solve",
+        "All artists are working, only Pearl Jam not",
+        "It didn't solve, but also my iOS device isn't playing Pearl Jam too. They are one of my "
+        "favorite bands, so please look into that.",
+    )  # fmt: skip
+    assert later.plan.strategies[0] == "acknowledge", later.plan.strategies
+    assert "didn't solve" not in later.reply.text, later.reply.text
+
+
+def test_on_mobile_is_not_a_life_story(chat):
+    """ "I'm getting this too..." then "On mobile." got "I'm glad to hear a bit of your story.
+    Which part takes up most of your time?" (a TWCS train tweet)."""
+    _, later = _say(chat, "on-mobile", "I'm getting this too...", "On mobile.")
+    assert not later.plan.personal, later.reply.text
+    assert "story" not in later.reply.text, later.reply.text

@@ -61,7 +61,7 @@ _SERVICE = re.compile(
     # "I've actually been a user since ... the deal", "yep it's the default on both !" (TWCS
     # train tweets, answered as stories; in EmpatheticDialogues train speaker turns "user" never
     # occurs, "default" once, "feature" five times).
-    r"users?|default|features?|"
+    r"users?|default|features?|mobile|"
     r"spotify|playlists?|songs?|albums?|artists?|roku\w*|chromecast|dev\s+team|developers?|"
     r"premium|stream\w*|podcasts?|shuffle|ios|android|iphones?|ipads?|laptops?|phones?|"
     r"tablets?|pcs?|macs?|macbook|windows|version|update\w*|(?:re)?install\w*|log(?:ging|"
@@ -123,12 +123,15 @@ _STILL_BROKEN = re.compile(
     r"\b(?:problem|issue|error|it)\s+(?:still\s+)?persists|\btried\W+(?:it\W+)?no\s+(?:luck|results?|change)|"
     r"\bnone\s+of\s+(?:those|these|them|the\s+\w+)\s+(?:\w+\s+)?(?:work\w*|help\w*|appl\w*|allow\w*|fix\w*)|"
     r"(?:didn'?t|did\s+not|doesn'?t|does\s+not|hasn'?t|has\s+not|neither)\s+(?:\w+\s+)?"
-    r"(?:work\w*|help\w*|fix\w*|change\w*)|no\s+luck|same\s+(?:problem|issue|thing)|"
+    r"(?:work\w*|help\w*|fix\w*|change\w*|solve\w*)|no\s+luck|same\s+(?:problem|issue|thing)|"
     r"(?:already|both)\s+(?:did|done|tried)|(?:i'?ve|i\s+have)\s+(?:already\s+)?(?:done|tried)\s+"
     r"(?:that|this|those|both|it|everything)|did\s+(?:both|that|all|everything)\s+(?:\w+\s+){0,3}"
     r"(?:still|but|and)\b|"
     # "Turned off my antivirus, reinstalled, and still this."; "I just reinstalled Spotify app
     # to see if that helped, but no." (TWCS train tweets, answered with no word for it).
+    # "nothing's resolved as of yet", "No, that's not sorted it" (TWCS train tweets).
+    r"\bnothing(?:'?s|\s+is|\s+has\s+been|\s+was|\s+got)\s+(?:been\s+)?(?:resolved|fixed|sorted|"
+    r"solved)\b|\bnot\s+(?:yet\s+)?(?:been\s+)?(?:resolved|fixed|sorted|solved)\b|"
     r"still\s+(?:this|that)(?=\s*[.!,]|\s*$)|(?:helped|worked|work|help|fixed\s+it)\W+but\s+no\b)",
     re.IGNORECASE,
 )
@@ -192,6 +195,9 @@ _RESOLVED = re.compile(
     r"(?:it'?s|its)\s+(?:now\s+)?working|works?\s+(?:now|again|fine|perfectly|great|like\s+a\s+charm)|"
     # "I'm home now and it seems to working correctly" (a TWCS train tweet) got "Your
     # frustration is completely reasonable here".
+    # "'Daily Mix' is functioning as expected" (a TWCS train tweet) got "How long has this been
+    # happening?".
+    r"(?:working|functioning)\s+as\s+(?:expected|normal|usual)|functioning\s+(?:again|fine|normally)|"
     r"working\s+(?:now|again|fine|correctly|properly|normally)|worked[,!]*\s+(?:thanks|thx|cheers|now)|"
     r"(?:seems|appears)\s+to\s+(?:(?:be\s+)?working|have\s+worked)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|arrived|"
     r"turned\s+up|found\s+it|found\s+(?:a|the)\s+(?:fix|solution)|got\s+it\s+(?:back|working)|"
@@ -216,7 +222,9 @@ _SOLVED = re.compile(
 # A negation or a condition shortly before "works" ("I can't get it working", "not fixed yet",
 # "I'll let you know if it works").
 _NEGATED = re.compile(
-    r"(?:\b(?:not|never(?!\s*mind)|no|neither|nor|without|still|dont|cant|wont|doesnt|didnt|isnt|stop\w*|"
+    # "Thank you, very much needed nothing's resolved as of yet lol" (a TWCS train tweet) was
+    # celebrated as a fix.
+    r"(?:\b(?:not|never(?!\s*mind)|no|nothing|neither|nor|without|still|dont|cant|wont|doesnt|didnt|isnt|stop\w*|"
     r"if|whether|once|when|until|hope\w*)\b|n't\b)"
     # "I don't know what I did but it's working now" is not a negation of the fix.
     r"(?!\s+(?:really\s+)?know\s+(?:what|how|why)\b)[^.!?]{0,25}$",

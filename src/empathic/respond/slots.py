@@ -147,6 +147,9 @@ _NOT_AN_ISSUE = re.compile(
     # An error that is not there: "No, I do not get any error messages" got "When did you first
     # notice that you do not get any error messages?".
     r"\b(?:no|any)\s+error\b|"
+    # A verb left without its object: "It didn't solve" was said back as "when you realised it
+    # didn't solve".
+    r"\b(?:solve|fix|help)\W*$|"
     r"__\w+__|\d+\.\d+|[:;]-?[\\/()|]",
     re.I,
 )
