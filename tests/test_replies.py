@@ -1716,3 +1716,41 @@ def test_on_mobile_is_not_a_life_story(chat):
     _, later = _say(chat, "on-mobile", "I'm getting this too...", "On mobile.")
     assert not later.plan.personal, later.reply.text
     assert "story" not in later.reply.text, later.reply.text
+
+
+def test_that_did_work_is_celebrated(chat):
+    """ "That did work, thank you so much!" (a TWCS train tweet) got only "It was genuinely my
+    pleasure to sort this out"."""
+    _, fixed = _say(
+        chat, "did-work",
+        "iPhone 6s Plus, iOS 10.3.2, and the most recently updated version of Spotify",
+        "That did work, thank you so much!",
+    )  # fmt: skip
+    assert fixed.plan.strategies[:2] == ("celebrate", "thank_back"), fixed.plan.strategies
+
+
+def test_thanks_then_a_horrible_ad_is_a_complaint(chat):
+    """ "Thank you! It's a horrible Viceland [ad] as that should not be on family playlists."
+    (a TWCS train tweet) got "Aw, that's lovely to hear! Thanks for the kind words"."""
+    (turn,) = _say(
+        chat, "horrible-ad",
+        "Thank you! It's a horrible Viceland ad as that should not be on family playlists. Super "
+        "heavy rotation.",
+    )  # fmt: skip
+    assert "celebrate" not in turn.plan.strategies, turn.plan.strategies
+    assert turn.plan.strategies[0] == "acknowledge", turn.plan.strategies
+    assert not re.search(r"lovely|kind words|pleasure", turn.reply.text, re.I), turn.reply.text
+
+
+def test_a_complaint_about_commercials_is_not_a_life_story(chat):
+    """After "it's just a bummer to listen to the same commercial over and over again ... and you
+    PAY.. :(", "thanks! I've liked all your other improvements tho!" (TWCS train tweets) got "My
+    heart lifted when I read that you've liked all your other improvements"."""
+    _, later = _say(
+        chat, "commercial",
+        "it's just a bummer to listen to the same commercial over and over again when you're just "
+        "trying to get the news and you PAY.. :(",
+        "thanks! I've liked all your other improvements tho!",
+    )  # fmt: skip
+    assert not later.plan.personal, later.reply.text
+    assert "thank_back" in later.plan.strategies, later.plan.strategies

@@ -61,7 +61,7 @@ _SERVICE = re.compile(
     # "I've actually been a user since ... the deal", "yep it's the default on both !" (TWCS
     # train tweets, answered as stories; in EmpatheticDialogues train speaker turns "user" never
     # occurs, "default" once, "feature" five times).
-    r"users?|default|features?|mobile|"
+    r"users?|default|features?|mobile|commercials?|"
     r"spotify|playlists?|songs?|albums?|artists?|roku\w*|chromecast|dev\s+team|developers?|"
     r"premium|stream\w*|podcasts?|shuffle|ios|android|iphones?|ipads?|laptops?|phones?|"
     r"tablets?|pcs?|macs?|macbook|windows|version|update\w*|(?:re)?install\w*|log(?:ging|"
@@ -185,6 +185,9 @@ _PROBLEM = re.compile(
     # "Ok I guess I don't want this app then" (a TWCS train tweet) got "Is there a reference
     # number I can use to find this?".
     r"(?:don'?t|do\s+not)\s+want\s+(?:this|the|your)\s+(?:app|service|subscription)\b|"
+    # "Thank you! It's a horrible Viceland [ad] as that should not be on family playlists" (a TWCS
+    # train tweet) got "Aw, that's lovely to hear!".
+    r"horrible|dreadful|appalling|disgusting|offensive|"
     r"painful|started\s+(?:happening|doing\s+(?:this|that))|"
     r"(?:have|had|need)\s+to\s+\w+(?:\s+it)?\s+every\s*time|every\s*time\s+i\s+(?:try|open|start|launch))\b",
     re.IGNORECASE,
@@ -197,6 +200,9 @@ _RESOLVED = re.compile(
     # frustration is completely reasonable here".
     # "'Daily Mix' is functioning as expected" (a TWCS train tweet) got "How long has this been
     # happening?".
+    # "That did work, thank you so much!" (a TWCS train tweet) got only "It was genuinely my
+    # pleasure to sort this out".
+    r"(?:that|it|this)\s+did\s+work|"
     r"(?:working|functioning)\s+as\s+(?:expected|normal|usual)|functioning\s+(?:again|fine|normally)|"
     r"working\s+(?:now|again|fine|correctly|properly|normally)|worked[,!]*\s+(?:thanks|thx|cheers|now)|"
     r"(?:seems|appears)\s+to\s+(?:(?:be\s+)?working|have\s+worked)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|arrived|"
