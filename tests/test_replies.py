@@ -1754,3 +1754,17 @@ def test_a_complaint_about_commercials_is_not_a_life_story(chat):
     )  # fmt: skip
     assert not later.plan.personal, later.reply.text
     assert "thank_back" in later.plan.strategies, later.plan.strategies
+
+
+def test_cheers_after_a_complaint_gets_no_thanks_for_kind_words(chat):
+    """In the web chat, "cheers" after "Thanks a lot for nothing, seriously." got "Thanks for the
+    kind words, they're much appreciated."; after a complaint nothing was sorted to be glad of."""
+    for i in range(6):
+        *_, cheers = _say(
+            chat, f"cheers-after-{i}",
+            "Oh great, my refund 'processed' three weeks ago and still nothing. Love waiting.",
+            "Thanks a lot for nothing, seriously.",
+            "cheers",
+        )  # fmt: skip
+        assert not re.search(r"kind words|glad|pleasure|sorted|made a difference", cheers.reply.text,
+                             re.I), cheers.reply.text  # fmt: skip

@@ -213,10 +213,19 @@ def thank_back(s: Situation, p: Sketch) -> bool:
     # "delight": gladness at their warmth, not congratulations on news they never gave ("Thank
     # you and have a great day!!" got "That's a great outcome").
     p.family, p.level = ("delight", 2) if delighted else ("gratitude", 1)
-    if not delighted and nothing_sorted_yet(s.reading.text):
-        p.family = "neutral"  # thanks before trying or in hope: no "glad that helped"
+    if not delighted and (nothing_sorted_yet(s.reading.text) or _after_a_complaint(s)):
+        # Thanks before trying or in hope, or a bare "cheers" right after a complaint ("Thanks a
+        # lot for nothing, seriously." then "cheers" got "Thanks for the kind words"): no "glad
+        # that helped", no "kind words".
+        p.family = "neutral"
     p.avoid.append("apology")
     return True
+
+
+def _after_a_complaint(s: Situation) -> bool:
+    """The customer's message before this one was a complaint (the turn being read is the
+    state's last)."""
+    return len(s.state.turns) >= 2 and s.state.turns[-2].intent == "complaint"
 
 
 def share_good_news(s: Situation, p: Sketch) -> bool:
