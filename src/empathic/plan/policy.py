@@ -175,10 +175,6 @@ _PROBLEM = re.compile(
     r"\bswitch(?:ing)?\s+(?:over\s+)?to\s+(?:tidal|apple\s+music|deezer|youtube|amazon|pandora|"
     r"soundcloud|another\s+(?:service|provider|app|company|bank)|a\s+(?:competitor|rival))|"
     r"for\s+nothing|"
-    # "Thank you. This is very painful for your biggest users." got "Happy to help with this any
-    # time"; "i have to reinstall everytime i want to turn on my computer, which only started
-    # happening 2 days ago" got no word for it (TWCS train tweets; every other train match of
-    # these describes a fault).
     # "Works on iPhone but not on desktop or web player!" (a TWCS train tweet) got "Thanks,
     # iPhone noted. Is there a reference number I can use to find this?".
     r"works?\s+(?:fine\s+|ok\s+|well\s+)?on\s+[^.!?]{1,40}?\bbut\s+not\b|"
@@ -188,6 +184,10 @@ _PROBLEM = re.compile(
     # "Thank you! It's a horrible Viceland [ad] as that should not be on family playlists" (a TWCS
     # train tweet) got "Aw, that's lovely to hear!".
     r"horrible|dreadful|appalling|disgusting|offensive|"
+    # "Thank you. This is very painful for your biggest users." got "Happy to help with this any
+    # time"; "i have to reinstall everytime i want to turn on my computer, which only started
+    # happening 2 days ago" got no word for it (TWCS train tweets; every other train match of
+    # these describes a fault).
     r"painful|started\s+(?:happening|doing\s+(?:this|that))|"
     r"(?:have|had|need)\s+to\s+\w+(?:\s+it)?\s+every\s*time|every\s*time\s+i\s+(?:try|open|start|launch))\b",
     re.IGNORECASE,
@@ -196,14 +196,14 @@ _RESOLVED = re.compile(
     r"\b(?:(?:it|that|this|everything|all|which|both|now)\s+(?:now\s+|finally\s+|all\s+)?"
     r"(?:works?|worked|is\s+working|seems\s+to\s+(?:be\s+working|work|have\s+worked))\b|"
     r"(?:it'?s|its)\s+(?:now\s+)?working|works?\s+(?:now|again|fine|perfectly|great|like\s+a\s+charm)|"
-    # "I'm home now and it seems to working correctly" (a TWCS train tweet) got "Your
-    # frustration is completely reasonable here".
-    # "'Daily Mix' is functioning as expected" (a TWCS train tweet) got "How long has this been
-    # happening?".
     # "That did work, thank you so much!" (a TWCS train tweet) got only "It was genuinely my
     # pleasure to sort this out".
     r"(?:that|it|this)\s+did\s+work|"
+    # "'Daily Mix' is functioning as expected" (a TWCS train tweet) got "How long has this been
+    # happening?".
     r"(?:working|functioning)\s+as\s+(?:expected|normal|usual)|functioning\s+(?:again|fine|normally)|"
+    # "I'm home now and it seems to working correctly" (a TWCS train tweet) got "Your
+    # frustration is completely reasonable here".
     r"working\s+(?:now|again|fine|correctly|properly|normally)|worked[,!]*\s+(?:thanks|thx|cheers|now)|"
     r"(?:seems|appears)\s+to\s+(?:(?:be\s+)?working|have\s+worked)|did\s+(?:it|the\s+trick)|solved|sorted|fixed|resolved|arrived|"
     r"turned\s+up|found\s+it|found\s+(?:a|the)\s+(?:fix|solution)|got\s+it\s+(?:back|working)|"
