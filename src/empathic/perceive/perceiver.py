@@ -204,12 +204,13 @@ class Perceiver:
     ) -> tuple[dict[str, np.ndarray], dict[int, np.ndarray]]:
         """Per customer head, the vectors it reads, and those of the previous turns of the short
         follow-ups (``short``) for the sentiment head: the shared encoder's (``previous``), or
-        for the heads the pack fitted on an encoder of its own, that encoder's (one call)."""
+        for the heads the pack fitted on an encoder of its own, that encoder's (one call; the
+        previous turns the shared encoder left out are the ones its sentiment head reads)."""
         heads = ("sarcasm", "sentiment", "complaint")
         if self.customer_encoder is None:
             return dict.fromkeys(heads, messages), previous
         own = self.customer.encoder_heads
-        earlier = short if "sentiment" in own else []
+        earlier = [i for i in short if i not in previous]
         vectors = self.customer_encoder.embed([*texts, *(histories[i][-1] for i in earlier)])
         said = vectors[: len(texts)]
         if earlier:
