@@ -1768,3 +1768,77 @@ def test_cheers_after_a_complaint_gets_no_thanks_for_kind_words(chat):
         )  # fmt: skip
         assert not re.search(r"kind words|glad|pleasure|sorted|made a difference", cheers.reply.text,
                              re.I), cheers.reply.text  # fmt: skip
+
+
+def test_thnx_bye_gets_the_thanks_returned(chat):
+    """ "Make it happen thnx bye" (a TWCS train tweet) got a sign-off with no thanks returned."""
+    (turn,) = _say(chat, "thnx-bye", "Make it happen thnx bye")
+    assert turn.plan.strategies[:2] == ("thank_back", "farewell"), turn.plan.strategies
+
+
+def test_seemed_to_do_the_trick_is_celebrated(chat):
+    """ "Cool that seemed to do the trick for now. Whole song, no skip. Thank you!" (a TWCS train
+    tweet) got "That sounds genuinely frustrating": "no skip" says the fault is gone."""
+    _, fixed = _say(
+        chat, "did-the-trick",
+        "Songs keep skipping halfway through on Android.",
+        "Cool that seemed to do the trick for now. Whole song, no skip. Thank you! Zee",
+    )  # fmt: skip
+    assert fixed.plan.strategies[:2] == ("celebrate", "thank_back"), fixed.plan.strategies
+    assert not re.search(r"\b(?:sorry|apolog|frustrat)", fixed.reply.text, re.I), fixed.reply.text
+
+
+def test_an_eye_roll_after_a_complaint_is_the_complaint_going_on(chat):
+    """ "Oh, I'm so sure 🙄" (a TWCS train tweet) after a complaint about deals got "How long has
+    this been happening?"."""
+    _, rolled = _say(
+        chat, "eye-roll",
+        "Hey you guys keep saying that every time people complain about pre-existing customers "
+        "not getting any deals. Yet y'all still haven't come out with any deals to thank your long "
+        "term customers",
+        "Oh, I’m so sure 🙄",
+    )  # fmt: skip
+    assert rolled.plan.strategies[0] == "acknowledge", rolled.plan.strategies
+    assert not {"celebrate", "thank_back"} & set(rolled.plan.strategies)
+
+
+def test_no_avail_is_a_failed_fix(chat):
+    """ "... Have also de/re-installed the app. No avail." (a TWCS train tweet) got "I can't find
+    an answer to that" with no word for it."""
+    (turn,) = _say(
+        chat, "no-avail",
+        "Thanks for getting bck. Yes its the most recent available vrsn via Google play. Previous "
+        "also did the same for short period. But seem to resolve. With recent update its bck with "
+        "vengeance. Have also de/re-installed the app. No avail.",
+    )  # fmt: skip
+    assert turn.plan.strategies[0] == "acknowledge", turn.plan.strategies
+    assert "still_broken" in turn.plan.strategies, turn.plan.strategies
+
+
+def test_a_smart_speaker_named_is_noted_without_a_guess_from_the_help_pages(chat):
+    """ "It's set up on Google Home. The app is also on my smartphone, but a rarely open it." (a
+    TWCS train tweet) answers which device: it got an apology and the shop's accessibility
+    passage."""
+    _, details = _say(
+        chat, "google-home",
+        "Link provided does not help. Want other songs to play after requesting a specific song, "
+        "currently it plays the requested song and stops.",
+        "It's set up on Google Home. The app is also on my smartphone, but a rarely open it.",
+    )  # fmt: skip
+    assert "Google Home" in details.reply.text, details.reply.text
+    assert not details.plan.knowledge, details.reply.text
+    assert not re.search(r"\b(?:sorry|apolog)", details.reply.text, re.I), details.reply.text
+
+
+def test_a_calm_how_to_question_naming_what_they_cannot_do_gets_a_plain_answer(chat):
+    """ "I want to put "tick tick boom" under "the way you used to do" but I can't cause the
+    playlist is already set....is there a option to move just 1 or 2 songs around?" (a TWCS train
+    tweet) got "I can see this isn't what you were hoping for" and a request for a screenshot."""
+    (turn,) = _say(
+        chat, "how-to",
+        'Ok so this playlist is already set...but I want to put "tick tick boom" under "the way '
+        "you used to do\" but I can't cause the playlist is already set....is there a option to "
+        "move just 1 or 2 songs around?",
+    )  # fmt: skip
+    assert _first_strategy(turn) not in _EMPATHY_FIRST, turn.reply.text
+    assert "screenshot" not in turn.reply.text, turn.reply.text

@@ -20,7 +20,7 @@ from empathic.components import Critic, KnowledgeBase, Perceiver, Planner, Respo
 from empathic.config import KnowledgeConfig
 from empathic.conversation import Conversation, Exchange, Handoff, Mode
 from empathic.perceive.perceiver import MAX_MESSAGE_CHARS, validate_message
-from empathic.plan.policy import says_tried, sure_story
+from empathic.plan.policy import gives_details, says_tried, sure_story
 from empathic.plan.rules import person_instead_of_more_steps
 from empathic.plan.strategy_model import POSITION_SCALE
 from empathic.respond.knowledge import Hit, overlap_best_sentence
@@ -162,9 +162,15 @@ class Pipeline:
         answers = (hits[0].entry.answer,) + tuple(
             h.entry.answer for h in hits[1:] if h.score >= second
         )
-        if best < confident and (reading.intent == "good_news" or sure_story(reading, state)):
-            # A weak match to good news, or to a story the story head is sure of ("I got a
-            # phone call from a friend"), is a passage about something else.
+        if best < confident and (
+            reading.intent == "good_news"
+            or sure_story(reading, state)
+            or gives_details(reading.text)
+        ):
+            # A weak match to good news, to a story the story head is sure of ("I got a phone
+            # call from a friend"), or to the details we asked for ("It's set up on Google
+            # Home. The app is also on my smartphone" got the accessibility passage) is a
+            # passage about something else.
             return (), False
         return answers, best < confident
 

@@ -165,7 +165,8 @@ def say_goodbye(s: Situation, p: Sketch) -> bool:
     """A sign-off gets a sign-off; warm if they were thanking us, plain otherwise."""
     if s.intent != "goodbye":
         return False
-    p.strategies = ["farewell"]
+    # "Make it happen thnx bye" (a TWCS train tweet) got a sign-off with no thanks returned.
+    p.strategies = ["thank_back", "farewell"] if says_thanks(s.reading.text) else ["farewell"]
     p.family = "gratitude" if p.family == "gratitude" else "neutral"
     return True
 
@@ -318,13 +319,20 @@ def answer_a_plain_request(s: Situation, p: Sketch) -> bool:
     """A request that only says what it wants ("I forgot my password, retrieve it", "the show
     was postponed, can I get a refund"), calmly, gets the answer first: the complaint head reads
     the want as a grievance, but nothing went wrong that needs acknowledging."""
-    if s.intent != "complaint" or reports_problem(s.reading.text) or _upset(s, by_words=False):
+    if s.intent != "complaint" or _upset(s, by_words=False):
+        return False
+    # "I want to put this song first but I can't ... is there an option to move just 1 or 2
+    # songs around?" (a TWCS train tweet) names what they cannot do to ask how: asked calmly,
+    # it is a how-to question, not a fault to be sorry about.
+    how_to = _HOW_TO.search(s.reading.text) is not None and not _upset(s)
+    if (reports_problem(s.reading.text) and not how_to) or still_broken(s.reading.text):
         return False
     if not _REQUEST.search(s.reading.text):
         return False
-    return _answer(s, p, upset=False)
+    return _answer(s, p, upset=False, problem=not how_to)
 
 
+_HOW_TO = re.compile(r"\bis\s+there\s+(?:a|an|any)\s+(?:option|way|setting|feature)\b.*\?", re.I)
 _REQUEST = re.compile(
     r"\?|\b(?:can|could|may)\s+(?:i|you|we)\b|\bhow\s+(?:do|can|to)\b|\b(?:i\s+(?:want|need|"
     r"would\s+like)|please|pls|retrieve|request|cancel|change|update|reset|recover)\b",
@@ -375,13 +383,14 @@ def answer_a_plain_question(s: Situation, p: Sketch) -> bool:
     return _answer(s, p, upset=_upset(s) or still_open)
 
 
-def _answer(s: Situation, p: Sketch, upset: bool) -> bool:
+def _answer(s: Situation, p: Sketch, upset: bool, problem: bool = True) -> bool:
     """The answer (or a plain "I don't know" and who does), after a word for the feeling when
-    the asker is upset or reports a problem."""
+    the asker is upset or (``problem``: unless the problem is only what a how-to question is
+    about) reports a problem."""
     # With a knowledge base that has nothing on it, say so plainly instead of asking around it.
     answer = "inform" if s.knowledge else "no_answer" if s.knowledge_base else "ask"
     after = "offer_person" if answer == "no_answer" else "next_step"
-    if upset or reports_problem(s.reading.text):
+    if upset or (problem and reports_problem(s.reading.text)):
         # A problem asked about ("I get no sound, what do I do?") gets a word for it first.
         p.strategies, p.level = ["acknowledge", answer, after], 1
         if p.family in {"neutral", "joy", "gratitude"}:

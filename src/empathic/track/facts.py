@@ -50,7 +50,10 @@ _DEVICE = re.compile(
     r"windows\s+phone|chromecast|chrome(?:book)?|firefox|safari|"
     # "It's a desktop PC, windows 10" (a TWCS train tweet) was then asked "Which device or
     # browser are you using?".
-    r"microsoft\s+edge|(?:work|home|office|gaming|desktop)\s+(?:pc|laptop|computer))"
+    r"microsoft\s+edge|(?:work|home|office|gaming|desktop)\s+(?:pc|laptop|computer)|"
+    # Smart speakers: "It's set up on Google Home.", "Echo dot, 2months old" (TWCS train tweets).
+    r"google\s+home(?:\s+(?:mini|max|hub))?|google\s+nest(?:\s+(?:mini|hub|audio))?|"
+    r"amazon\s+echo(?:\s+(?:dot|show|plus|studio))?|echo\s+(?:dot|show|studio))"
     + _MODEL
     + r"(?!\w)",  # "Chromecast" is not "Chrome"
     re.I,
