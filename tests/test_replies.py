@@ -220,6 +220,9 @@ def test_a_hand_off_request_answered_with_a_question_is_caught(engine):
         "week. Really loving it.",
         # An unamused face turns the praise round; it was met with "You've made my day".
         "Wonderful customer service as always 😒",
+        # Read as a glad personal story (the story head found no shop in it) and met with "Oh,
+        # that's seriously impressive! It sounds like you've got a lot to look forward to."
+        "Oh wonderful, the kettle broke AGAIN after two weeks. Just brilliant.",
     ],
 )
 def test_sarcasm_is_answered_as_frustration_not_celebrated(chat, message):
@@ -1842,3 +1845,35 @@ def test_a_calm_how_to_question_naming_what_they_cannot_do_gets_a_plain_answer(c
     )  # fmt: skip
     assert _first_strategy(turn) not in _EMPATHY_FIRST, turn.reply.text
     assert "screenshot" not in turn.reply.text, turn.reply.text
+
+
+def test_the_practical_turn_after_a_bereavement_is_helped_gently(chat):
+    """In the web chat, "he had an order pending too, number HL55012" after "My dad passed away
+    last month and I need to close his account" got "I can tell this has been a real hassle from
+    start to finish. That should not have happened, and I'm sorry." and the guest-checkout
+    passage; the order number was not taken in."""
+    _, later = _say(
+        chat, "bereaved-order",
+        "My dad passed away last month and I need to close his account",
+        "he had an order pending too, number HL55012",
+    )  # fmt: skip
+    assert "HL55012" in later.reply.text, later.reply.text
+    assert not re.search(
+        r"hassle|frustrat|annoy|should not have happened|apolog|guest", later.reply.text, re.I
+    ), later.reply.text
+    assert "celebrate" not in later.plan.strategies
+
+
+def test_an_order_number_given_alone_after_we_asked_for_it_is_taken_in(chat):
+    """Asked "Could you share your order number?", a customer answers with the number alone;
+    it was not noted, and could be asked for again."""
+    asked = 0
+    for i in range(10):  # the question asked varies with the conversation
+        (first,) = _say(chat, f"bare-order-{i}", "I was charged twice")
+        if not re.search(r"order number[^.!?]*\?", first.reply.text):
+            continue
+        asked += 1
+        given, later = _say(chat, f"bare-order-{i}", "HL33312", "it still shows both payments")
+        assert "HL33312" in given.reply.text, given.reply.text
+        assert not re.search(r"order number", later.reply.text, re.I), later.reply.text
+    assert asked, "the order number was never asked for"

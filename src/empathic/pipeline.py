@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from empathic.check.content import mentions_bereavement
 from empathic.check.guard import DEFAULT_MAX_CHARS, guard
 from empathic.components import Critic, KnowledgeBase, Perceiver, Planner, Responder, Tracker
 from empathic.config import KnowledgeConfig
@@ -95,7 +96,8 @@ class Pipeline:
             failed_fix = says_tried(text) or (
                 bool(conversation.exchanges) and "still_broken" in plan.strategies
             )
-            plan = _tentatively(plan, working.state.tried, failed_fix)
+            bereaved = any(mentions_bereavement(t.text) for t in working.state.turns)
+            plan = _tentatively(plan, working.state.tried, failed_fix, bereaved)
         plan = self._grounded(plan, conversation, reading.text)
         plan = _noting_facts(plan, conversation.facts, working.facts, corrected=fixed is not None)
         reply = self.reply(plan, reading, conversation, working)
@@ -369,7 +371,7 @@ def _noting_facts(
     return replace(plan, strategies=tuple(strategies))
 
 
-def _tentatively(plan: Plan, tried: tuple[str, ...], failed_fix: bool) -> Plan:
+def _tentatively(plan: Plan, tried: tuple[str, ...], failed_fix: bool, bereaved: bool) -> Plan:
     """Knowledge from a weak match is offered as possibly not what was asked. After "I did
     that, still not working" (``failed_fix``: they say they tried something, or say it is
     still broken after a reply of ours) a weak match is a guess at a problem they already
@@ -377,9 +379,9 @@ def _tentatively(plan: Plan, tried: tuple[str, ...], failed_fix: bool) -> Plan:
     way on stay, and when we had answered before, the way on is a person. With nothing tried,
     "still" is about waiting ("my refund has been processing for three weeks. Still no
     money."), and the guess is offered. Someone who has just lost a person is not handed a
-    guess from the help pages either: a person who can sort it out with them is offered
-    instead."""
-    if "condolence" in plan.must_include:
+    guess from the help pages either (``bereaved``: a death was told in this conversation): a
+    person who can sort it out with them is offered instead."""
+    if bereaved:
         strategies = tuple(s for s in plan.strategies if s not in {"inform", "ask"})
         return replace(plan, strategies=(*strategies, "offer_person"), knowledge=())
     if not failed_fix:
@@ -410,7 +412,8 @@ def _with_facts(
     state = conversation.state
     if fixed is not None and state.issue and fixed[1] in state.issue:
         state = replace(state, issue=state.issue.replace(fixed[1], fixed[0]))
-    return replace(conversation, state=state, facts=facts.update(conversation.facts, text))
+    asked = facts.asked_for(conversation.exchanges[-1].reply) if conversation.exchanges else None
+    return replace(conversation, state=state, facts=facts.update(conversation.facts, text, asked))
 
 
 def _with_mode(conversation: Conversation, reading: Reading) -> Conversation:

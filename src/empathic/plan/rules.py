@@ -299,6 +299,22 @@ def comfort_a_bereavement(s: Situation, p: Sketch) -> bool:
     return True
 
 
+def help_gently_after_a_bereavement(s: Situation, p: Sketch) -> bool:
+    """The practical turns after someone told us a person died ("he had an order pending too,
+    number HL55012" got "I can tell this has been a real hassle from start to finish. That
+    should not have happened, and I'm sorry.") get the help in the same gentle voice: no
+    irritation, no apology for a fault, nothing upbeat."""
+    if s.intent in {"request_human", "thanks", "goodbye", "greeting"}:
+        return False
+    if not any(mentions_bereavement(t.text) for t in s.state.turns[:-1]):
+        return False
+    help_ = "inform" if s.knowledge else "offer_person" if s.knowledge_base else "ask"
+    p.strategies, p.family, p.level = [help_], "sadness", 1
+    p.tone = "gentle, unhurried"
+    p.avoid += ["jokes", "upselling", "apology"]
+    return True
+
+
 def give_room_to_grief_and_fear(s: Situation, p: Sketch) -> bool:
     """Venting, grief and fear get room: feelings first, a gentle question, help only if they
     asked for it. Venting is never met with a neutral "got it"."""
@@ -441,6 +457,7 @@ ANSWER_RULES: tuple[Rule, ...] = (
     take_in_the_details,
     thank_back,
     share_good_news,
+    help_gently_after_a_bereavement,
     give_room_to_grief_and_fear,
     answer_a_plain_request,
     understand_before_solving,

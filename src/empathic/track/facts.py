@@ -15,9 +15,15 @@ import re
 _ID = r"#?[A-Z]{0,4}-?\d[\dA-Z-]{2,19}"
 _ORDER = re.compile(
     rf"\b(?:order|purchase|parcel|package|tracking)\s*(?:number|no\.?|num|id|#|code)?\s*"
-    rf"(?:is|was|:|=)?\s*({_ID})\b",
+    rf"(?:is|was|:|=)?\s*({_ID})\b|"
+    # "he had an order pending too, number HL55012": the number said a few words on.
+    rf"\border\b[^.?!\d]{{0,30}}?\bnumber\s*(?:is|was|:|=)?\s*({_ID})\b",
     re.I,
 )
+# An id said on its own ("it's HL77421"), read as the fact we had just asked for: five or more
+# letters and digits with a digit in them, not a version ("8.4.25") or an amount ("49.99").
+_BARE_ID = re.compile(r"(?<![\w#.,:/-])(#?[A-Z]{0,4}-?\d[\dA-Z-]{4,19})(?![\w/-]|[.,]\d)", re.I)
+_ASKED = {"order_number": re.compile(r"\border\s+(?:number|no\b|id)[^.!?]*\?", re.I)}
 _HASH_ID = re.compile(r"(?<![\w#])#(\d{4,12})\b")
 _REFERENCE = re.compile(
     rf"\b(?:reference|ref|ticket|case|claim|booking|confirmation)\s*(?:number|no\.?|#|id|code)?"
@@ -161,9 +167,11 @@ def device_name(value: str) -> str:
 def extract(text: str) -> dict[str, str]:
     """The facts stated in one message (only those it states)."""
     found: dict[str, str] = {}
-    order = _ORDER.search(text) or _HASH_ID.search(text)
+    order = _ORDER.search(text)
     if order:
-        found["order_number"] = order.group(1).lstrip("#")
+        found["order_number"] = (order.group(1) or order.group(2)).lstrip("#")
+    elif hashed := _HASH_ID.search(text):
+        found["order_number"] = hashed.group(1)
     reference = _REFERENCE.search(text)
     if reference and reference.group(1).lstrip("#") != found.get("order_number"):
         found["reference"] = reference.group(1).lstrip("#")
@@ -205,10 +213,19 @@ def correction(text: str) -> tuple[str, str] | None:
     return None
 
 
-def update(facts: dict[str, str], text: str) -> dict[str, str]:
+def asked_for(reply: str) -> str | None:
+    """The fact a reply of ours asked for ("Could you share your order number?"), if any."""
+    return next((name for name, asks in _ASKED.items() if asks.search(reply)), None)
+
+
+def update(facts: dict[str, str], text: str, asked: str | None = None) -> dict[str, str]:
     """The facts after this message: new ones added, a corrected value replaced, a later value
-    of the same kind taking the place of the earlier one; what they tried accumulates."""
+    of the same kind taking the place of the earlier one; what they tried accumulates. An id
+    said on its own answers ``asked`` (the fact our last reply asked for)."""
     merged = dict(facts)
+    bare = _BARE_ID.search(text) if asked and asked not in extract(text) else None
+    if bare:
+        merged[asked] = bare.group(1).lstrip("#")  # type: ignore[index]
     fixed = correction(text)
     if fixed is not None:
         right, wrong = fixed
