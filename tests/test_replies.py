@@ -1877,3 +1877,29 @@ def test_an_order_number_given_alone_after_we_asked_for_it_is_taken_in(chat):
         assert "HL33312" in given.reply.text, given.reply.text
         assert not re.search(r"order number", later.reply.text, re.I), later.reply.text
     assert asked, "the order number was never asked for"
+
+
+@pytest.mark.parametrize(
+    "message", ["are you a bot?", "am I talking to a real person?", "is this automated"]
+)
+def test_asked_whether_it_is_a_bot_it_says_so_first(chat, message):
+    """In the web chat, "are you a bot?" got "I'm not able to answer that one reliably from
+    here"; a customer asking what they are talking to gets the honest answer first."""
+    (turn,) = _say(chat, f"bot-{len(message)}", message)
+    first = turn.reply.sentences[0]
+    assert first.strategy == "disclose", turn.reply.text
+    assert re.search(r"automated assistant|\bbot\b", first.text) and "not" in first.text
+    assert "reliably" not in turn.reply.text
+
+
+def test_while_no_person_can_join_a_request_we_can_answer_is_answered(chat):
+    """After a hand-off nobody can take (no operator registered), "ok then please help me
+    cancel my order" got only "I still can't connect you to a person from here"."""
+    _, later = _say(
+        chat, "help-while-waiting",
+        "I want to speak to a human",
+        "ok then please help me cancel my order",
+    )  # fmt: skip
+    assert "inform" in later.plan.strategies, later.plan.strategies
+    assert "cancel" in later.reply.text.lower(), later.reply.text
+    assert "handoff_status" in later.plan.strategies

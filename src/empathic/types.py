@@ -130,7 +130,7 @@ Strategy = Literal[
     "acknowledge", "validate", "apologize", "reassure", "celebrate", "ask", "restate", "inform",
     "suggest", "next_step", "handoff", "support", "thank_back", "greet", "farewell", "reflect",
     "condolence", "resources", "handoff_status", "no_answer", "offer_person", "contact",
-    "refer_back", "confirm_fact", "note_fact", "still_broken", "other_language",
+    "refer_back", "confirm_fact", "note_fact", "still_broken", "other_language", "disclose",
 ]  # fmt: skip
 STRATEGIES: tuple[str, ...] = Strategy.__args__  # type: ignore[attr-defined]
 # Strategies whose sentences are about the person's feelings: they spend the empathy budget.

@@ -103,6 +103,21 @@ _ASK_HUMAN = re.compile(
     re.IGNORECASE,
 )
 
+# "Are you a bot?", "is this a real person?", "am I talking to a human?": asked what we are.
+_ASKS_IF_BOT = re.compile(
+    r"\bare\s+(?:you|u)\s+(?:an?\s+)?(?:real|human|bot|robot|chat\s*bot|ai|machine|computer|"
+    r"person|automated)\b|\b(?:is\s+(?:this|it)|am\s+i\s+(?:talking|chatting|speaking|writing)\s+"
+    r"(?:to|with))\s+(?:an?\s+)?(?:real\s+person|human(?!\s+error)|bot|robot|chat\s*bot|machine|"
+    r"computer|automated|live\s+person|person)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_if_bot(text: str) -> bool:
+    """The customer asks whether they are talking to a bot or a person."""
+    return _ASKS_IF_BOT.search(text) is not None
+
+
 # What a support agent hears in a customer's words, whatever the intent model says. Real
 # customers answer "which phone?" with "iPhone 6s and version 11.1", report that a fix failed with
 # "I did both and still stopping...", and say a fix worked with "works like a charm now": the

@@ -21,6 +21,7 @@ from empathic.config import PlanningConfig, TrackingConfig
 from empathic.plan.policy import (
     ALWAYS_AVOID,
     ESCONV_TO_STRATEGY,
+    asks_if_bot,
     gives_details,
     nothing_sorted_yet,
     our_fault,
@@ -273,6 +274,18 @@ def say_we_read_only_english(s: Situation, p: Sketch) -> bool:
     return True
 
 
+def say_what_we_are(s: Situation, p: Sketch) -> bool:
+    """ "Are you a bot?" gets the honest answer first ("are you a bot?" got "I'm not able to
+    answer that one reliably from here"): an automated assistant, not a person, and then what it
+    can do; a request for a person in the same breath is honoured after it."""
+    if not asks_if_bot(s.reading.text):
+        return False
+    p.strategies = ["disclose", "inform" if s.knowledge else "next_step"]
+    p.family, p.level, p.tone = "neutral", 0, "plain, courteous"
+    p.avoid.append("empathy preamble")
+    return True
+
+
 def comfort_a_bereavement(s: Situation, p: Sketch) -> bool:
     """Someone tells us a person died (often while asking for something practical: moving a
     flight, closing an account): condolence first, in plain words, then the practical help,
@@ -449,6 +462,7 @@ def ask_what_they_need(s: Situation, p: Sketch) -> bool:
 ANSWER_RULES: tuple[Rule, ...] = (
     support_someone_at_risk,
     say_we_read_only_english,
+    say_what_we_are,
     comfort_a_bereavement,
     listen_to_a_personal_story,
     greet,
@@ -495,9 +509,11 @@ def keep_them_informed_while_waiting(s: Situation, p: Sketch) -> bool:
     if not s.waiting_for_person or s.handoff_reason or s.state.crisis:
         return False
     kept = {"thank_back", "farewell", "greet", "acknowledge", "validate"}
-    if s.intent == "question" and s.knowledge:
-        kept.add("inform")
     p.strategies = [x for x in p.strategies if x in kept]
+    if s.knowledge and (s.intent == "question" or _REQUEST.search(s.reading.text)):
+        # "ok can you help me track my order" while waiting got only "Reaching a person still
+        # has to go through the contact route": what we can answer, we answer.
+        p.strategies.append("inform")
     asked_again = s.intent == "request_human"
     upset = _shouting(s) or s.reading.valence < s.planning.heated_valence
     upset = upset or (asked_again and s.reading.valence < 0)
@@ -542,7 +558,8 @@ def honour_a_handoff(s: Situation, p: Sketch) -> bool:
         or _shouting(s)
         or not reason.startswith("asked")
     )
-    if heated and "acknowledge" not in p.strategies:
+    if heated and "acknowledge" not in p.strategies and "disclose" not in p.strategies:
+        # (Asked whether we are a person, the honest answer comes first, with no preamble.)
         p.strategies.insert(0, "acknowledge")
         if p.family not in {"frustration", "disappointment", "fear", "sadness"}:
             p.family = "frustration"

@@ -30,6 +30,7 @@ _STRATEGY_TEXT = {
     "still_broken": "say you heard the fix did not work, naming their device or setup if known",
     "other_language": "say plainly, in English, that you can read and answer only English here, "
     "and that if they are in danger they should call their local emergency number",
+    "disclose": "say plainly that you are an automated assistant, not a person",
     "support": "offer gentle emotional support",
     "thank_back": "reply to their thanks briefly and warmly",
     "greet": "greet them and ask how you can help",
