@@ -1903,3 +1903,15 @@ def test_while_no_person_can_join_a_request_we_can_answer_is_answered(chat):
     assert "inform" in later.plan.strategies, later.plan.strategies
     assert "cancel" in later.reply.text.lower(), later.reply.text
     assert "handoff_status" in later.plan.strategies
+
+
+def test_a_short_message_after_one_in_another_language_is_not_read_as_english(chat):
+    """ "no hablo inglés" after "Hola, necesito ayuda con mi pedido" was read as English and met
+    with "I'm annoyed for you just hearing about it"; "ok thanks" is still English."""
+    _, short = _say(chat, "spanish", "Hola, necesito ayuda con mi pedido", "no hablo inglés")
+    assert short.plan.strategies[0] == "other_language", short.plan.strategies
+    assert not re.search(r"annoy|frustrat|sorry", short.reply.text, re.I), short.reply.text
+    _, thanks = _say(
+        chat, "spanish-then-english", "Hola, necesito ayuda con mi pedido", "ok thanks"
+    )
+    assert thanks.reading.language == "en"

@@ -378,7 +378,7 @@ class Perceiver:
                         complaint=float(complaint[i]),
                         sentiment=dict(zip(SENTIMENTS, probs.tolist(), strict=True)),
                         story=None if story is None else round(float(story[i]), 4),
-                        language=language_of(text),
+                        language=language_of(text, histories[i][-1] if histories[i] else None),
                     )
                 )  # fmt: skip
             )
