@@ -1915,3 +1915,14 @@ def test_a_short_message_after_one_in_another_language_is_not_read_as_english(ch
         chat, "spanish-then-english", "Hola, necesito ayuda con mi pedido", "ok thanks"
     )
     assert thanks.reading.language == "en"
+
+
+def test_a_fire_happening_now_gets_safety_first(chat):
+    """ "my toaster caught fire this morning, the kitchen is full of smoke" got "I'm sorry, what a
+    draining thing to go through. Honestly, same, my temper would be wearing thin."."""
+    (turn,) = _say(
+        chat, "fire", "my toaster caught fire this morning, the kitchen is full of smoke"
+    )
+    assert turn.reply.source == "safety"
+    assert re.search(r"get everyone out", turn.reply.text) and "112" in turn.reply.text
+    assert "Stay with the person" not in turn.reply.text

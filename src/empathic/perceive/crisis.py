@@ -71,6 +71,14 @@ _RULES: dict[str, list[str]] = {
         r"their)\s+(?:body|face)\b|\b(?:my|his|her|their)\s+speech\s+(?:is|went|has\s+gone|sounds)\s+"
         r"(?:all\s+)?(?:weird|strange|slurred|funny|garbled|wrong)\b",
         r"\bworst\s+headache\s+of\s+my\s+life\b",
+        # A fire happening now: "my toaster caught fire this morning, the kitchen is full of
+        # smoke" got a listener's "Honestly, same, my temper would be wearing thin". Said of a
+        # home or an appliance in the present, not a story ("my car caught fire the other day").
+        r"\b(?:my|our|the)\s+(?:\w+\s+)?(?:house|home|flat|apartment|kitchen|room|bedroom|"
+        r"garage|car|toaster|oven|microwave|kettle|charger|battery|phone|laptop|heater|dryer|"
+        r"washer|washing\s+machine|stove|hob|fridge|plug|socket|outlet|cable|appliance|blender|"
+        r"fryer)\s+(?:is|are|'s|has\s+just|just)\s+(?:caught\s+fire|on\s+fire|full\s+of\s+smoke)\b|"
+        r"\b(?:smoke\s+is|there'?s\s+smoke)\s+(?:everywhere|pouring|coming\s+out)\b",
         r"\bsmell\s+(?:of\s+)?gas\b"
         + _NEAR
         + r"\b(?:dizzy|sick|vomit\w*|headache|throwing\s+up|faint)\b",

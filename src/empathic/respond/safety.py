@@ -6,6 +6,7 @@ Teams override the resources for their market with ``SafetyResources``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from empathic.types import CrisisSignal, Draft, Sentence
@@ -49,6 +50,10 @@ _OPENING = {
 }
 
 
+# A fire or smoke named in the evidence of an emergency: get out, not "stay with the person".
+_FIRE = re.compile(r"\b(?:fire|smoke|flames)\b", re.I)
+
+
 def crisis_response(
     signal: CrisisSignal, locale: str = "default", person_available: bool = False
 ) -> Draft:
@@ -57,7 +62,18 @@ def crisis_response(
     r = RESOURCES.get(locale, RESOURCES["default"])
     kind = signal.kind
     lines = [Sentence(_OPENING[kind], "support")]
-    if kind == "medical_emergency":
+    if kind == "medical_emergency" and any(_FIRE.search(span.text) for span in signal.evidence):
+        lines += [
+            Sentence(
+                f"If there is any fire or smoke still, get everyone out and call {r.emergency} "
+                "now.",
+                "next_step",
+            ),
+            Sentence(
+                "Don't go back in for the appliance; it can wait until it's safe.", "next_step"
+            ),
+        ]
+    elif kind == "medical_emergency":
         lines += [
             Sentence(
                 f"Please call {r.emergency} now, or ask someone near you to call.", "next_step"
