@@ -1926,3 +1926,50 @@ def test_a_fire_happening_now_gets_safety_first(chat):
     assert turn.reply.source == "safety"
     assert re.search(r"get everyone out", turn.reply.text) and "112" in turn.reply.text
     assert "Stay with the person" not in turn.reply.text
+
+
+def test_a_step_already_checked_is_a_failed_fix_not_asked_about_again(chat):
+    """ "I checked with neighbours already", after the delivered-but-missing passage told them
+    to, got "Have you tried anything so far?"."""
+    _, checked = _say(
+        chat, "checked-already",
+        "my package says delivered but it's not here",
+        "I checked with neighbours already",
+    )  # fmt: skip
+    assert checked.plan.strategies[0] == "acknowledge", checked.plan.strategies
+    assert not re.search(
+        r"tried anything|what have you (?:already )?tried", checked.reply.text, re.I
+    )
+
+
+def test_the_third_time_it_happened_is_a_complaint_not_a_goodbye(chat):
+    """ "This is the third time this happened." (a TWCS train tweet) read as a sign-off and got
+    "What's the email address on your account?"."""
+    _, turn = _say(
+        chat, "third-time",
+        "my package says delivered but it's not here",
+        "this is the third time this happens",
+    )  # fmt: skip
+    assert turn.plan.strategies[0] == "acknowledge", turn.plan.strategies
+    assert "farewell" not in turn.plan.strategies
+
+
+def test_a_bare_ok_is_not_asked_something_new(chat):
+    """ "ok" after the shipping costs got "How long has this been happening?"."""
+    _, ok = _say(chat, "bare-ok", "How much does shipping cost to the UK?", "ok")
+    assert ok.plan.strategies == ("next_step",), ok.plan.strategies
+    assert "?" not in ok.reply.text, ok.reply.text
+
+
+def test_a_new_address_is_noted_not_the_order_given_before(chat):
+    """ "it's 12 Rose Street, Dublin" (the new delivery address) got "Order HL44120 is noted here.
+    Can you tell me a little more about what happened?"."""
+    *_, address = _say(
+        chat, "address",
+        "I need to change my delivery address",
+        "order HL44120",
+        "it's 12 Rose Street, Dublin",
+    )  # fmt: skip
+    assert "12 Rose Street" in address.reply.text, address.reply.text
+    assert "HL44120" not in address.reply.text
+    assert chat.conversation("address").facts["address"] == "12 Rose Street, Dublin"

@@ -347,7 +347,7 @@ class Pipeline:
 
 
 # Facts worth saying back when the customer first gives them ("Thanks, that's your iPhone 7").
-_NOTED = ("order_number", "reference", "device", "os", "product")
+_NOTED = ("order_number", "reference", "device", "os", "product", "address")
 
 
 def _noting_facts(

@@ -139,6 +139,9 @@ _STILL_BROKEN = re.compile(
     # "Have also de/re-installed the app. No avail." (a TWCS train tweet; its nine other train
     # uses all say a fix failed) got no word for it.
     r"\bno\s+avail\b|"
+    # "I've looked into that page already", "I already checked with support" (TWCS train tweets;
+    # all four train matches say the step did not help).
+    r"\balready\s+(?:checked|asked|looked)\b|\b(?:checked|looked\s+into|asked)\b[^.!?]{0,40}\balready\b|"
     r"\bnone\s+of\s+(?:those|these|them|the\s+\w+)\s+(?:\w+\s+)?(?:work\w*|help\w*|appl\w*|allow\w*|fix\w*)|"
     r"(?:didn'?t|did\s+not|doesn'?t|does\s+not|hasn'?t|has\s+not|neither)\s+(?:\w+\s+)?"
     r"(?:work\w*|help\w*|fix\w*|change\w*|solve\w*)|no\s+luck|same\s+(?:problem|issue|thing)|"
@@ -207,6 +210,9 @@ _PROBLEM = re.compile(
     # happening 2 days ago" got no word for it (TWCS train tweets; every other train match of
     # these describes a fault).
     r"painful|started\s+(?:happening|doing\s+(?:this|that))|"
+    # "This is the third time this happened." (a TWCS train tweet; both train matches report a
+    # fault) was read as a sign-off.
+    r"(?:second|third|fourth|fifth|2nd|3rd|4th|5th)\s+time\s+(?:this|it|that)\s+(?:has\s+)?happen\w*|"
     r"(?:have|had|need)\s+to\s+\w+(?:\s+it)?\s+every\s*time|every\s*time\s+i\s+(?:try|open|start|launch))\b",
     re.IGNORECASE,
 )
@@ -311,7 +317,9 @@ _RETRACTED = re.compile(
     re.I,
 )
 # Facts a customer gives when asked "which device / version / order?".
-_DETAIL_FACTS = ("order_number", "reference", "device", "os", "app_version", "product", "email")
+_DETAIL_FACTS = (
+    "order_number", "reference", "device", "os", "app_version", "product", "email", "address"
+)  # fmt: skip
 
 
 def _plain(text: str) -> str:

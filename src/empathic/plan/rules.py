@@ -242,6 +242,24 @@ def share_good_news(s: Situation, p: Sketch) -> bool:
     return True
 
 
+def let_an_ok_rest(s: Situation, p: Sketch) -> bool:
+    """A bare "ok" (they have read our answer) is not asked something new ("ok" after the
+    shipping costs got "How long has this been happening?"): a short word that we are here if
+    they need more."""
+    if not _JUST_OK.match(s.reading.text) or s.intent in {"request_human", "thanks", "goodbye"}:
+        return False
+    p.strategies, p.family, p.level = ["next_step"], "neutral", 0
+    p.avoid.append("empathy preamble")
+    return True
+
+
+_JUST_OK = re.compile(
+    r"^\W*(?:ok(?:ay)?|k|kk|alright|all\s+right|got\s+it|i\s+see|right|sure|understood|noted)"
+    r"(?:\s+then)?\W*$",
+    re.I,
+)
+
+
 def take_in_the_details(s: Situation, p: Sketch) -> bool:
     """The customer answers "which phone, which version, which order?" ("iPhone 6s and version
     11.1"): the detail is noted and the conversation moves on, with no feeling read into a list
@@ -468,6 +486,7 @@ ANSWER_RULES: tuple[Rule, ...] = (
     greet,
     celebrate_a_fix,
     say_goodbye,
+    let_an_ok_rest,
     take_in_the_details,
     thank_back,
     share_good_news,

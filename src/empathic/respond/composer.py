@@ -302,7 +302,15 @@ class Composer:
                     s.strategy == "ask" or _REQUEST.search(s.text) for s in out
                 )
                 sentence = self.sentence(
-                    table, plan.family, values, avoid, rng, plan.personal, known, untold, asked
+                    table,
+                    plan.family,
+                    _said_now(values, given, reading.text) if strategy == "note_fact" else values,
+                    avoid,
+                    rng,
+                    plan.personal,
+                    known,
+                    untold,
+                    asked,
                 )
             if sentence is not None:
                 out.append(sentence)
@@ -361,7 +369,8 @@ class Composer:
 # Slots that echo the person's words (slots.py), as against the facts they gave.
 _ECHOES = frozenset({"thing", "issue", "event", "story"})
 # Facts a template may name; a template that names one is preferred (it shows we listened).
-_FACT_SLOTS = ("order_number", "reference", "device", "product", "os", "name")  # most telling first
+# Most telling first.
+_FACT_SLOTS = ("order_number", "reference", "address", "device", "product", "os", "name")
 # A strategy whose wording depends on whether a person can take over (the "handoff" action).
 _TABLE_BY_ACTION = {
     "handoff": {True: "handoff", False: "handoff_unavailable"},
@@ -494,6 +503,15 @@ def _fix_was_tried(text: str, conversation: Conversation) -> bool:
         return True
     last = conversation.exchanges[-1].strategies if conversation.exchanges else ()
     return not _AWAITED.search(text) and bool({"inform", "suggest"} & set(last))
+
+
+def _said_now(values: dict[str, str], given: dict[str, str], text: str) -> dict[str, str]:
+    """The slot values with, of the customer's facts, those said in this message when there are
+    any: a note names the address just given, not the order number given two turns ago."""
+    fresh = {k for k, v in given.items() if v.lower() in text.lower()}
+    if not fresh:
+        return values
+    return {k: v for k, v in values.items() if k not in given or k in fresh}
 
 
 def _fact_values(facts: dict[str, str]) -> dict[str, str]:

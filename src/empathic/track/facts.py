@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 # The facts kept, by name (replies and the critic use the same names): order_number, reference,
-# amount, date, product, device, os, app_version, name, email, tried.
+# amount, date, product, device, os, app_version, name, email, address, tried.
 _ID = r"#?[A-Z]{0,4}-?\d[\dA-Z-]{2,19}"
 _ORDER = re.compile(
     rf"\b(?:order|purchase|parcel|package|tracking)\s*(?:number|no\.?|num|id|#|code)?\s*"
@@ -78,6 +78,12 @@ _APP_VERSION = re.compile(
     r"(\d+\.\d+\.\d+(?:\.[0-9a-z]+)*)",
     re.I,
 )
+# A street address ("it's 12 Rose Street, Dublin"), with the town after it when one follows.
+_ADDRESS = re.compile(
+    r"\b\d{1,5}[a-z]?,?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Way|"
+    r"Drive|Dr|Close|Place|Pl|Court|Ct|Boulevard|Blvd|Square|Sq|Terrace|Crescent|Gardens|Row|"
+    r"Walk|Hill|Strasse|Straße|Straat|Rue)\b(?:,\s*[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)?"
+)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _NAME = re.compile(r"\b(?i:my name is|this is|name's)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b")
 # A brand-like name after "my"/"the": a word with a capital in it (iPhone, MacBook, Galaxy)
@@ -87,7 +93,7 @@ _PRODUCT = re.compile(
 )
 _TRIED = re.compile(
     r"\b(?:i(?:'ve| have)?\s+(?:already\s+)?(?:tried|attempted)|i\s+(?:already\s+)?"
-    r"(?:restarted|reinstalled|reset|cleared|rebooted|updated|called|emailed|contacted))\s+"
+    r"(?:restarted|reinstalled|reset|cleared|rebooted|updated|called|emailed|contacted|checked))\s+"
     r"([^.!?\n]{3,80})",
     re.I,
 )
@@ -175,7 +181,9 @@ def extract(text: str) -> dict[str, str]:
     reference = _REFERENCE.search(text)
     if reference and reference.group(1).lstrip("#") != found.get("order_number"):
         found["reference"] = reference.group(1).lstrip("#")
-    for name, pattern in (("amount", _AMOUNT), ("date", _DATE), ("email", _EMAIL)):
+    for name, pattern in (
+        ("amount", _AMOUNT), ("date", _DATE), ("email", _EMAIL), ("address", _ADDRESS)
+    ):  # fmt: skip
         match = pattern.search(text)
         if match:
             found[name] = match.group(0).strip()
