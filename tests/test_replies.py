@@ -1973,3 +1973,12 @@ def test_a_new_address_is_noted_not_the_order_given_before(chat):
     assert "12 Rose Street" in address.reply.text, address.reply.text
     assert "HL44120" not in address.reply.text
     assert chat.conversation("address").facts["address"] == "12 Rose Street, Dublin"
+
+
+def test_gladness_at_good_news_is_never_worded_as_a_question(chat):
+    """ "I got engaged last night!!" got "What's changed the most since then?" as its
+    celebration: 32 questions had been filed under the glad acknowledgements."""
+    for i in range(60):  # the wording varies with the conversation
+        (turn,) = _say(chat, f"engaged-{i}", "I got engaged last night!!")
+        glad = [s for s in turn.reply.sentences if s.strategy == "celebrate"]
+        assert glad and not any(s.text.rstrip().endswith("?") for s in glad), turn.reply.text
