@@ -1982,3 +1982,32 @@ def test_gladness_at_good_news_is_never_worded_as_a_question(chat):
         (turn,) = _say(chat, f"engaged-{i}", "I got engaged last night!!")
         glad = [s for s in turn.reply.sentences if s.strategy == "celebrate"]
         assert glad and not any(s.text.rstrip().endswith("?") for s in glad), turn.reply.text
+
+
+def test_a_complaint_about_our_driver_is_support_not_a_life_story(chat):
+    """ "Your delivery driver threw my parcel over the fence and broke it" (read as a story at
+    0.99) got "What did the others make of it?", then "I have photos" got "For what it's worth,
+    I'd have felt the same" and "what now" got "Which device or browser are you using?"."""
+    thrown, photos, now = _say(
+        chat, "driver",
+        "Your delivery driver threw my parcel over the fence and broke it",
+        "I have photos",
+        "what now",
+    )  # fmt: skip
+    assert not thrown.plan.personal, thrown.reply.text
+    for turn in (photos, now):
+        assert not turn.plan.personal, turn.reply.text
+        assert not re.search(r"device or browser|screenshot|felt the same", turn.reply.text)
+
+
+def test_an_order_number_sent_on_its_own_is_never_asked_for(chat):
+    """ "HL55981" sent on its own got "Could you share your order number?"."""
+    _, number, later = _say(
+        chat, "id-alone",
+        "I ordered a coffee grinder last week and it still hasn't arrived",
+        "HL55981",
+        "ok thanks for nothing",
+    )  # fmt: skip
+    assert "HL55981" in number.reply.text, number.reply.text
+    for turn in (number, later):
+        assert not re.search(r"order number\?|reference number", turn.reply.text), turn.reply.text

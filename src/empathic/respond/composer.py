@@ -260,7 +260,7 @@ class Composer:
             values = {}
         # Nothing said earlier in this conversation is said again, word for word.
         avoid = {_norm(p) for p in (*state.used_phrases, *conversation.said_before())}
-        known = conversation.facts.keys() | _beside_the_point(conversation, reading.text)
+        known = _known(conversation, reading.text)
         untold = _untold(reading.text, conversation)
         out: list[Sentence] = []
         given = _fact_values(conversation.facts)
@@ -439,6 +439,18 @@ _PRESUMES = {
             re.IGNORECASE,
         ),
     ),
+    # Something on a screen: "Which device or browser are you using?" was asked about a parcel
+    # thrown over a fence.
+    "online": (
+        re.compile(r"device or browser|screenshot|the screen or message says", re.I),
+        re.compile(
+            r"\b(?:apps?|website|site|web|online|browser|page|log\s*(?:in|out)|login|sign\s*(?:in|up)|"
+            r"password|account|crash\w*|errors?|load\w*|screen\w*|device|phone|laptop|computer|pc|"
+            r"mac|iphone|android|tablet|stream\w*|play\w*|songs?|download\w*|update\w*|checkout|"
+            r"codes?|links?|emails?|click\w*|button|payment|card)\b",
+            re.IGNORECASE,
+        ),
+    ),
 }
 
 
@@ -503,6 +515,14 @@ def _fix_was_tried(text: str, conversation: Conversation) -> bool:
         return True
     last = conversation.exchanges[-1].strategies if conversation.exchanges else ()
     return not _AWAITED.search(text) and bool({"inform", "suggest"} & set(last))
+
+
+def _known(conversation: Conversation, text: str) -> set[str]:
+    """The facts not to ask for: those given, those beside the point, and a reference once the
+    order number is given (it is the reference they have: "Thanks, I've noted order HL55981. Is
+    there a reference number I can use to find this?" asked for it again)."""
+    known = set(conversation.facts) | _beside_the_point(conversation, text)
+    return known | {"reference"} if "order_number" in known else known
 
 
 def _said_now(values: dict[str, str], given: dict[str, str], text: str) -> dict[str, str]:

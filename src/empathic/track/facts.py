@@ -23,6 +23,7 @@ _ORDER = re.compile(
 # An id said on its own ("it's HL77421"), read as the fact we had just asked for: five or more
 # letters and digits with a digit in them, not a version ("8.4.25") or an amount ("49.99").
 _BARE_ID = re.compile(r"(?<![\w#.,:/-])(#?[A-Z]{0,4}-?\d[\dA-Z-]{4,19})(?![\w/-]|[.,]\d)", re.I)
+_ID_ALONE = re.compile(r"^\W*(?:it'?s\s+|order\s+)?(#?[A-Z]{1,4}-?\d{4,19}|#?\d{5,19})\W*$", re.I)
 _ASKED = {"order_number": re.compile(r"\border\s+(?:number|no\b|id)[^.!?]*\?", re.I)}
 _HASH_ID = re.compile(r"(?<![\w#])#(\d{4,12})\b")
 _REFERENCE = re.compile(
@@ -231,16 +232,21 @@ def update(facts: dict[str, str], text: str, asked: str | None = None) -> dict[s
     of the same kind taking the place of the earlier one; what they tried accumulates. An id
     said on its own answers ``asked`` (the fact our last reply asked for)."""
     merged = dict(facts)
-    bare = _BARE_ID.search(text) if asked and asked not in extract(text) else None
+    found = extract(text)
+    bare = _BARE_ID.search(text) if asked and asked not in found else None
     if bare:
         merged[asked] = bare.group(1).lstrip("#")  # type: ignore[index]
+    elif not found and (alone := _ID_ALONE.match(text)):
+        # A message that is only an id ("HL55981") was asked for again right after it was
+        # given: in a support chat it is the order.
+        merged["order_number"] = alone.group(1).lstrip("#")
     fixed = correction(text)
     if fixed is not None:
         right, wrong = fixed
         replaced = [k for k, v in merged.items() if v == wrong]
         for key in replaced or ["order_number"]:
             merged[key] = right
-    for key, value in extract(text).items():
+    for key, value in found.items():
         if fixed is not None and value == fixed[1]:
             continue  # the wrong value named in the correction itself
         if key == "tried" and merged.get("tried") and value not in merged["tried"]:
