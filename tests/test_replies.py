@@ -2011,3 +2011,29 @@ def test_an_order_number_sent_on_its_own_is_never_asked_for(chat):
     assert "HL55981" in number.reply.text, number.reply.text
     for turn in (number, later):
         assert not re.search(r"order number\?|reference number", turn.reply.text), turn.reply.text
+
+
+def test_an_order_id_in_a_request_is_noted(chat):
+    """ "Can you cancel my order please? HL22010" did not take the order number in."""
+    (turn,) = _say(chat, "cancel-id", "Can you cancel my order please? HL22010")
+    assert chat.conversation("cancel-id").facts.get("order_number") == "HL22010"
+    assert "HL22010" in turn.reply.text, turn.reply.text
+
+
+def test_a_conversation_opened_with_a_question_to_us_stays_support(chat):
+    """ "The blender is too loud, is that normal?" then "it's the Harbor 500 model" got "It's
+    always nice to hear how things are going. How has it been going so far?"."""
+    _, model = _say(
+        chat, "loud", "The blender is too loud, is that normal?", "it's the Harbor 500 model"
+    )
+    assert not model.plan.personal, model.reply.text
+    assert "Harbor 500" in model.reply.text, model.reply.text
+    assert not re.search(r"nice to hear|how has it been going", model.reply.text, re.I)
+
+
+def test_wanting_the_money_back_is_support_not_a_life_story(chat):
+    """ "honestly just want my money back at this point" got "What did the people close to you
+    say?"."""
+    (turn,) = _say(chat, "money-back", "honestly just want my money back at this point")
+    assert not turn.plan.personal, turn.reply.text
+    assert not re.search(r"people close to you|sulk", turn.reply.text, re.I), turn.reply.text

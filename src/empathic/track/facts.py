@@ -24,6 +24,8 @@ _ORDER = re.compile(
 # letters and digits with a digit in them, not a version ("8.4.25") or an amount ("49.99").
 _BARE_ID = re.compile(r"(?<![\w#.,:/-])(#?[A-Z]{0,4}-?\d[\dA-Z-]{4,19})(?![\w/-]|[.,]\d)", re.I)
 _ID_ALONE = re.compile(r"^\W*(?:it'?s\s+|order\s+)?(#?[A-Z]{1,4}-?\d{4,19}|#?\d{5,19})\W*$", re.I)
+# Letters then digits ("HL22010") in a message about an order: the shape of an order id.
+_ID_WITH_ORDER = re.compile(r"(?=.*\border\b).*?\b([A-Z]{1,4}-?\d{4,19})\b", re.I | re.S)
 _ASKED = {"order_number": re.compile(r"\border\s+(?:number|no\b|id)[^.!?]*\?", re.I)}
 _HASH_ID = re.compile(r"(?<![\w#])#(\d{4,12})\b")
 _REFERENCE = re.compile(
@@ -236,6 +238,9 @@ def update(facts: dict[str, str], text: str, asked: str | None = None) -> dict[s
     bare = _BARE_ID.search(text) if asked and asked not in found else None
     if bare:
         merged[asked] = bare.group(1).lstrip("#")  # type: ignore[index]
+    elif "order_number" not in found and (in_request := _ID_WITH_ORDER.search(text)):
+        # "Can you cancel my order please? HL22010": the id beside the word "order".
+        merged["order_number"] = in_request.group(1)
     elif not found and (alone := _ID_ALONE.match(text)):
         # A message that is only an id ("HL55981") was asked for again right after it was
         # given: in a support chat it is the order.
