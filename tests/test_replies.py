@@ -179,6 +179,12 @@ def test_no_template_is_said_twice_in_a_conversation(chat):
     ("reply", "failure"),
     [
         ("I'll look into this now and get back to you shortly.", "no_unbacked_promise"),
+        # Work told as about to start, by a bot that can do none of it (the composer said the
+        # first to a customer whose order was cancelled).
+        ("I have what I need to get moving on this.", "no_unbacked_promise"),
+        ("You've done your part, and the rest is on me now.", "no_unbacked_promise"),
+        ("Now that I know it's late, I can look into it properly.", "no_unbacked_promise"),
+        ("This is one thing you can leave with me.", "no_unbacked_promise"),
         ("Here's something worth trying first.", "no_dangling_sentence"),
         ("What's your order number?", "no_known_fact_asked"),
         ("Great news! Congratulations!", "emotion_fits"),

@@ -29,6 +29,10 @@ _COMMITMENT = re.compile(
     r"would\s+(?:it\s+(?:help|be\s+easier)|you\s+(?:like|prefer|want))\s+(?:if\s+|for\s+)?(?:i|me)|"
     r"shall\s+i|(?:want|like)\s+me\s+to|once\s+i'?ve\s+(?:checked|looked)|"
     r"give\s+me\s+a\s+(?:moment|minute|sec\w*)|"
+    # Work of ours told as under way or about to start: "I have what I need to get moving on
+    # this", "the rest is on me now", "Now that I know that, I can look into it properly".
+    r"i\s+have\s+what\s+i\s+need|the\s+rest\s+is\s+on\s+me|leave\s+with\s+me|"
+    r"i\s+can\s+(?:start\s+)?look\w*\s+into|what\s+i'?m\s+focused\s+on|"
     # Remedies laid out to choose from are offered ("a replacement, a refund, or something else?").
     r"(?:a|or)\s+(?:replacement|refund)\s*(?:,|or\b|\?))",
     re.I,
@@ -60,7 +64,8 @@ _NEEDS: dict[str, re.Pattern[str]] = {
         r"note\s+on|log\s+(?:this|it)|written\s+summary|written\s+up|"
         # Acting on the case, vaguely put, is still acting on it.
         r"get\s+(?:it|this|things)\s+moving|take\s+it\s+from\s+here|handle\s+the\s+details|"
-        r"work\s+around\s+it|stay\s+on\s+this)\b",
+        r"work\s+around\s+it|stay\s+on\s+this|stay\s+with\s+this\s+until|get\s+moving|"
+        r"the\s+rest\s+is\s+on\s+me|leave\s+with\s+me|look\s+after|back\s+on\s+track)\b",
         re.I,
     ),
     # A change to the product or the account that no chat can make happen: never backed.
