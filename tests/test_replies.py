@@ -2043,3 +2043,10 @@ def test_wanting_the_money_back_is_support_not_a_life_story(chat):
     (turn,) = _say(chat, "money-back", "honestly just want my money back at this point")
     assert not turn.plan.personal, turn.reply.text
     assert not re.search(r"people close to you|sulk", turn.reply.text, re.I), turn.reply.text
+
+
+def test_an_amount_is_echoed_whole(chat):
+    """ "I was charged €12.99 but I cancelled last month" was echoed as "you were charged €12."."""
+    for i in range(8):  # the wording varies with the conversation
+        (turn,) = _say(chat, f"amount-{i}", "I was charged €12.99 but I cancelled last month")
+        assert not re.search(r"€12(?!\.99)", turn.reply.text), turn.reply.text

@@ -31,7 +31,9 @@ _APOSTROPHES = {
     "hasnt": "hasn't", "hadnt": "hadn't", "doesnt": "doesn't", "wouldnt": "wouldn't",
     "shouldnt": "shouldn't", "thats": "that's", "ive": "i've", "im": "i'm",
 }  # fmt: skip
-_SENTENCE = re.compile(r"[^.!?\n]+")
+# A sentence: up to a full stop, "?", "!" or a line break, but not the point inside a number
+# ("I was charged €12.99" was echoed as "you were charged €12").
+_SENTENCE = re.compile(r"(?:[^.!?\n]|(?<=\d)\.(?=\d))+")
 _OPENERS = re.compile(
     r"^(?:hi|hello|hey|ok|okay|so|well|ugh|omg|wow|yes|yeah|yep|yup|no|nope|oh|ah|lol|haha|"
     r"honestly|anyway|yay|guess what|great news|good news)"
@@ -285,7 +287,7 @@ def story(text: str, max_words: int = 18) -> str | None:
     """What a personal story is about, in the second person, or None when no sentence of it
     would read cleanly inside a reply ("It sounds like {story}.")."""
     text = text.replace("\u2019", "'").replace("\u2018", "'")
-    for match in re.finditer(r"[^.!?\n]+([.!?\n]*)", text):
+    for match in re.finditer(r"(?:[^.!?\n]|(?<=\d)\.(?=\d))+([.!?\n]*)", text):
         if "?" in match.group(1):
             continue  # a question is not the story
         clause = _story_clause(match.group(0).rstrip(".!?\n "), max_words)
