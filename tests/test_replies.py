@@ -2050,3 +2050,16 @@ def test_an_amount_is_echoed_whole(chat):
     for i in range(8):  # the wording varies with the conversation
         (turn,) = _say(chat, f"amount-{i}", "I was charged €12.99 but I cancelled last month")
         assert not re.search(r"€12(?!\.99)", turn.reply.text), turn.reply.text
+
+
+def test_grief_told_with_nothing_asked_gets_no_help_desk(chat):
+    """ "My dog died yesterday. I can't stop crying." got condolence, then "The team can answer
+    this one directly" and the shop's contact route; "he was 14" then got "What's been the
+    biggest surprise so far?"."""
+    grief, age = _say(chat, "dog", "My dog died yesterday. I can't stop crying.", "he was 14")
+    assert "condolence" in grief.plan.must_include
+    assert not re.search(r"team can answer|help@|\+44|practical", grief.reply.text), (
+        grief.reply.text
+    )
+    assert age.plan.family == "sadness", age.plan.family
+    assert not re.search(r"surprise|glad|great|exciting", age.reply.text, re.I), age.reply.text

@@ -121,7 +121,12 @@ def listen_to_a_personal_story(s: Situation, p: Sketch) -> bool:
     reference numbers, and the one "sorry" a hard story may get is sympathy, not an apology."""
     if not s.personal or s.intent in {"goodbye", "request_human", "thanks"}:
         return False  # thanks, a sign-off or a request for a person get their own answer
-    p.strategies, p.family, p.level, p.tone, p.max_apologies = _listen(s, p.family)
+    family = p.family
+    if family in {"neutral", "joy", "gratitude"} and _bereaved(s):
+        # "he was 14" after "My dog died yesterday" got "What's been the biggest surprise so
+        # far?": the grief told before is what the conversation is about.
+        family = "sadness"
+    p.strategies, p.family, p.level, p.tone, p.max_apologies = _listen(s, family)
     if p.max_apologies == 0:
         p.avoid.append("apology")
     p.avoid += ["product talk", "upselling"]
@@ -320,8 +325,14 @@ def comfort_a_bereavement(s: Situation, p: Sketch) -> bool:
     # The acknowledgement is a condolence (the composer words it from its condolence table).
     # With a knowledge base that has nothing on it, a person who can sort it out is offered (as
     # _answer offers one), not a question the bot cannot act on.
-    help_ = "inform" if s.knowledge else "offer_person" if s.knowledge_base else "ask"
-    p.strategies = ["acknowledge", help_]
+    practical = s.knowledge or _REQUEST.search(s.reading.text)
+    if practical or goes_on or s.intent in {"question", "complaint"}:
+        help_ = "inform" if s.knowledge else "offer_person" if s.knowledge_base else "ask"
+        p.strategies = ["acknowledge", help_]
+    else:
+        # Grief told with nothing asked ("My dog died yesterday. I can't stop crying.") got
+        # condolence, then "The team can answer this one directly" and the contact route.
+        p.strategies = ["acknowledge", "support"]
     p.must_include = ("condolence",)
     p.family, p.level, p.tone = "sadness", 2, "gentle, unhurried"
     p.max_apologies = 1  # "I'm so sorry for your loss" is sympathy, not an apology
@@ -337,13 +348,18 @@ def help_gently_after_a_bereavement(s: Situation, p: Sketch) -> bool:
     irritation, no apology for a fault, nothing upbeat."""
     if s.intent in {"request_human", "thanks", "goodbye", "greeting"}:
         return False
-    if not any(mentions_bereavement(t.text) for t in s.state.turns[:-1]):
+    if not _bereaved(s):
         return False
     help_ = "inform" if s.knowledge else "offer_person" if s.knowledge_base else "ask"
     p.strategies, p.family, p.level = [help_], "sadness", 1
     p.tone = "gentle, unhurried"
     p.avoid += ["jokes", "upselling", "apology"]
     return True
+
+
+def _bereaved(s: Situation) -> bool:
+    """A death was told earlier in this conversation."""
+    return any(mentions_bereavement(t.text) for t in s.state.turns[:-1])
 
 
 def give_room_to_grief_and_fear(s: Situation, p: Sketch) -> bool:

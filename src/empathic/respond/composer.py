@@ -439,6 +439,16 @@ _PRESUMES = {
             re.IGNORECASE,
         ),
     ),
+    # Something practical to sort out: "My dog died yesterday. I can't stop crying." got
+    # "losing someone is hard enough without having to sort out practical things too".
+    "practical": (
+        re.compile(r"practical things|keep this as simple", re.I),
+        re.compile(
+            r"\?|\b(?:need|cancel\w*|close|account|order\w*|refund\w*|change|book\w*|flight|"
+            r"subscription|bill\w*|pay\w*|deliver\w*|return\w*|help|how)\b",
+            re.IGNORECASE,
+        ),
+    ),
     # Something on a screen: "Which device or browser are you using?" was asked about a parcel
     # thrown over a fence.
     "online": (
