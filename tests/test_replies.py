@@ -2063,3 +2063,27 @@ def test_grief_told_with_nothing_asked_gets_no_help_desk(chat):
     )
     assert age.plan.family == "sadness", age.plan.family
     assert not re.search(r"surprise|glad|great|exciting", age.reply.text, re.I), age.reply.text
+
+
+def test_an_app_fault_is_not_asked_for_an_order_number(chat):
+    """ "Spotify keeps pausing every few seconds on my Android, super annoying" got "Could you
+    share your order number, so it's all in one place?"."""
+    for i in range(10):  # the question asked varies with the conversation
+        (turn,) = _say(
+            chat,
+            f"pausing-{i}",
+            "Spotify keeps pausing every few seconds on my Android, super annoying",
+        )
+        assert "order number" not in turn.reply.text, turn.reply.text
+
+
+def test_still_pausing_is_a_failed_fix(chat):
+    """ "nope still pausing" after the steps were tried got "How long has this been happening?"."""
+    *_, still = _say(
+        chat, "still-pausing",
+        "Spotify keeps pausing every few seconds on my Android",
+        "I already cleared the cache and reinstalled",
+        "nope still pausing",
+    )  # fmt: skip
+    assert still.plan.strategies[0] == "acknowledge", still.plan.strategies
+    assert "still_broken" in still.plan.strategies, still.plan.strategies

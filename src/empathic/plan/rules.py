@@ -331,8 +331,9 @@ def comfort_a_bereavement(s: Situation, p: Sketch) -> bool:
         p.strategies = ["acknowledge", help_]
     else:
         # Grief told with nothing asked ("My dog died yesterday. I can't stop crying.") got
-        # condolence, then "The team can answer this one directly" and the contact route.
-        p.strategies = ["acknowledge", "support"]
+        # condolence, then "The team can answer this one directly" and the contact route. A
+        # listener asks gently about it; a help desk's questions (an order number) would jar.
+        p.strategies = ["acknowledge", "support", *(["ask"] if s.personal else [])]
     p.must_include = ("condolence",)
     p.family, p.level, p.tone = "sadness", 2, "gentle, unhurried"
     p.max_apologies = 1  # "I'm so sorry for your loss" is sympathy, not an apology

@@ -130,7 +130,9 @@ _ORDER_WORDS = re.compile(
 _SOFTWARE_WORDS = re.compile(
     r"\b(?:apps?|software|music|songs?|tracks?|playlists?|mix(?:es)?|podcasts?|stream\w*|"
     r"log\s*(?:in|out)|logged|sign\s*in|account|wifi|wi-fi|bluetooth|version|update\w*|"
-    r"download\w*|browser|desktop|laptop|phone|crash\w*|freez\w*)\b",
+    r"download\w*|browser|desktop|laptop|phone|crash\w*|freez\w*|"
+    # "Spotify keeps pausing every few seconds on my Android" was asked for its order number.
+    r"android|ios|iphone|ipad|tablet|mac|windows|pausing|buffer\w*|skipp\w*|shuffle|spotify)\b",
     re.I,
 )
 
