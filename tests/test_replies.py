@@ -2087,3 +2087,10 @@ def test_still_pausing_is_a_failed_fix(chat):
     )  # fmt: skip
     assert still.plan.strategies[0] == "acknowledge", still.plan.strategies
     assert "still_broken" in still.plan.strategies, still.plan.strategies
+
+
+def test_an_impatient_where_is_my_order_is_acknowledged(chat):
+    """ "Where is my order?? It's been 2 weeks!!" was answered as a calm request, with no word for
+    the wait."""
+    (turn,) = _say(chat, "where-order", "Where is my order?? It's been 2 weeks!!")
+    assert turn.plan.strategies[0] == "acknowledge", turn.plan.strategies

@@ -383,7 +383,7 @@ def answer_a_plain_request(s: Situation, p: Sketch) -> bool:
     """A request that only says what it wants ("I forgot my password, retrieve it", "the show
     was postponed, can I get a refund"), calmly, gets the answer first: the complaint head reads
     the want as a grievance, but nothing went wrong that needs acknowledging."""
-    if s.intent != "complaint" or _upset(s, by_words=False):
+    if s.intent != "complaint" or _upset(s, by_words=False) or _PRESSED.search(s.reading.text):
         return False
     # "I want to put this song first but I can't ... is there an option to move just 1 or 2
     # songs around?" (a TWCS train tweet) names what they cannot do to ask how: asked calmly,
@@ -396,6 +396,9 @@ def answer_a_plain_request(s: Situation, p: Sketch) -> bool:
     return _answer(s, p, upset=False, problem=not how_to)
 
 
+# "??": "Where is my order?? It's been 2 weeks!!" is not asked calmly. ("!!" alone is as often
+# playful: "Please hurry ... I thought Post Malone was a USPS mascot!!", a TWCS tweet.)
+_PRESSED = re.compile(r"\?{2,}")
 _HOW_TO = re.compile(r"\bis\s+there\s+(?:a|an|any)\s+(?:option|way|setting|feature)\b.*\?", re.I)
 _REQUEST = re.compile(
     r"\?|\b(?:can|could|may)\s+(?:i|you|we)\b|\bhow\s+(?:do|can|to)\b|\b(?:i\s+(?:want|need|"
