@@ -2094,3 +2094,16 @@ def test_an_impatient_where_is_my_order_is_acknowledged(chat):
     the wait."""
     (turn,) = _say(chat, "where-order", "Where is my order?? It's been 2 weeks!!")
     assert turn.plan.strategies[0] == "acknowledge", turn.plan.strategies
+
+
+def test_a_nudge_after_our_reply_is_not_greeted_as_a_hello(chat):
+    """ "hello??? anyone there?" after our reply got "Hello, thanks for getting in touch."."""
+    *_, nudge = _say(
+        chat,
+        "nudge",
+        "Where is my order?? It's been 2 weeks!!",
+        "HL66120",
+        "hello??? anyone there?",
+    )
+    assert "greet" not in nudge.plan.strategies, nudge.plan.strategies
+    assert nudge.plan.strategies[0] == "acknowledge", nudge.plan.strategies

@@ -163,8 +163,16 @@ def greet(s: Situation, p: Sketch) -> bool:
     """A hello gets a hello, nothing more."""
     if s.intent != "greeting":
         return False
+    if len(s.state.turns) > 1 and _NUDGE.search(s.reading.text):
+        # "hello??? anyone there?" after our reply is a nudge, not a hello: it got "Hello, thanks
+        # for getting in touch."
+        p.strategies, p.family, p.level = ["acknowledge", "next_step"], "frustration", 1
+        return True
     p.strategies = ["greet"]
     return True
+
+
+_NUDGE = re.compile(r"\?{2,}|anyone\s+(?:there|here|around)|hello\s*\?", re.I)
 
 
 def say_goodbye(s: Situation, p: Sketch) -> bool:
