@@ -15,13 +15,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from empathic.check.content import mentions_bereavement
 from empathic.check.guard import DEFAULT_MAX_CHARS, guard
 from empathic.components import Critic, KnowledgeBase, Perceiver, Planner, Responder, Tracker
 from empathic.config import KnowledgeConfig
 from empathic.conversation import Conversation, Exchange, Handoff, Mode
 from empathic.perceive.perceiver import MAX_MESSAGE_CHARS, validate_message
-from empathic.plan.policy import gives_details, says_tried, sure_story
+from empathic.plan.policy import gives_details, says_tried, sure_story, told_of_a_death
 from empathic.plan.rules import person_instead_of_more_steps
 from empathic.plan.strategy_model import POSITION_SCALE
 from empathic.respond.knowledge import Hit, overlap_best_sentence
@@ -96,7 +95,7 @@ class Pipeline:
             failed_fix = says_tried(text) or (
                 bool(conversation.exchanges) and "still_broken" in plan.strategies
             )
-            bereaved = any(mentions_bereavement(t.text) for t in working.state.turns)
+            bereaved = told_of_a_death(working.state.turns)
             plan = _tentatively(plan, working.state.tried, failed_fix, bereaved)
         plan = self._grounded(plan, conversation, reading.text)
         plan = _noting_facts(plan, conversation.facts, working.facts, corrected=fixed is not None)

@@ -7,8 +7,9 @@ The rules themselves are in ``rules.py``; ``planner.py`` applies them in order.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from empathic.check.content import asks_for_person
+from empathic.check.content import asks_for_person, mentions_bereavement
 from empathic.config import PlanningConfig, TrackingConfig
 from empathic.track import facts
 from empathic.types import EMPATHY_LEVELS, Plan, Reading, State, TurnSummary
@@ -427,6 +428,11 @@ _CLOSING_THANKS = re.compile(rf"(?:{_THANKS_PHRASE.pattern})\W*$", re.I)
 def thanks_last(text: str) -> bool:
     """The message ends by thanking us (the thanks are said after everything else)."""
     return _CLOSING_THANKS.search(text.strip()) is not None
+
+
+def told_of_a_death(turns: Iterable[TurnSummary]) -> bool:
+    """Whether any of ``turns`` tells of a death (a person or a pet)."""
+    return any(mentions_bereavement(t.text) for t in turns)
 
 
 def says_thanks(text: str) -> bool:

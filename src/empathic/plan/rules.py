@@ -31,6 +31,7 @@ from empathic.plan.policy import (
     says_thanks,
     still_broken,
     thanks_last,
+    told_of_a_death,
 )
 from empathic.types import Reading, State
 
@@ -323,11 +324,7 @@ def comfort_a_bereavement(s: Situation, p: Sketch) -> bool:
     gently. Never irritation, never a cheerful "happy to help"; and thanks for the condolence
     with more said ("Thank you. I just don't know where to start with all of this.") is the
     same grief going on, not a sign-off."""
-    goes_on = (
-        s.intent == "thanks"
-        and says_more_than_thanks(s.reading.text)
-        and any(mentions_bereavement(t.text) for t in s.state.turns[:-1])
-    )
+    goes_on = s.intent == "thanks" and says_more_than_thanks(s.reading.text) and _bereaved(s)
     if not (mentions_bereavement(s.reading.text) or goes_on):
         return False
     # The acknowledgement is a condolence (the composer words it from its condolence table).
@@ -335,8 +332,7 @@ def comfort_a_bereavement(s: Situation, p: Sketch) -> bool:
     # _answer offers one), not a question the bot cannot act on.
     practical = s.knowledge or _REQUEST.search(s.reading.text)
     if practical or goes_on or s.intent in {"question", "complaint"}:
-        help_ = "inform" if s.knowledge else "offer_person" if s.knowledge_base else "ask"
-        p.strategies = ["acknowledge", help_]
+        p.strategies = ["acknowledge", _gentle_help(s)]
     else:
         # Grief told with nothing asked ("My dog died yesterday. I can't stop crying.") got
         # condolence, then "The team can answer this one directly" and the contact route. A
@@ -359,8 +355,7 @@ def help_gently_after_a_bereavement(s: Situation, p: Sketch) -> bool:
         return False
     if not _bereaved(s):
         return False
-    help_ = "inform" if s.knowledge else "offer_person" if s.knowledge_base else "ask"
-    p.strategies, p.family, p.level = [help_], "sadness", 1
+    p.strategies, p.family, p.level = [_gentle_help(s)], "sadness", 1
     p.tone = "gentle, unhurried"
     p.avoid += ["jokes", "upselling", "apology"]
     return True
@@ -368,7 +363,13 @@ def help_gently_after_a_bereavement(s: Situation, p: Sketch) -> bool:
 
 def _bereaved(s: Situation) -> bool:
     """A death was told earlier in this conversation."""
-    return any(mentions_bereavement(t.text) for t in s.state.turns[:-1])
+    return told_of_a_death(s.state.turns[:-1])
+
+
+def _gentle_help(s: Situation) -> str:
+    """The help for someone who told us of a death: the answer we have, else a person who can
+    sort it out (with a knowledge base, which says how to reach one), else a question."""
+    return "inform" if s.knowledge else "offer_person" if s.knowledge_base else "ask"
 
 
 def give_room_to_grief_and_fear(s: Situation, p: Sketch) -> bool:
